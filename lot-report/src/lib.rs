@@ -1,0 +1,59 @@
+//! The results of [lot](https://docs.rs/lot) load tests, and what turns them
+//! into screens and files.
+//!
+//! This crate knows nothing of executors. It is the schema of a run's results
+//! ([`Start`], [`Interval`], [`Summary`]), the [`Reporter`] trait that consumes
+//! them, and the outputs built on it: the [`TerminalReporter`] and the
+//! [`JsonReporter`]. Tools that only read results (re-rendering a report,
+//! merging shards) depend on this crate alone.
+//!
+//! # The JSON results document
+//!
+//! `LOT_OUT=json=PATH` writes one [`Summary`] per run. Durations are integer
+//! microseconds in fields ending in `_us`; rates are per second.
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `schema_version` | [`SCHEMA_VERSION`]; incompatible changes bump it |
+//! | `started_at_unix_ms` | wall-clock start, ms since the Unix epoch |
+//! | `duration_us` | start to end, graceful stop included |
+//! | `stop_reason` | `completed` or `signal` |
+//! | `plan` | `stages[]` (`from_rps`, `to_rps`, `duration_us`), `iterations`, `duration_us` |
+//! | `limits` | `max_in_flight`, `timeout_us`, `graceful_stop_us`, `interval_us` |
+//! | `target_rps`, `achieved_rps` | arrivals due / launched per second of scheduling |
+//! | `totals` | `scheduled`, `ok`, `failed`, `dropped`, `interrupted`; `scheduled` is the sum of the other four |
+//! | `latency`, `service_time`, `schedule_lag` | [`Stats`]: `count`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p95_us`, `p99_us`, `p999_us`, `max_us`, `hdr` |
+//! | `scenarios[]` | `name`, `totals`, `latency`, `service_time`, `schedule_lag`, `errors` |
+//! | `errors[]` | `kind`, `count`, most frequent first |
+//! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` |
+//!
+//! `latency` is measured from each iteration's *intended* start, so time an
+//! iteration spent waiting for a late generator counts against the target, as
+//! in wrk2. `hdr` is base64 of the HdrHistogram V2 deflate encoding of the
+//! microsecond histogram (see [`stats`]).
+//!
+//! # Writing reporters
+//!
+//! Implement [`Reporter`]; every method has a no-op default. See its docs.
+
+#![warn(missing_docs)]
+
+pub mod json;
+pub mod model;
+pub mod output;
+pub mod reporter;
+pub mod stats;
+pub mod terminal;
+
+pub use json::JsonReporter;
+pub use model::{
+    ErrorCount, Interval, IntervalLatency, Limits, Plan, SCHEMA_VERSION, ScenarioInterval,
+    ScenarioSummary, StagePlan, Start, StopReason, Summary, Totals,
+};
+pub use output::{Destination, Format, OutputError, OutputSpec};
+pub use reporter::{BoxError, Fanout, Reporter};
+pub use stats::Stats;
+pub use terminal::{Progress, TerminalReporter};
+
+/// Re-exported so reporters can be written without naming the dependency.
+pub use async_trait::async_trait;

@@ -1,0 +1,229 @@
+//! The results schema: what a run produces, in the types every output reads.
+//!
+//! All durations are integer microseconds and their field names end in `_us`.
+//! Rates are iterations per second as `f64`. The JSON document of a run is a
+//! [`Summary`] serialized with serde; its `schema_version` is [`SCHEMA_VERSION`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::stats::Stats;
+
+/// Version of the JSON results document. Bumped on every incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The outcome counts of a run, a scenario or an interval.
+///
+/// Every scheduled arrival ends as exactly one of `ok`, `failed`, `dropped`
+/// or `interrupted`, so in a finished run
+/// `scheduled == ok + failed + dropped + interrupted` (see [`Totals::is_balanced`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Arrivals that came due: launched or dropped.
+    pub scheduled: u64,
+    /// Iterations that returned `Ok(())` within the timeout.
+    pub ok: u64,
+    /// Iterations that returned an error, panicked or timed out.
+    pub failed: u64,
+    /// Arrivals not launched because the in-flight bound was reached.
+    pub dropped: u64,
+    /// Iterations cancelled when the graceful stop period ran out.
+    pub interrupted: u64,
+}
+
+impl Totals {
+    /// Arrivals that have reached one of the four final outcomes.
+    pub fn finished(&self) -> u64 {
+        self.ok + self.failed + self.dropped + self.interrupted
+    }
+
+    /// Whether `scheduled == ok + failed + dropped + interrupted`.
+    pub fn is_balanced(&self) -> bool {
+        self.scheduled == self.finished()
+    }
+
+    /// Adds another set of counts to this one.
+    pub fn add(&mut self, other: &Totals) {
+        self.scheduled += other.scheduled;
+        self.ok += other.ok;
+        self.failed += other.failed;
+        self.dropped += other.dropped;
+        self.interrupted += other.interrupted;
+    }
+}
+
+/// One stage of an arrival-rate plan: the rate moves linearly from
+/// `from_rps` to `to_rps` over `duration_us`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StagePlan {
+    /// Arrival rate at the start of the stage, iterations per second.
+    pub from_rps: f64,
+    /// Arrival rate at the end of the stage, iterations per second.
+    pub to_rps: f64,
+    /// Length of the stage in microseconds.
+    pub duration_us: u64,
+}
+
+/// The load plan of a run, as configured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The stages, in order.
+    pub stages: Vec<StagePlan>,
+    /// Iterations the plan starts if it runs to the end (the floor of its integral).
+    pub iterations: u64,
+    /// Total length of the plan in microseconds.
+    pub duration_us: u64,
+}
+
+/// The limits a run was started with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Bound on iterations in flight; arrivals beyond it are dropped.
+    pub max_in_flight: u64,
+    /// Per-iteration timeout; an iteration that takes longer fails with kind `timeout`.
+    pub timeout_us: u64,
+    /// How long in-flight iterations may run on after the last arrival.
+    pub graceful_stop_us: u64,
+    /// Length of one reporting interval.
+    pub interval_us: u64,
+}
+
+/// Sent to reporters once, before the first arrival.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Start {
+    /// Wall-clock start of the run, milliseconds since the Unix epoch.
+    pub started_at_unix_ms: u64,
+    /// The arrival plan.
+    pub plan: Plan,
+    /// The limits in force.
+    pub limits: Limits,
+    /// Names of the scenarios, in the order used by every per-scenario list.
+    pub scenarios: Vec<String>,
+}
+
+/// Latency percentiles of one interval, in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntervalLatency {
+    /// Iterations that completed (ok or failed) in the interval.
+    pub count: u64,
+    /// Median latency.
+    pub p50_us: u64,
+    /// 90th percentile latency.
+    pub p90_us: u64,
+    /// 99th percentile latency.
+    pub p99_us: u64,
+    /// Largest latency.
+    pub max_us: u64,
+}
+
+/// What happened to one scenario during one interval.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInterval {
+    /// Scenario name.
+    pub name: String,
+    /// Outcome counts of this interval alone. `scheduled` counts the arrivals
+    /// that came due in the interval; the others count outcomes reached in it.
+    pub counts: Totals,
+    /// Latency of the iterations that completed in the interval.
+    pub latency: IntervalLatency,
+}
+
+/// One point of the time series, emitted every interval while a run goes on.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Position in the series, from 0.
+    pub index: u64,
+    /// Start of the interval, microseconds since the run started.
+    pub start_us: u64,
+    /// Length of the interval (the last one of a run may be shorter).
+    pub duration_us: u64,
+    /// Arrival rate the plan asked for over this interval.
+    pub target_rps: f64,
+    /// Arrivals launched per second over this interval.
+    pub achieved_rps: f64,
+    /// Iterations launched in the interval.
+    pub started: u64,
+    /// Outcome counts of this interval alone (see [`ScenarioInterval::counts`]).
+    pub counts: Totals,
+    /// Cumulative counts from the start of the run to the end of the interval.
+    pub cumulative: Totals,
+    /// Iterations running at the end of the interval.
+    ///
+    /// `cumulative.scheduled == cumulative.finished() + in_flight` holds.
+    pub in_flight: u64,
+    /// Latency of the iterations that completed in the interval.
+    pub latency: IntervalLatency,
+    /// The same per scenario.
+    pub scenarios: Vec<ScenarioInterval>,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Every arrival of the plan came due.
+    Completed,
+    /// A signal (Ctrl-C, SIGTERM) stopped the scheduling early.
+    Signal,
+}
+
+/// A distinct failure kind and how often it happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorCount {
+    /// The failure kind: the error's display text (truncated), `timeout`,
+    /// `panic: <message>`, or `other` for kinds beyond the table's bound.
+    pub kind: String,
+    /// Number of iterations that failed with it.
+    pub count: u64,
+}
+
+/// Results of one scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioSummary {
+    /// Scenario name.
+    pub name: String,
+    /// Outcome counts.
+    pub totals: Totals,
+    /// End minus intended start: what a user of the target would have seen.
+    pub latency: Stats,
+    /// End minus actual start: the target's own time.
+    pub service_time: Stats,
+    /// Actual start minus intended start: how late the generator was.
+    pub schedule_lag: Stats,
+    /// Failure kinds, most frequent first.
+    pub errors: Vec<ErrorCount>,
+}
+
+/// The results of a whole run: what `LOT_OUT=json=PATH` writes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// [`SCHEMA_VERSION`] of the document.
+    pub schema_version: u32,
+    /// Wall-clock start of the run, milliseconds since the Unix epoch.
+    pub started_at_unix_ms: u64,
+    /// Time from the start to the end of the run, graceful stop included.
+    pub duration_us: u64,
+    /// Why the run ended.
+    pub stop_reason: StopReason,
+    /// The arrival plan.
+    pub plan: Plan,
+    /// The limits in force.
+    pub limits: Limits,
+    /// Arrivals that came due per second of scheduling time.
+    pub target_rps: f64,
+    /// Iterations launched per second of scheduling time.
+    pub achieved_rps: f64,
+    /// Outcome counts of the whole run.
+    pub totals: Totals,
+    /// Latency over every scenario.
+    pub latency: Stats,
+    /// Service time over every scenario.
+    pub service_time: Stats,
+    /// Schedule lag over every scenario.
+    pub schedule_lag: Stats,
+    /// Per-scenario results.
+    pub scenarios: Vec<ScenarioSummary>,
+    /// Failure kinds over every scenario, most frequent first.
+    pub errors: Vec<ErrorCount>,
+    /// The interval time series.
+    pub intervals: Vec<Interval>,
+}

@@ -1,0 +1,331 @@
+//! Output destinations: the `LOT_OUT` syntax and atomic file writes.
+//!
+//! `LOT_OUT` is a comma-separated list of `FORMAT=PATH`. `PATH` is a file, or
+//! `-` for standard output. Files are written atomically: into a temporary
+//! file beside the destination, then renamed over it, so a reader never sees a
+//! half-written report. The temporary file is created when the output is
+//! opened, before any load is sent, so an unwritable path is reported first.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::json::JsonReporter;
+use crate::reporter::Reporter;
+
+/// A results format that can be written to a destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// The JSON results document (a serialized [`Summary`](crate::Summary)).
+    Json,
+}
+
+impl Format {
+    /// Every format, in the order error messages list them.
+    pub const ALL: &'static [Format] = &[Format::Json];
+
+    /// The name used in `LOT_OUT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name() == s)
+    }
+}
+
+/// Where an output goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// Standard output (`-`).
+    Stdout,
+    /// A file, replaced atomically.
+    File(PathBuf),
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Destination::Stdout => f.write_str("-"),
+            Destination::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// One `FORMAT=PATH` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// The format to write.
+    pub format: Format,
+    /// Where to write it.
+    pub destination: Destination,
+}
+
+impl OutputSpec {
+    /// Parses a comma-separated `FORMAT=PATH` list such as `json=run.json,json=-`.
+    ///
+    /// Empty entries (a trailing comma) are ignored.
+    pub fn parse_list(list: &str) -> Result<Vec<OutputSpec>, OutputError> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(OutputSpec::parse)
+            .collect()
+    }
+
+    /// Parses one `FORMAT=PATH` entry.
+    pub fn parse(entry: &str) -> Result<OutputSpec, OutputError> {
+        let Some((format, path)) = entry.split_once('=') else {
+            return Err(OutputError::syntax(
+                entry,
+                "expected FORMAT=PATH, for example json=results.json",
+            ));
+        };
+        let format = format.trim();
+        let path = path.trim();
+        let Some(format) = Format::parse(format) else {
+            let valid: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            return Err(OutputError::syntax(
+                entry,
+                &format!(
+                    "unknown output format `{format}`; expected one of: {}",
+                    valid.join(", ")
+                ),
+            ));
+        };
+        if path.is_empty() {
+            return Err(OutputError::syntax(
+                entry,
+                "the path is empty; give a file path or `-` for standard output",
+            ));
+        }
+        let destination = if path == "-" {
+            Destination::Stdout
+        } else {
+            Destination::File(PathBuf::from(path))
+        };
+        Ok(OutputSpec {
+            format,
+            destination,
+        })
+    }
+
+    /// Opens the destination (creating the temporary file of a file
+    /// destination) and returns the reporter that writes this output.
+    pub fn open(&self) -> Result<Box<dyn Reporter>, OutputError> {
+        let sink = Sink::open(&self.destination)?;
+        Ok(match self.format {
+            Format::Json => Box::new(JsonReporter::new(sink)),
+        })
+    }
+}
+
+/// A bad `LOT_OUT` entry, or a destination that cannot be written.
+#[derive(Debug)]
+pub struct OutputError {
+    entry: String,
+    message: String,
+    source: Option<io::Error>,
+}
+
+impl OutputError {
+    fn syntax(entry: &str, message: &str) -> OutputError {
+        OutputError {
+            entry: entry.to_owned(),
+            message: message.to_owned(),
+            source: None,
+        }
+    }
+
+    /// Whether the destination could not be opened (as opposed to a syntax error).
+    pub fn is_io(&self) -> bool {
+        self.source.is_some()
+    }
+}
+
+impl fmt::Display for OutputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid output `{}`: {}", self.entry, self.message)?;
+        if let Some(e) = &self.source {
+            write!(f, ": {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for OutputError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+/// A destination opened for one complete write.
+///
+/// A file sink holds an open temporary file beside its destination;
+/// [`Sink::commit`] writes the bytes, syncs and renames it into place.
+/// Dropping an uncommitted sink removes the temporary file.
+#[derive(Debug)]
+pub struct Sink {
+    destination: Destination,
+    temp: Option<(PathBuf, File)>,
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Sink {
+    /// Opens `destination`.
+    pub fn open(destination: &Destination) -> Result<Sink, OutputError> {
+        let temp = match destination {
+            Destination::Stdout => None,
+            Destination::File(path) => {
+                let temp_path = temp_path_for(path);
+                let file = File::create(&temp_path).map_err(|e| OutputError {
+                    entry: path.display().to_string(),
+                    message: format!("cannot create a file in `{}`", parent_of(path).display()),
+                    source: Some(e),
+                })?;
+                Some((temp_path, file))
+            }
+        };
+        Ok(Sink {
+            destination: destination.clone(),
+            temp,
+        })
+    }
+
+    /// The destination this sink writes.
+    pub fn destination(&self) -> &Destination {
+        &self.destination
+    }
+
+    /// Writes `bytes` as the whole content of the destination.
+    pub fn commit(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match (&self.destination, self.temp.take()) {
+            (Destination::File(path), Some((temp_path, mut file))) => {
+                let written = file
+                    .write_all(bytes)
+                    .and_then(|()| file.sync_all())
+                    .and_then(|()| std::fs::rename(&temp_path, path));
+                if written.is_err() {
+                    let _ = std::fs::remove_file(&temp_path);
+                }
+                written
+            }
+            (Destination::File(path), None) => Err(io::Error::other(format!(
+                "output `{}` was already written",
+                path.display()
+            ))),
+            (Destination::Stdout, _) => {
+                let mut out = io::stdout().lock();
+                out.write_all(bytes)?;
+                out.flush()
+            }
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if let Some((temp_path, _)) = self.temp.take() {
+            let _ = std::fs::remove_file(temp_path);
+        }
+    }
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn temp_path_for(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_owned());
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    parent_of(path).join(format!(".{name}.{}.{n}.tmp", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(list: &str, expected: Result<Vec<(Format, &str)>, &str>) {
+        let got = OutputSpec::parse_list(list);
+        match expected {
+            Ok(want) => {
+                let got = got.unwrap();
+                let got: Vec<(Format, String)> = got
+                    .into_iter()
+                    .map(|s| (s.format, s.destination.to_string()))
+                    .collect();
+                let want: Vec<(Format, String)> =
+                    want.into_iter().map(|(f, p)| (f, p.to_owned())).collect();
+                assert_eq!(got, want, "{list}");
+            }
+            Err(message) => assert_eq!(got.unwrap_err().to_string(), message, "{list}"),
+        }
+    }
+
+    #[test]
+    fn parses_lot_out() {
+        check("json=run.json", Ok(vec![(Format::Json, "run.json")]));
+        check(
+            " json = a.json , json=- ,",
+            Ok(vec![(Format::Json, "a.json"), (Format::Json, "-")]),
+        );
+        check("", Ok(vec![]));
+        check(
+            "jsn=run.json",
+            Err(
+                "invalid output `jsn=run.json`: unknown output format `jsn`; expected one of: json",
+            ),
+        );
+        check(
+            "run.json",
+            Err("invalid output `run.json`: expected FORMAT=PATH, for example json=results.json"),
+        );
+        check(
+            "json=",
+            Err(
+                "invalid output `json=`: the path is empty; give a file path or `-` for standard output",
+            ),
+        );
+    }
+
+    #[test]
+    fn unwritable_destination_fails_at_open() {
+        let spec = OutputSpec::parse("json=/nonexistent-dir-for-lot/run.json").unwrap();
+        let err = spec
+            .open()
+            .err()
+            .expect("a missing directory cannot be opened");
+        assert!(err.is_io());
+        let message = err.to_string();
+        assert!(
+            message.contains("/nonexistent-dir-for-lot/run.json"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn sink_commits_atomically_and_cleans_up() {
+        let dir = std::env::temp_dir().join(format!("lot-sink-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.json");
+        let mut sink = Sink::open(&Destination::File(path.clone())).unwrap();
+        assert!(!path.exists(), "nothing is visible before commit");
+        sink.commit(b"{}").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}");
+        drop(Sink::open(&Destination::File(dir.join("never.json"))).unwrap());
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the committed file remains");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,158 @@
+//! Latency statistics and their lossless, portable encoding.
+//!
+//! Every duration distribution is an HDR histogram of microseconds (1 µs to
+//! 1 hour, 3 significant digits; larger values are clamped to the highest
+//! trackable value). [`Stats`] carries the usual percentiles for reading, and the
+//! histogram itself in `hdr`: base64 of the standard HdrHistogram V2 deflate
+//! encoding, which the Java, C, Go and Python HdrHistogram libraries decode too.
+//! Merging results merges these histograms, so percentiles survive merging.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
+use serde::{Deserialize, Serialize};
+
+/// Highest value a histogram tracks, in microseconds (one hour).
+pub const HIGHEST_TRACKABLE_US: u64 = 3_600_000_000;
+
+/// Significant decimal digits kept by every histogram.
+pub const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// A new, empty histogram with the bounds every lot histogram uses.
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIGHEST_TRACKABLE_US, SIGNIFICANT_DIGITS)
+        .expect("constant bounds are valid: 1 <= low, high >= 2 * low, 3 significant digits")
+}
+
+/// Summary statistics of one duration distribution, in microseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Number of recorded values.
+    pub count: u64,
+    /// Smallest value.
+    pub min_us: u64,
+    /// Arithmetic mean, rounded to the nearest microsecond.
+    pub mean_us: u64,
+    /// Median.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 95th percentile.
+    pub p95_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// 99.9th percentile.
+    pub p999_us: u64,
+    /// Largest value.
+    pub max_us: u64,
+    /// The histogram: base64 of the HdrHistogram V2 deflate encoding.
+    pub hdr: String,
+}
+
+impl Stats {
+    /// Computes the statistics of `histogram` and encodes it.
+    pub fn from_histogram(histogram: &Histogram<u64>) -> Stats {
+        let mut bytes = Vec::new();
+        V2DeflateSerializer::new()
+            .serialize(histogram, &mut bytes)
+            .expect("serializing into a Vec cannot fail for a histogram of u64 counts");
+        let hdr = STANDARD.encode(&bytes);
+        if histogram.is_empty() {
+            return Stats {
+                hdr,
+                ..Stats::default()
+            };
+        }
+        Stats {
+            count: histogram.len(),
+            min_us: histogram.min(),
+            mean_us: histogram.mean().round() as u64,
+            p50_us: histogram.value_at_quantile(0.50),
+            p90_us: histogram.value_at_quantile(0.90),
+            p95_us: histogram.value_at_quantile(0.95),
+            p99_us: histogram.value_at_quantile(0.99),
+            p999_us: histogram.value_at_quantile(0.999),
+            max_us: histogram.max(),
+            hdr,
+        }
+    }
+
+    /// Decodes the histogram carried in `hdr`.
+    pub fn histogram(&self) -> Result<Histogram<u64>, DecodeError> {
+        let bytes = STANDARD
+            .decode(self.hdr.as_bytes())
+            .map_err(|e| DecodeError(format!("`hdr` is not valid base64: {e}")))?;
+        Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .map_err(|e| DecodeError(format!("`hdr` is not an HdrHistogram V2 encoding: {e:?}")))
+    }
+}
+
+/// A `hdr` field that does not hold a histogram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(String);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_histogram_has_zero_stats_and_decodes() {
+        let stats = Stats::from_histogram(&new_histogram());
+        assert_eq!(stats.count, 0);
+        assert_eq!(stats.max_us, 0);
+        assert_eq!(stats.histogram().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn stats_round_trip_through_hdr() {
+        let mut h = new_histogram();
+        for v in 1..=1000u64 {
+            h.record(v).unwrap();
+        }
+        let stats = Stats::from_histogram(&h);
+        assert_eq!(stats.count, 1000);
+        assert_eq!(stats.min_us, 1);
+        assert_eq!(stats.max_us, 1000);
+        assert_eq!(stats.p50_us, 500);
+        assert_eq!(stats.p99_us, 990);
+        assert_eq!(stats.mean_us, 501);
+        let decoded = stats.histogram().unwrap();
+        assert_eq!(decoded, h);
+        assert_eq!(Stats::from_histogram(&decoded), stats);
+    }
+
+    #[test]
+    fn garbage_hdr_is_an_error() {
+        let stats = Stats {
+            hdr: "not base64!".into(),
+            ..Stats::default()
+        };
+        assert!(
+            stats
+                .histogram()
+                .unwrap_err()
+                .to_string()
+                .contains("base64")
+        );
+    }
+
+    #[test]
+    fn values_beyond_the_range_saturate() {
+        let mut h = new_histogram();
+        h.saturating_record(u64::MAX);
+        assert_eq!(h.len(), 1);
+        assert!(h.max() >= HIGHEST_TRACKABLE_US);
+    }
+}
