@@ -1,0 +1,117 @@
+//! Configuration errors, reported before any load is sent.
+
+use std::fmt;
+
+use lot_report::OutputError;
+
+use crate::schedule::PlanError;
+
+/// An invalid configuration: the plan, a setting, an environment variable or
+/// an output. Its message names the bad value and what was expected.
+#[derive(Debug)]
+pub struct Error {
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Plan(PlanError),
+    Output(OutputError),
+    Env {
+        var: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    Setting {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl Error {
+    pub(crate) fn plan(e: PlanError) -> Error {
+        Error {
+            kind: Kind::Plan(e),
+        }
+    }
+
+    pub(crate) fn output(e: OutputError) -> Error {
+        Error {
+            kind: Kind::Output(e),
+        }
+    }
+
+    pub(crate) fn env(var: &'static str, value: &str, expected: &'static str) -> Error {
+        Error {
+            kind: Kind::Env {
+                var,
+                value: value.to_owned(),
+                expected,
+            },
+        }
+    }
+
+    pub(crate) fn setting(
+        name: &'static str,
+        value: impl fmt::Debug,
+        expected: &'static str,
+    ) -> Error {
+        Error {
+            kind: Kind::Setting {
+                name,
+                value: format!("{value:?}"),
+                expected,
+            },
+        }
+    }
+
+    /// Whether the stage plan is invalid (no stages, a bad rate).
+    pub fn is_plan(&self) -> bool {
+        matches!(self.kind, Kind::Plan(_))
+    }
+
+    /// Whether an output is malformed or cannot be written.
+    pub fn is_output(&self) -> bool {
+        matches!(self.kind, Kind::Output(_))
+    }
+
+    /// Whether an environment variable holds an invalid value.
+    pub fn is_env(&self) -> bool {
+        matches!(self.kind, Kind::Env { .. })
+    }
+
+    /// Whether an executor setting (bound, timeout, interval) is invalid.
+    pub fn is_setting(&self) -> bool {
+        matches!(self.kind, Kind::Setting { .. })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Plan(e) => write!(f, "invalid plan: {e}"),
+            Kind::Output(e) => e.fmt(f),
+            Kind::Env {
+                var,
+                value,
+                expected,
+            } => write!(f, "invalid {var}=`{value}`: expected {expected}"),
+            Kind::Setting {
+                name,
+                value,
+                expected,
+            } => write!(f, "invalid {name} {value}: expected {expected}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            Kind::Plan(e) => Some(e),
+            Kind::Output(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! Per-thread recording of iteration outcomes.
+//!
+//! Each thread that finishes iterations of a run records into a shard of its
+//! own: a mutex that only that thread and, once per interval, the collector
+//! ever take, so it is never contended on the hot path. A thread finds its
+//! shard through a thread-local list keyed by run id (one comparison; the
+//! shard is created and registered once per thread per run). Nothing here
+//! allocates per iteration: histograms are preallocated, and an error kind is
+//! formatted into a fixed buffer and allocated only the first time that kind
+//! is seen, up to [`MAX_ERROR_KINDS`] kinds per table.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Instant;
+
+use hdrhistogram::Histogram;
+use lot_report::ErrorCount;
+use lot_report::stats::new_histogram;
+
+/// Distinct error kinds kept per table; the rest are counted as `other`.
+pub const MAX_ERROR_KINDS: usize = 100;
+
+/// Longest error kind kept, in bytes; longer texts are truncated with `…`.
+pub const MAX_ERROR_KIND_LEN: usize = 200;
+
+/// The kind under which failures beyond [`MAX_ERROR_KINDS`] are counted.
+pub const OTHER_KIND: &str = "other";
+
+/// How one iteration ended.
+pub(crate) enum Outcome<'a> {
+    Ok,
+    Error(&'a anyhow::Error),
+    Panic(&'a (dyn Any + Send)),
+    Timeout,
+    Interrupted,
+}
+
+/// A bounded table of error kinds and their counts.
+#[derive(Debug, Default)]
+pub(crate) struct ErrorTable {
+    kinds: Vec<(Box<str>, u64)>,
+    other: u64,
+}
+
+impl ErrorTable {
+    pub(crate) fn add(&mut self, kind: &str, count: u64) {
+        if let Some((_, n)) = self.kinds.iter_mut().find(|(k, _)| &**k == kind) {
+            *n += count;
+        } else if self.kinds.len() < MAX_ERROR_KINDS && kind != OTHER_KIND {
+            self.kinds.push((kind.into(), count));
+        } else {
+            self.other += count;
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: &ErrorTable) {
+        for (kind, n) in &other.kinds {
+            self.add(kind, *n);
+        }
+        self.other += other.other;
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.kinds.clear();
+        self.other = 0;
+    }
+
+    /// The kinds, most frequent first (ties by kind), `other` last.
+    pub(crate) fn to_counts(&self) -> Vec<ErrorCount> {
+        let mut out: Vec<ErrorCount> = self
+            .kinds
+            .iter()
+            .map(|(k, n)| ErrorCount {
+                kind: k.to_string(),
+                count: *n,
+            })
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.kind.cmp(&b.kind)));
+        if self.other > 0 {
+            out.push(ErrorCount {
+                kind: OTHER_KIND.to_owned(),
+                count: self.other,
+            });
+        }
+        out
+    }
+}
+
+/// A fixed buffer that keeps the first [`MAX_ERROR_KIND_LEN`] bytes written to it.
+struct KindBuf {
+    buf: [u8; MAX_ERROR_KIND_LEN],
+    len: usize,
+    truncated: bool,
+}
+
+impl KindBuf {
+    fn new() -> KindBuf {
+        KindBuf {
+            buf: [0; MAX_ERROR_KIND_LEN],
+            len: 0,
+            truncated: false,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).expect("only whole characters are copied in")
+    }
+}
+
+impl fmt::Write for KindBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Reserve room for the ellipsis so a truncated kind is visibly cut.
+        let room = MAX_ERROR_KIND_LEN - self.len - '…'.len_utf8();
+        if self.truncated {
+            return Ok(());
+        }
+        if s.len() <= room {
+            self.buf[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
+            self.len += s.len();
+            return Ok(());
+        }
+        let mut cut = room;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.buf[self.len..self.len + cut].copy_from_slice(&s.as_bytes()[..cut]);
+        self.len += cut;
+        let dots = '…'.encode_utf8(&mut [0; 4]).len();
+        self.buf[self.len..self.len + dots].copy_from_slice("…".as_bytes());
+        self.len += dots;
+        self.truncated = true;
+        Ok(())
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "non-string payload"
+    }
+}
+
+/// Everything one thread recorded for one scenario since the last collection.
+#[derive(Debug)]
+pub(crate) struct ScenarioShard {
+    pub(crate) ok: u64,
+    pub(crate) failed: u64,
+    pub(crate) interrupted: u64,
+    pub(crate) latency: Histogram<u64>,
+    pub(crate) service_time: Histogram<u64>,
+    pub(crate) schedule_lag: Histogram<u64>,
+    pub(crate) errors: ErrorTable,
+}
+
+impl ScenarioShard {
+    pub(crate) fn new() -> ScenarioShard {
+        ScenarioShard {
+            ok: 0,
+            failed: 0,
+            interrupted: 0,
+            latency: new_histogram(),
+            service_time: new_histogram(),
+            schedule_lag: new_histogram(),
+            errors: ErrorTable::default(),
+        }
+    }
+
+    /// Adds everything `other` recorded to this one.
+    pub(crate) fn merge(&mut self, other: &ScenarioShard) {
+        self.ok += other.ok;
+        self.failed += other.failed;
+        self.interrupted += other.interrupted;
+        for (acc, h) in [
+            (&mut self.latency, &other.latency),
+            (&mut self.service_time, &other.service_time),
+            (&mut self.schedule_lag, &other.schedule_lag),
+        ] {
+            acc.add(h).expect("histograms share their bounds");
+        }
+        self.errors.merge(&other.errors);
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.ok = 0;
+        self.failed = 0;
+        self.interrupted = 0;
+        self.latency.reset();
+        self.service_time.reset();
+        self.schedule_lag.reset();
+        self.errors.clear();
+    }
+}
+
+#[derive(Debug)]
+struct ShardData {
+    closed: bool,
+    scenarios: Vec<ScenarioShard>,
+}
+
+#[derive(Debug)]
+struct Shard {
+    data: Mutex<ShardData>,
+}
+
+impl Shard {
+    fn lock(&self) -> MutexGuard<'_, ShardData> {
+        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+thread_local! {
+    static LOCAL_SHARDS: RefCell<Vec<(u64, Weak<Shard>)>> = const { RefCell::new(Vec::new()) };
+}
+
+static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
+
+fn micros(from: Instant, to: Instant) -> u64 {
+    u64::try_from(to.saturating_duration_since(from).as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The recorder of one run: the registry of its per-thread shards.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    id: u64,
+    scenarios: usize,
+    shards: Mutex<Vec<Arc<Shard>>>,
+    /// Set, under the `shards` lock, when the final collection begins: shards
+    /// registered from then on start closed.
+    closed: AtomicBool,
+}
+
+impl Recorder {
+    pub(crate) fn new(scenarios: usize) -> Recorder {
+        Recorder {
+            id: NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed),
+            scenarios,
+            shards: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn register(&self) -> Arc<Shard> {
+        let scenarios = (0..self.scenarios).map(|_| ScenarioShard::new()).collect();
+        let mut shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
+        let shard = Arc::new(Shard {
+            data: Mutex::new(ShardData {
+                closed: self.closed.load(Ordering::Relaxed),
+                scenarios,
+            }),
+        });
+        shards.push(shard.clone());
+        shard
+    }
+
+    fn local_shard(&self) -> Arc<Shard> {
+        let found = LOCAL_SHARDS.try_with(|local| {
+            let mut local = local.borrow_mut();
+            if let Some(shard) = local
+                .iter()
+                .find(|(id, _)| *id == self.id)
+                .and_then(|(_, w)| w.upgrade())
+            {
+                return shard;
+            }
+            // Forget shards of finished runs while we are here.
+            local.retain(|(_, w)| w.strong_count() > 0);
+            let shard = self.register();
+            local.push((self.id, Arc::downgrade(&shard)));
+            shard
+        });
+        // During thread teardown the thread-local is gone: use a shard of its own.
+        found.unwrap_or_else(|_| self.register())
+    }
+
+    /// Records one iteration's end. Returns `false` (recording nothing) once
+    /// the run is closed.
+    pub(crate) fn record(
+        &self,
+        scenario: usize,
+        outcome: Outcome<'_>,
+        intended: Instant,
+        start: Instant,
+        end: Instant,
+    ) -> bool {
+        let mut kind = KindBuf::new();
+        let failed = match outcome {
+            Outcome::Ok | Outcome::Interrupted => false,
+            Outcome::Error(e) => {
+                let _ = write!(kind, "{e:#}");
+                true
+            }
+            Outcome::Panic(payload) => {
+                let _ = write!(kind, "panic: {}", panic_message(payload));
+                true
+            }
+            Outcome::Timeout => {
+                let _ = kind.write_str("timeout");
+                true
+            }
+        };
+        let interrupted = matches!(outcome, Outcome::Interrupted);
+        let shard = self.local_shard();
+        let mut data = shard.lock();
+        if data.closed {
+            return false;
+        }
+        let s = &mut data.scenarios[scenario];
+        if interrupted {
+            s.interrupted += 1;
+            return true;
+        }
+        if failed {
+            s.failed += 1;
+            s.errors.add(kind.as_str(), 1);
+        } else {
+            s.ok += 1;
+        }
+        s.latency.saturating_record(micros(intended, end));
+        s.service_time.saturating_record(micros(start, end));
+        s.schedule_lag.saturating_record(micros(intended, start));
+        true
+    }
+
+    /// Moves everything recorded so far into `into` (one entry per scenario,
+    /// reset by the caller), merging the shards. With `close`, later records
+    /// are refused.
+    pub(crate) fn drain(
+        &self,
+        into: &mut [ScenarioShard],
+        spare: &mut Vec<ScenarioShard>,
+        close: bool,
+    ) {
+        let shards: Vec<Arc<Shard>> = {
+            let shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
+            if close {
+                self.closed.store(true, Ordering::Relaxed);
+            }
+            shards.clone()
+        };
+        while spare.len() < self.scenarios {
+            spare.push(ScenarioShard::new());
+        }
+        for shard in shards {
+            {
+                // Swap the filled recorders out for empty ones: the lock is held
+                // only for the swap, never for the merge.
+                let mut data = shard.lock();
+                data.closed |= close;
+                for (slot, fresh) in data.scenarios.iter_mut().zip(spare.iter_mut()) {
+                    std::mem::swap(slot, fresh);
+                }
+            }
+            for (acc, taken) in into.iter_mut().zip(spare.iter_mut()) {
+                acc.merge(taken);
+                taken.reset();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_table_is_bounded() {
+        let mut t = ErrorTable::default();
+        for i in 0..150 {
+            t.add(&format!("e{i}"), 1);
+        }
+        t.add("e0", 4);
+        let counts = t.to_counts();
+        assert_eq!(counts.len(), MAX_ERROR_KINDS + 1);
+        assert_eq!(counts[0].kind, "e0");
+        assert_eq!(counts[0].count, 5);
+        assert_eq!(counts.last().unwrap().kind, OTHER_KIND);
+        assert_eq!(counts.last().unwrap().count, 50);
+        assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 154);
+    }
+
+    #[test]
+    fn kinds_are_truncated_at_a_char_boundary() {
+        let mut k = KindBuf::new();
+        let long = "é".repeat(300);
+        write!(k, "{long}").unwrap();
+        assert!(k.as_str().len() <= MAX_ERROR_KIND_LEN);
+        assert!(k.as_str().ends_with('…'));
+        let mut short = KindBuf::new();
+        write!(short, "connection refused").unwrap();
+        assert_eq!(short.as_str(), "connection refused");
+    }
+
+    #[test]
+    fn records_across_threads_and_drains_once() {
+        let recorder = Arc::new(Recorder::new(1));
+        let t0 = Instant::now();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let r = recorder.clone();
+                std::thread::spawn(move || {
+                    let err = anyhow::anyhow!("boom");
+                    for _ in 0..100 {
+                        let now = Instant::now();
+                        assert!(r.record(0, Outcome::Ok, t0, now, now));
+                    }
+                    let now = Instant::now();
+                    r.record(0, Outcome::Error(&err), t0, now, now);
+                    r.record(0, Outcome::Interrupted, t0, now, now);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let mut acc = vec![ScenarioShard::new()];
+        let mut spare = Vec::new();
+        recorder.drain(&mut acc, &mut spare, true);
+        assert_eq!((acc[0].ok, acc[0].failed, acc[0].interrupted), (400, 4, 4));
+        assert_eq!(acc[0].latency.len(), 404);
+        assert_eq!(acc[0].errors.to_counts()[0].count, 4);
+        let now = Instant::now();
+        assert!(!recorder.record(0, Outcome::Ok, t0, now, now), "closed");
+    }
+}

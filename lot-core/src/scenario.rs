@@ -1,0 +1,121 @@
+//! What a load test runs: the [`Scenario`] trait.
+
+use std::future::Future;
+
+/// One iteration of user behaviour, started once per arrival.
+///
+/// `run` is called on the scheduler for every arrival and must return quickly:
+/// it builds the iteration's future (typically cloning a client), and the
+/// executor spawns that future as a task of its own. The future is timed
+/// from the arrival's *intended* instant, so queueing anywhere, in lot or in
+/// the target, shows up in the latency.
+///
+/// An `Err` counts the iteration as failed, with the error's display text as its
+/// kind; a panic is caught and counted as `panic: <message>`; either way the
+/// run goes on.
+///
+/// ```
+/// use std::future::Future;
+/// use lot_core::scenario::Scenario;
+///
+/// struct Ping {
+///     counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+/// }
+///
+/// impl Scenario for Ping {
+///     fn run(&self) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
+///         let counter = self.counter.clone();
+///         async move {
+///             counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///             Ok(())
+///         }
+///     }
+/// }
+/// ```
+///
+/// A closure returning a future is a scenario too:
+/// `executor.run(|| async { Ok(()) })`.
+pub trait Scenario {
+    /// Builds the future of one iteration.
+    fn run(&self) -> impl Future<Output = anyhow::Result<()>> + Send + 'static;
+
+    /// The name results are reported under. Defaults to the type's name
+    /// without its path (`CallLocalhost`), or `default` for a closure.
+    fn name(&self) -> &str {
+        type_short_name(std::any::type_name::<Self>())
+    }
+}
+
+impl<F, Fut> Scenario for F
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    fn run(&self) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
+        self()
+    }
+}
+
+/// A scenario reported under a name of its caller's choosing; see [`named`].
+#[derive(Clone, Debug)]
+pub struct Named<S> {
+    name: String,
+    scenario: S,
+}
+
+/// Reports `scenario` under `name` instead of its default name.
+///
+/// ```
+/// use lot_core::scenario::{Scenario, named};
+/// let s = named("health", || async { Ok(()) });
+/// assert_eq!(s.name(), "health");
+/// ```
+pub fn named<S: Scenario>(name: impl Into<String>, scenario: S) -> Named<S> {
+    Named {
+        name: name.into(),
+        scenario,
+    }
+}
+
+impl<S: Scenario> Scenario for Named<S> {
+    fn run(&self) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
+        self.scenario.run()
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+fn type_short_name(full: &'static str) -> &'static str {
+    if full.contains("{{closure}}") {
+        return "default";
+    }
+    let without_generics = full.split('<').next().unwrap_or(full);
+    without_generics
+        .rsplit("::")
+        .next()
+        .unwrap_or(without_generics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct CallLocalhost;
+
+    impl Scenario for CallLocalhost {
+        #[allow(clippy::manual_async_fn)]
+        fn run(&self) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
+            async { Ok(()) }
+        }
+    }
+
+    #[test]
+    fn default_names() {
+        assert_eq!(CallLocalhost.name(), "CallLocalhost");
+        assert_eq!((|| async { Ok(()) }).name(), "default");
+        assert_eq!(type_short_name("a::b::Thing<c::D>"), "Thing");
+        assert_eq!(named("x", CallLocalhost).name(), "x");
+    }
+}
