@@ -1,0 +1,99 @@
+//! A small HTTP/1.1 target server for the examples and tests, on 127.0.0.1.
+//!
+//! Routes: `/delay/{ms}` answers after `ms` milliseconds, `/status/{code}`
+//! answers with that status, anything else answers `200 ok` at once. Every
+//! request is counted, so a test can compare what the server received with
+//! what lot reports.
+
+#![allow(dead_code)]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// A running target server; it stops when dropped.
+pub struct TestServer {
+    addr: SocketAddr,
+    hits: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Starts a server on an ephemeral port of 127.0.0.1, on the current runtime.
+    pub async fn start() -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding 127.0.0.1:0");
+        let addr = listener
+            .local_addr()
+            .expect("a bound socket has an address");
+        let hits = Arc::new(AtomicU64::new(0));
+        let counter = hits.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| handle(req, counter.clone()));
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        TestServer { addr, hits, task }
+    }
+
+    /// The base URL, such as `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests received so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    hits: Arc<AtomicU64>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    hits.fetch_add(1, Ordering::SeqCst);
+    let path = req.uri().path();
+    let mut status = StatusCode::OK;
+    if let Some(ms) = path
+        .strip_prefix("/delay/")
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    } else if let Some(code) = path
+        .strip_prefix("/status/")
+        .and_then(|s| s.parse::<u16>().ok())
+        .and_then(|c| StatusCode::from_u16(c).ok())
+    {
+        status = code;
+    }
+    let mut response = Response::new(Full::new(Bytes::from_static(b"ok")));
+    *response.status_mut() = status;
+    Ok(response)
+}

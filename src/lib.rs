@@ -1,0 +1,102 @@
+//! lot: load testing for Rust on tokio.
+//!
+//! Write a scenario as Rust code, describe the load in stages, run it as an
+//! ordinary binary, and get live progress, a summary, a machine-readable
+//! results document and an exit status.
+//!
+//! lot is exact where load generators are usually approximate:
+//!
+//! - **Exact arrival rates.** Stage `add_stage(from, to, duration)` is an
+//!   open-model stage: the rate of iterations *started* per second moves
+//!   linearly from `from` to `to`. Arrival instants come from the closed form
+//!   of the plan's integral, so a plan starts exactly the iterations it
+//!   promises, whatever the target's latency (see [`schedule`]).
+//! - **Honest latency.** Every iteration is timed from its *intended* start,
+//!   so a stalled target cannot hide behind a stalled generator (coordinated
+//!   omission). `latency`, `service_time` and `schedule_lag` are all reported.
+//! - **Flat memory.** HDR histograms, bounded error tables and a bounded
+//!   number of iterations in flight: nothing grows with the request count.
+//! - **Nothing silently lost.** Every arrival ends as ok, failed, dropped or
+//!   interrupted, and `scheduled = ok + failed + dropped + interrupted`.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::future::Future;
+//! use std::time::Duration;
+//! use lot::executor::Executor;
+//! use lot::scenario::Scenario;
+//!
+//! struct Health {
+//!     client: reqwest::Client,
+//! }
+//!
+//! impl Scenario for Health {
+//!     fn run(&self) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
+//!         let request = self.client.get("http://127.0.0.1:8080/health");
+//!         async move {
+//!             request.send().await?.error_for_status()?;
+//!             Ok(())
+//!         }
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> lot::report::Report {
+//!     let mut executor = Executor::new();
+//!     executor.add_stage(0, 100, Duration::from_secs(10)); // ramp up
+//!     executor.add_stage(100, 100, Duration::from_secs(50)); // hold
+//!     executor.run(Health { client: reqwest::Client::new() }).await
+//! }
+//! ```
+//!
+//! # Writing scenarios
+//!
+//! A [`Scenario`] builds one iteration's future per
+//! arrival. Return `Err` to count the iteration as failed (its display text is
+//! the failure kind); panics are caught and counted as `panic: <message>`.
+//! Clone what the future needs (clients are cheap to clone) so it is
+//! `'static`. A closure `|| async { ... }` is a scenario too.
+//!
+//! # Configuration
+//!
+//! In code, on the [`Executor`]: stages, `max_in_flight`,
+//! `timeout`, `graceful_stop`, `interval`, outputs and reporters. From the
+//! environment, for any lot binary: `LOT_OUT` (`json=PATH`, `-` for stdout)
+//! and `LOT_QUIET=1`. Invalid configuration is reported before any load is
+//! sent, and [`Report`] as `main`'s return value turns it into
+//! exit status 78.
+//!
+//! # Writing reporters
+//!
+//! Implement [`report::Reporter`] (every method has a no-op default) and add
+//! it with [`Executor::reporter`]. The JSON
+//! results document is described in [`report`].
+
+#![warn(missing_docs)]
+
+/// The executor: stages, limits, outputs, and running a scenario.
+pub mod executor {
+    pub use lot_core::executor::*;
+}
+
+/// The [`Scenario`] trait.
+pub mod scenario {
+    pub use lot_core::scenario::*;
+}
+
+/// Stage math: exact arrival instants of a rate plan.
+pub mod schedule {
+    pub use lot_core::schedule::*;
+}
+
+/// Results: the [`Report`] a run returns, the results model
+/// ([`Summary`](report::Summary), [`Interval`](report::Interval)), the
+/// [`Reporter`](report::Reporter) trait and the outputs. The JSON results
+/// document is described in the `lot-report` crate's documentation.
+pub mod report {
+    pub use lot_core::report::*;
+    pub use lot_report::*;
+}
+
+pub use lot_core::{Error, Executor, Report, Scenario};

@@ -1,0 +1,8 @@
+//! End-to-end tests: real runs against a real HTTP server on 127.0.0.1.
+
+#[path = "../../examples/support/server.rs"]
+mod server;
+
+mod outcomes;
+mod plan;
+mod signal;

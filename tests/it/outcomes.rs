@@ -1,0 +1,157 @@
+//! Every arrival ends as exactly one of ok, failed, dropped, interrupted.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use lot::executor::Executor;
+
+use crate::server::TestServer;
+
+/// A slow server and a small in-flight bound: arrivals beyond the bound are
+/// dropped and counted, never queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arrivals_beyond_the_in_flight_bound_are_dropped() {
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/delay/300", server.url());
+    let mut executor = Executor::new();
+    executor
+        .add_stage(100, 100, Duration::from_secs(1))
+        .max_in_flight(5)
+        .terminal(false);
+    let report = executor
+        .run(move || {
+            let request = client.get(&url);
+            async move {
+                request.send().await?.error_for_status()?;
+                Ok(())
+            }
+        })
+        .await;
+    let s = report.expect_summary();
+    let t = s.totals;
+    assert_eq!(t.scheduled, 100);
+    assert!(t.dropped > 50, "{t:?}");
+    assert!(t.is_balanced(), "{t:?}");
+    assert_eq!(t.ok + t.failed, server.hits(), "{t:?}");
+    assert_eq!(t.failed, 0, "{:?}", s.errors);
+    assert_eq!(s.limits.max_in_flight, 5);
+}
+
+/// Errors and panics are failures counted by kind, and the run goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_and_panics_are_counted_by_kind() {
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    let base = server.url();
+    let n = Arc::new(AtomicU64::new(0));
+    let mut executor = Executor::new();
+    executor
+        .add_stage(200, 200, Duration::from_millis(1500))
+        .terminal(false);
+    let report = executor
+        .run(move || {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                match i % 3 {
+                    0 => panic!("scenario bug {}", i % 2),
+                    1 => {
+                        let r = client.get(format!("{base}/status/503")).send().await?;
+                        r.error_for_status()?;
+                    }
+                    _ => {
+                        client.get(&base).send().await?.error_for_status()?;
+                    }
+                }
+                Ok(())
+            }
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(s.totals.scheduled, 300);
+    assert_eq!(s.totals.ok, 100);
+    assert_eq!(s.totals.failed, 200);
+    assert!(s.totals.is_balanced());
+    assert_eq!(server.hits(), 200, "the panicking third sent nothing");
+    let count = |kind: &str| {
+        s.errors
+            .iter()
+            .find(|e| e.kind == kind)
+            .map(|e| e.count)
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        count("panic: scenario bug 0") + count("panic: scenario bug 1"),
+        100
+    );
+    let status = s
+        .errors
+        .iter()
+        .find(|e| e.kind.contains("503"))
+        .unwrap_or_else(|| panic!("a 503 kind in {:?}", s.errors));
+    assert_eq!(status.count, 100);
+    assert_eq!(s.errors.iter().map(|e| e.count).sum::<u64>(), 200);
+    assert_eq!(s.scenarios[0].errors, s.errors);
+}
+
+/// An iteration that hangs fails with kind `timeout`.
+#[tokio::test]
+async fn hanging_iterations_time_out() {
+    let mut executor = Executor::new();
+    executor
+        .add_stage(20, 20, Duration::from_millis(500))
+        .timeout(Duration::from_millis(100))
+        .terminal(false);
+    let report = executor
+        .run(|| async {
+            std::future::pending::<()>().await;
+            Ok(())
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(s.totals.scheduled, 10);
+    assert_eq!(s.totals.failed, 10);
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!(
+        (s.errors[0].kind.as_str(), s.errors[0].count),
+        ("timeout", 10)
+    );
+    // Timed-out iterations are measured too, at about the timeout.
+    assert!(
+        s.service_time.min_us >= 100_000,
+        "{}",
+        s.service_time.min_us
+    );
+}
+
+/// Iterations still running when the graceful stop ends are interrupted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_stop_interrupts_what_is_left() {
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/delay/60000", server.url());
+    let mut executor = Executor::new();
+    executor
+        .add_stage(20, 20, Duration::from_millis(500))
+        .graceful_stop(Duration::from_millis(300))
+        .terminal(false);
+    let started = std::time::Instant::now();
+    let report = executor
+        .run(move || {
+            let request = client.get(&url);
+            async move {
+                request.send().await?;
+                Ok(())
+            }
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(s.totals.scheduled, 10);
+    assert_eq!(s.totals.interrupted, 10, "{:?}", s.totals);
+    assert!(s.totals.is_balanced());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(s.intervals.last().unwrap().in_flight, 0);
+}

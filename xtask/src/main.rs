@@ -1,0 +1,75 @@
+//! Project automation for lot. Run `cargo xtask --help`.
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask: project automation for lot
+
+USAGE:
+    cargo xtask <TASK>
+
+TASKS:
+    ci        run what CI runs: fmt check, clippy -D warnings, doc -D warnings, tests
+    help      print this message
+";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1);
+    match task.as_deref() {
+        None | Some("help" | "--help" | "-h") => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Some("ci") => ci(),
+        Some(other) => {
+            eprintln!("unknown task `{other}`; expected one of: ci, help\n\n{HELP}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A cargo invocation: its arguments and extra environment variables.
+type Step = (&'static [&'static str], &'static [(&'static str, &'static str)]);
+
+/// The checks CI runs, in order; the first failure stops the rest.
+fn ci() -> ExitCode {
+    let steps: &[Step] = &[
+        (&["fmt", "--all", "--", "--check"], &[]),
+        (
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        ),
+        (
+            &["doc", "--workspace", "--no-deps"],
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        ),
+        (&["test", "--workspace"], &[]),
+    ];
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    for (args, envs) in steps {
+        eprintln!("$ cargo {}", args.join(" "));
+        let status = std::process::Command::new(&cargo)
+            .args(*args)
+            .envs(envs.iter().copied())
+            .status();
+        match status {
+            Ok(s) if s.success() => {}
+            Ok(s) => {
+                eprintln!("cargo {} failed: {s}", args.join(" "));
+                return ExitCode::FAILURE;
+            }
+            Err(e) => {
+                eprintln!("cannot run cargo: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
