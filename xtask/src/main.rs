@@ -29,7 +29,10 @@ fn main() -> ExitCode {
 }
 
 /// A cargo invocation: its arguments and extra environment variables.
-type Step = (&'static [&'static str], &'static [(&'static str, &'static str)]);
+type Step = (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
 
 /// The checks CI runs, in order; the first failure stops the rest.
 fn ci() -> ExitCode {
