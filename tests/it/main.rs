@@ -5,4 +5,4 @@ mod server;
 
 mod outcomes;
 mod plan;
-mod signal;
+mod process;
