@@ -23,9 +23,12 @@
 //! | `target_rps`, `achieved_rps` | arrivals due / launched per second of scheduling |
 //! | `totals` | `scheduled`, `ok`, `failed`, `dropped`, `interrupted`; `scheduled` is the sum of the other four |
 //! | `latency`, `service_time`, `schedule_lag` | [`Stats`]: `count`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p95_us`, `p99_us`, `p999_us`, `max_us`, `hdr` |
-//! | `scenarios[]` | `name`, `totals`, `latency`, `service_time`, `schedule_lag`, `errors` |
+//! | `scenarios[]` | `name`, `totals`, `latency`, `service_time`, `schedule_lag`, `errors`, `steps[]`, `checks[]` |
+//! | `scenarios[].steps[]` | [`StepSummary`]: `name`, `ok`, `failed`, `latency` ([`Stats`]), `errors` |
+//! | `scenarios[].checks[]` | [`CheckSummary`]: `name`, `passed`, `failed`, `pass_rate` (0 to 1) |
+//! | `metrics` | `counters[]` (`name`, `value`), `gauges[]` (`name`, `value`: the last set), `timings[]` (`name`, `stats`: [`Stats`] in µs), `histograms[]` (`name`, `stats`: [`ValueStats`], unitless) |
 //! | `errors[]` | `kind`, `count`, most frequent first |
-//! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` |
+//! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` (`name`, `counts`, `latency`, `steps[]`: `name`, `ok`, `failed`, `latency`) |
 //!
 //! `latency` is measured from each iteration's *intended* start, so time an
 //! iteration spent waiting for a late generator counts against the target, as
@@ -47,12 +50,13 @@ pub mod terminal;
 
 pub use json::JsonReporter;
 pub use model::{
-    ErrorCount, Interval, IntervalLatency, Limits, Plan, SCHEMA_VERSION, ScenarioInterval,
-    ScenarioSummary, StagePlan, Start, StopReason, Summary, Totals,
+    CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
+    IntervalLatency, Limits, Metrics, Plan, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary,
+    StagePlan, Start, StepInterval, StepSummary, StopReason, Summary, TimingSummary, Totals,
 };
 pub use output::{Destination, Format, OutputError, OutputSpec};
 pub use reporter::{BoxError, Fanout, Reporter};
-pub use stats::Stats;
+pub use stats::{Stats, ValueStats};
 pub use terminal::{Progress, TerminalReporter};
 
 /// Re-exported so reporters can be written without naming the dependency.

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::stats::Stats;
+use crate::stats::{Stats, ValueStats};
 
 /// Version of the JSON results document. Bumped on every incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -125,6 +125,22 @@ pub struct ScenarioInterval {
     pub counts: Totals,
     /// Latency of the iterations that completed in the interval.
     pub latency: IntervalLatency,
+    /// The scenario's steps that ended in the interval.
+    #[serde(default)]
+    pub steps: Vec<StepInterval>,
+}
+
+/// What happened to one step during one interval.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepInterval {
+    /// Step name.
+    pub name: String,
+    /// Executions of the step that succeeded in the interval.
+    pub ok: u64,
+    /// Executions of the step that failed in the interval.
+    pub failed: u64,
+    /// Duration of the step's executions that ended in the interval.
+    pub latency: IntervalLatency,
 }
 
 /// One point of the time series, emitted every interval while a run goes on.
@@ -191,6 +207,116 @@ pub struct ScenarioSummary {
     pub schedule_lag: Stats,
     /// Failure kinds, most frequent first.
     pub errors: Vec<ErrorCount>,
+    /// Named steps inside the scenario's iterations, in order of first use.
+    #[serde(default)]
+    pub steps: Vec<StepSummary>,
+    /// Checks made in the scenario's iterations, in order of first use.
+    #[serde(default)]
+    pub checks: Vec<CheckSummary>,
+}
+
+/// Results of one named step (`lot::step`) of a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepSummary {
+    /// Step name.
+    pub name: String,
+    /// Executions that returned `Ok`.
+    pub ok: u64,
+    /// Executions that returned `Err`, or panicked or timed out inside the step.
+    pub failed: u64,
+    /// Time from the start to the end of each execution.
+    pub latency: Stats,
+    /// Failure kinds, most frequent first.
+    pub errors: Vec<ErrorCount>,
+}
+
+/// Results of one check (`lot::check`) of a scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckSummary {
+    /// Check name.
+    pub name: String,
+    /// Times the condition held.
+    pub passed: u64,
+    /// Times it did not.
+    pub failed: u64,
+    /// `passed / (passed + failed)`, from 0 to 1 (0 when never checked).
+    pub pass_rate: f64,
+}
+
+impl CheckSummary {
+    /// A check summary with its pass rate computed.
+    pub fn new(name: String, passed: u64, failed: u64) -> CheckSummary {
+        let total = passed + failed;
+        CheckSummary {
+            name,
+            passed,
+            failed,
+            pass_rate: if total == 0 {
+                0.0
+            } else {
+                passed as f64 / total as f64
+            },
+        }
+    }
+}
+
+/// The final value of a custom counter (`lot::counter`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterValue {
+    /// Metric name.
+    pub name: String,
+    /// Sum of everything added.
+    pub value: u64,
+}
+
+/// The last value set on a custom gauge (`lot::gauge`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GaugeValue {
+    /// Metric name.
+    pub name: String,
+    /// The value set last.
+    pub value: f64,
+}
+
+/// A custom histogram of durations (`lot::timing`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimingSummary {
+    /// Metric name.
+    pub name: String,
+    /// The recorded durations, in microseconds.
+    pub stats: Stats,
+}
+
+/// A custom histogram of plain values (`lot::histogram`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistogramSummary {
+    /// Metric name.
+    pub name: String,
+    /// The recorded values.
+    pub stats: ValueStats,
+}
+
+/// Custom metrics of a run, each in order of first use.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Counters.
+    pub counters: Vec<CounterValue>,
+    /// Gauges.
+    pub gauges: Vec<GaugeValue>,
+    /// Histograms of durations.
+    pub timings: Vec<TimingSummary>,
+    /// Histograms of plain values.
+    pub histograms: Vec<HistogramSummary>,
+}
+
+impl Metrics {
+    /// Whether no custom metric was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.counters.is_empty()
+            && self.gauges.is_empty()
+            && self.timings.is_empty()
+            && self.histograms.is_empty()
+    }
 }
 
 /// The results of a whole run: what `LOT_OUT=json=PATH` writes.
@@ -224,6 +350,9 @@ pub struct Summary {
     pub scenarios: Vec<ScenarioSummary>,
     /// Failure kinds over every scenario, most frequent first.
     pub errors: Vec<ErrorCount>,
+    /// Custom metrics.
+    #[serde(default)]
+    pub metrics: Metrics,
     /// The interval time series.
     pub intervals: Vec<Interval>,
 }

@@ -21,10 +21,54 @@ pub const HIGHEST_TRACKABLE_US: u64 = 3_600_000_000;
 /// Significant decimal digits kept by every histogram.
 pub const SIGNIFICANT_DIGITS: u8 = 3;
 
-/// A new, empty histogram with the bounds every lot histogram uses.
+/// Highest plain value a custom value histogram tracks (2^40, about 10^12).
+pub const HIGHEST_TRACKABLE_VALUE: u64 = 1 << 40;
+
+/// A new, empty histogram with the bounds every lot duration histogram uses.
 pub fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, HIGHEST_TRACKABLE_US, SIGNIFICANT_DIGITS)
         .expect("constant bounds are valid: 1 <= low, high >= 2 * low, 3 significant digits")
+}
+
+/// A new, empty histogram for custom plain values (1 to [`HIGHEST_TRACKABLE_VALUE`]).
+pub fn new_value_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIGHEST_TRACKABLE_VALUE, SIGNIFICANT_DIGITS)
+        .expect("constant bounds are valid: 1 <= low, high >= 2 * low, 3 significant digits")
+}
+
+fn encode(histogram: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(histogram, &mut bytes)
+        .expect("serializing into a Vec cannot fail for a histogram of u64 counts");
+    STANDARD.encode(&bytes)
+}
+
+fn decode(hdr: &str) -> Result<Histogram<u64>, DecodeError> {
+    let bytes = STANDARD
+        .decode(hdr.as_bytes())
+        .map_err(|e| DecodeError(format!("`hdr` is not valid base64: {e}")))?;
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| DecodeError(format!("`hdr` is not an HdrHistogram V2 encoding: {e:?}")))
+}
+
+/// Count, min, mean, p50, p90, p95, p99, p99.9 and max of a histogram (zeros when empty).
+fn summarize(h: &Histogram<u64>) -> [u64; 9] {
+    if h.is_empty() {
+        return [0; 9];
+    }
+    [
+        h.len(),
+        h.min(),
+        h.mean().round() as u64,
+        h.value_at_quantile(0.50),
+        h.value_at_quantile(0.90),
+        h.value_at_quantile(0.95),
+        h.value_at_quantile(0.99),
+        h.value_at_quantile(0.999),
+        h.max(),
+    ]
 }
 
 /// Summary statistics of one duration distribution, in microseconds.
@@ -55,39 +99,83 @@ pub struct Stats {
 impl Stats {
     /// Computes the statistics of `histogram` and encodes it.
     pub fn from_histogram(histogram: &Histogram<u64>) -> Stats {
-        let mut bytes = Vec::new();
-        V2DeflateSerializer::new()
-            .serialize(histogram, &mut bytes)
-            .expect("serializing into a Vec cannot fail for a histogram of u64 counts");
-        let hdr = STANDARD.encode(&bytes);
-        if histogram.is_empty() {
-            return Stats {
-                hdr,
-                ..Stats::default()
-            };
-        }
+        let [
+            count,
+            min_us,
+            mean_us,
+            p50_us,
+            p90_us,
+            p95_us,
+            p99_us,
+            p999_us,
+            max_us,
+        ] = summarize(histogram);
         Stats {
-            count: histogram.len(),
-            min_us: histogram.min(),
-            mean_us: histogram.mean().round() as u64,
-            p50_us: histogram.value_at_quantile(0.50),
-            p90_us: histogram.value_at_quantile(0.90),
-            p95_us: histogram.value_at_quantile(0.95),
-            p99_us: histogram.value_at_quantile(0.99),
-            p999_us: histogram.value_at_quantile(0.999),
-            max_us: histogram.max(),
-            hdr,
+            count,
+            min_us,
+            mean_us,
+            p50_us,
+            p90_us,
+            p95_us,
+            p99_us,
+            p999_us,
+            max_us,
+            hdr: encode(histogram),
         }
     }
 
     /// Decodes the histogram carried in `hdr`.
     pub fn histogram(&self) -> Result<Histogram<u64>, DecodeError> {
-        let bytes = STANDARD
-            .decode(self.hdr.as_bytes())
-            .map_err(|e| DecodeError(format!("`hdr` is not valid base64: {e}")))?;
-        Deserializer::new()
-            .deserialize(&mut bytes.as_slice())
-            .map_err(|e| DecodeError(format!("`hdr` is not an HdrHistogram V2 encoding: {e:?}")))
+        decode(&self.hdr)
+    }
+}
+
+/// Summary statistics of a custom histogram of plain (unitless) values.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ValueStats {
+    /// Number of recorded values.
+    pub count: u64,
+    /// Smallest value.
+    pub min: u64,
+    /// Arithmetic mean, rounded.
+    pub mean: u64,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 95th percentile.
+    pub p95: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Largest value.
+    pub max: u64,
+    /// The histogram: base64 of the HdrHistogram V2 deflate encoding.
+    pub hdr: String,
+}
+
+impl ValueStats {
+    /// Computes the statistics of `histogram` and encodes it.
+    pub fn from_histogram(histogram: &Histogram<u64>) -> ValueStats {
+        let [count, min, mean, p50, p90, p95, p99, p999, max] = summarize(histogram);
+        ValueStats {
+            count,
+            min,
+            mean,
+            p50,
+            p90,
+            p95,
+            p99,
+            p999,
+            max,
+            hdr: encode(histogram),
+        }
+    }
+
+    /// Decodes the histogram carried in `hdr`.
+    pub fn histogram(&self) -> Result<Histogram<u64>, DecodeError> {
+        decode(&self.hdr)
     }
 }
 

@@ -177,8 +177,8 @@ pub fn render_summary(s: &Summary) -> String {
     }
     out.push('\n');
     stats_table(&mut out, "", &s.latency, &s.service_time, &s.schedule_lag);
-    if s.scenarios.len() > 1 {
-        for sc in &s.scenarios {
+    for sc in &s.scenarios {
+        if s.scenarios.len() > 1 {
             let st = &sc.totals;
             let _ = writeln!(
                 out,
@@ -191,6 +191,69 @@ pub fn render_summary(s: &Summary) -> String {
                 &sc.latency,
                 &sc.service_time,
                 &sc.schedule_lag,
+            );
+        }
+        if !sc.steps.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n  steps of {:<22}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
+                sc.name, "ok", "failed", "p50", "p90", "p99", "max"
+            );
+            for st in &sc.steps {
+                let _ = writeln!(
+                    out,
+                    "    {:<28}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
+                    st.name,
+                    st.ok,
+                    st.failed,
+                    fmt_us(st.latency.p50_us),
+                    fmt_us(st.latency.p90_us),
+                    fmt_us(st.latency.p99_us),
+                    fmt_us(st.latency.max_us),
+                );
+            }
+        }
+        if !sc.checks.is_empty() {
+            let _ = writeln!(out, "\n  checks of {}", sc.name);
+            for c in &sc.checks {
+                let _ = writeln!(
+                    out,
+                    "    {:<28}{:>8.2}%   {} passed, {} failed",
+                    c.name,
+                    c.pass_rate * 100.0,
+                    c.passed,
+                    c.failed
+                );
+            }
+        }
+    }
+    let m = &s.metrics;
+    if !m.is_empty() {
+        out.push_str("\n  metrics\n");
+        for c in &m.counters {
+            let _ = writeln!(out, "    {:<28} {}", c.name, c.value);
+        }
+        for g in &m.gauges {
+            let _ = writeln!(out, "    {:<28} {} (last set)", g.name, g.value);
+        }
+        for t in &m.timings {
+            let st = &t.stats;
+            let _ = writeln!(
+                out,
+                "    {:<28} count {}, p50 {}, p99 {}, max {}",
+                t.name,
+                st.count,
+                fmt_us(st.p50_us),
+                fmt_us(st.p99_us),
+                fmt_us(st.max_us)
+            );
+        }
+        for h in &m.histograms {
+            let st = &h.stats;
+            let _ = writeln!(
+                out,
+                "    {:<28} count {}, p50 {}, p99 {}, max {}",
+                h.name, st.count, st.p50, st.p99, st.max
             );
         }
     }
