@@ -3,6 +3,8 @@
 //! Once per interval it drains every shard (see [`Recorder::drain`]), reads the
 //! scheduler's counters, and builds an [`Interval`]; at the end it builds the
 //! [`Summary`]. It runs on a task of its own, off the hot path.
+//!
+//! [`Recorder::drain`]: crate::recorder::Recorder::drain
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,11 +13,14 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use lot_report::stats::new_histogram;
 use lot_report::{
-    Interval, IntervalLatency, Limits, Plan, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary,
-    Stats, StopReason, Summary, Totals,
+    CheckSummary, CounterValue, GaugeValue, HistogramSummary, Interval, IntervalLatency, Limits,
+    Metrics, Plan, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary, Stats, StepInterval,
+    StepSummary, StopReason, Summary, TimingSummary, Totals, ValueStats,
 };
 
-use crate::recorder::{ErrorTable, Recorder, ScenarioShard};
+use crate::context::Shared;
+use crate::names;
+use crate::recorder::{Drained, ErrorTable, ScenarioShard};
 use crate::schedule::Schedule;
 
 /// The scheduler's counters for one scenario.
@@ -42,13 +47,12 @@ pub(crate) struct RunInfo {
 
 pub(crate) struct Collector {
     info: Arc<RunInfo>,
-    recorder: Arc<Recorder>,
-    counters: Arc<[Counters]>,
-    /// Everything so far, per scenario.
-    totals: Vec<ScenarioShard>,
-    /// The current interval, per scenario.
-    window: Vec<ScenarioShard>,
-    spare: Vec<ScenarioShard>,
+    shared: Arc<Shared>,
+    /// Everything so far.
+    totals: Drained,
+    /// The current interval.
+    window: Drained,
+    spare: Drained,
     overall: Histogram<u64>,
     last: Vec<(u64, u64)>,
     last_offset: Duration,
@@ -72,21 +76,23 @@ fn interval_latency(h: &Histogram<u64>) -> IntervalLatency {
     }
 }
 
+/// `(name id, item)` for every filled slot of a table indexed by name id.
+fn filled<T>(table: &[Option<T>]) -> impl Iterator<Item = (usize, &T)> {
+    table
+        .iter()
+        .enumerate()
+        .filter_map(|(id, item)| item.as_ref().map(|item| (id, item)))
+}
+
 impl Collector {
-    pub(crate) fn new(
-        info: Arc<RunInfo>,
-        recorder: Arc<Recorder>,
-        counters: Arc<[Counters]>,
-    ) -> Collector {
+    pub(crate) fn new(info: Arc<RunInfo>, shared: Arc<Shared>) -> Collector {
         let n = info.names.len();
-        let fresh = || (0..n).map(|_| ScenarioShard::new()).collect::<Vec<_>>();
         Collector {
             info,
-            recorder,
-            counters,
-            totals: fresh(),
-            window: fresh(),
-            spare: fresh(),
+            shared,
+            totals: Drained::new(n),
+            window: Drained::new(n),
+            spare: Drained::new(n),
             overall: new_histogram(),
             last: vec![(0, 0); n],
             last_offset: Duration::ZERO,
@@ -96,14 +102,14 @@ impl Collector {
 
     /// Closes the interval ending `offset` into the run and returns it.
     pub(crate) fn tick(&mut self, offset: Duration, close: bool) -> Interval {
-        for w in &mut self.window {
-            w.reset();
-        }
+        self.window.reset();
         self.overall.reset();
         // Shards first, counters second: everything a shard holds was launched
         // before, so `launched` can only be ahead of the finished count.
-        self.recorder
+        self.shared
+            .recorder
             .drain(&mut self.window, &mut self.spare, close);
+        let names = names::names();
         let t0 = self.last_offset;
         let dt = offset.saturating_sub(t0);
         let dt_s = dt.as_secs_f64();
@@ -113,9 +119,16 @@ impl Collector {
             duration_us: micros(dt),
             ..Interval::default()
         };
-        for (i, (w, total)) in self.window.iter().zip(self.totals.iter_mut()).enumerate() {
-            let launched = self.counters[i].launched.load(Ordering::Acquire);
-            let dropped = self.counters[i].dropped.load(Ordering::Acquire);
+        for (i, (w, total)) in self
+            .window
+            .scenarios
+            .iter()
+            .zip(self.totals.scenarios.iter_mut())
+            .enumerate()
+        {
+            let counters = &self.shared.counters[i];
+            let launched = counters.launched.load(Ordering::Acquire);
+            let dropped = counters.dropped.load(Ordering::Acquire);
             let (last_launched, last_dropped) = self.last[i];
             self.last[i] = (launched, dropped);
             let counts = Totals {
@@ -130,12 +143,27 @@ impl Collector {
             self.overall
                 .add(&w.latency)
                 .expect("histograms share their bounds");
+            total.merge(w);
+            // Every step seen so far gets a row, so the series has stable columns.
+            let steps = filled(&total.steps)
+                .map(|(id, _)| {
+                    let step = w.steps.get(id).and_then(Option::as_ref);
+                    StepInterval {
+                        name: names[id].to_owned(),
+                        ok: step.map_or(0, |s| s.ok),
+                        failed: step.map_or(0, |s| s.failed),
+                        latency: step.map_or_else(IntervalLatency::default, |s| {
+                            interval_latency(&s.latency)
+                        }),
+                    }
+                })
+                .collect();
             interval.scenarios.push(ScenarioInterval {
                 name: self.info.names[i].clone(),
                 counts,
                 latency: interval_latency(&w.latency),
+                steps,
             });
-            total.merge(w);
             let cumulative = Totals {
                 scheduled: launched + dropped,
                 ok: total.ok,
@@ -146,6 +174,7 @@ impl Collector {
             interval.in_flight += cumulative.scheduled - cumulative.finished();
             interval.cumulative.add(&cumulative);
         }
+        self.totals.metrics.merge(&self.window.metrics);
         interval.latency = interval_latency(&self.overall);
         if dt_s > 0.0 {
             let schedule = &self.info.schedule;
@@ -171,7 +200,7 @@ impl Collector {
             .intervals
             .last_mut()
             .expect("tick just pushed an interval");
-        for (i, total) in self.totals.iter_mut().enumerate() {
+        for (i, total) in self.totals.scenarios.iter_mut().enumerate() {
             let (launched, _) = self.last[i];
             let missing = launched - (total.ok + total.failed + total.interrupted);
             total.interrupted += missing;
@@ -181,13 +210,14 @@ impl Collector {
             last.in_flight -= missing;
         }
 
+        let names = names::names();
         let mut latency = new_histogram();
         let mut service_time = new_histogram();
         let mut schedule_lag = new_histogram();
         let mut errors = ErrorTable::default();
         let mut totals = Totals::default();
-        let mut scenarios = Vec::with_capacity(self.totals.len());
-        for (i, t) in self.totals.iter().enumerate() {
+        let mut scenarios = Vec::with_capacity(self.totals.scenarios.len());
+        for (i, t) in self.totals.scenarios.iter().enumerate() {
             let (launched, dropped) = self.last[i];
             let counts = Totals {
                 scheduled: launched + dropped,
@@ -198,24 +228,20 @@ impl Collector {
             };
             debug_assert!(counts.is_balanced(), "{counts:?}");
             totals.add(&counts);
-            latency
-                .add(&t.latency)
-                .expect("histograms share their bounds");
-            service_time
-                .add(&t.service_time)
-                .expect("histograms share their bounds");
-            schedule_lag
-                .add(&t.schedule_lag)
-                .expect("histograms share their bounds");
+            for (acc, h) in [
+                (&mut latency, &t.latency),
+                (&mut service_time, &t.service_time),
+                (&mut schedule_lag, &t.schedule_lag),
+            ] {
+                acc.add(h).expect("histograms share their bounds");
+            }
             errors.merge(&t.errors);
-            scenarios.push(ScenarioSummary {
-                name: self.info.names[i].clone(),
-                totals: counts,
-                latency: Stats::from_histogram(&t.latency),
-                service_time: Stats::from_histogram(&t.service_time),
-                schedule_lag: Stats::from_histogram(&t.schedule_lag),
-                errors: t.errors.to_counts(),
-            });
+            scenarios.push(scenario_summary(
+                self.info.names[i].clone(),
+                counts,
+                t,
+                &names,
+            ));
         }
         let sched_s = scheduling.as_secs_f64();
         let (target_rps, achieved_rps) = if sched_s > 0.0 {
@@ -226,6 +252,33 @@ impl Collector {
             )
         } else {
             (0.0, 0.0)
+        };
+        let m = &self.totals.metrics;
+        let metrics = Metrics {
+            counters: filled(&m.counters)
+                .map(|(id, &value)| CounterValue {
+                    name: names[id].to_owned(),
+                    value,
+                })
+                .collect(),
+            gauges: filled(&m.gauges)
+                .map(|(id, &(_, value))| GaugeValue {
+                    name: names[id].to_owned(),
+                    value,
+                })
+                .collect(),
+            timings: filled(&m.timings)
+                .map(|(id, h)| TimingSummary {
+                    name: names[id].to_owned(),
+                    stats: Stats::from_histogram(h),
+                })
+                .collect(),
+            histograms: filled(&m.histograms)
+                .map(|(id, h)| HistogramSummary {
+                    name: names[id].to_owned(),
+                    stats: ValueStats::from_histogram(h),
+                })
+                .collect(),
         };
         Summary {
             schema_version: SCHEMA_VERSION,
@@ -242,7 +295,36 @@ impl Collector {
             schedule_lag: Stats::from_histogram(&schedule_lag),
             scenarios,
             errors: errors.to_counts(),
+            metrics,
             intervals: self.intervals,
         }
+    }
+}
+
+fn scenario_summary(
+    name: String,
+    totals: Totals,
+    t: &ScenarioShard,
+    names: &[&str],
+) -> ScenarioSummary {
+    ScenarioSummary {
+        name,
+        totals,
+        latency: Stats::from_histogram(&t.latency),
+        service_time: Stats::from_histogram(&t.service_time),
+        schedule_lag: Stats::from_histogram(&t.schedule_lag),
+        errors: t.errors.to_counts(),
+        steps: filled(&t.steps)
+            .map(|(id, s)| StepSummary {
+                name: names[id].to_owned(),
+                ok: s.ok,
+                failed: s.failed,
+                latency: Stats::from_histogram(&s.latency),
+                errors: s.errors.to_counts(),
+            })
+            .collect(),
+        checks: filled(&t.checks)
+            .map(|(id, &(passed, failed))| CheckSummary::new(names[id].to_owned(), passed, failed))
+            .collect(),
     }
 }

@@ -42,24 +42,21 @@
 //! | `LOT_OUT` | comma-separated `FORMAT=PATH` outputs (`json`; `-` is stdout); replaces [`Executor::output`] |
 //! | `LOT_QUIET` | `1`/`true`: no live progress (the summary still prints); `0`/`false`: progress on |
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lot_report::{
     Fanout, Interval, Limits, OutputSpec, Plan, Progress, Reporter, StagePlan, Start, StopReason,
     Summary, TerminalReporter,
 };
-use pin_project_lite::pin_project;
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
 use crate::collector::{Collector, Counters, RunInfo};
+use crate::context::{Iteration, Shared, install_panic_hook, iterate};
 use crate::error::Error;
-use crate::recorder::{Outcome, Recorder};
+use crate::recorder::Recorder;
 use crate::report::Report;
 use crate::scenario::Scenario;
 use crate::schedule::{Schedule, Stage};
@@ -357,13 +354,6 @@ enum StopLevel {
     Immediate,
 }
 
-/// Everything an iteration task needs, shared by all of them.
-struct Shared {
-    recorder: Arc<Recorder>,
-    counters: Arc<[Counters]>,
-    timeout: Duration,
-}
-
 enum Event {
     Start(Box<Start>),
     Interval(Box<Interval>),
@@ -386,13 +376,13 @@ struct Prepared {
 impl Prepared {
     async fn execute<S: Scenario>(self, scenario: &S) -> Report {
         install_panic_hook();
-        let recorder = Arc::new(Recorder::new(1));
-        let counters: Arc<[Counters]> = Arc::from(vec![Counters::default()]);
         let shared = Arc::new(Shared {
-            recorder: recorder.clone(),
-            counters: counters.clone(),
+            recorder: Recorder::new(1),
+            counters: vec![Counters::default()].into_boxed_slice(),
+            names: vec![Arc::from(self.name.as_str())].into_boxed_slice(),
             timeout: self.timeout,
         });
+        let counters = &shared.counters;
 
         let (events, events_rx) = mpsc::unbounded_channel();
         let reporter_task = tokio::spawn(drive_reporters(self.reporters, events_rx));
@@ -421,7 +411,7 @@ impl Prepared {
             started_at_unix_ms,
             start,
         });
-        let collector = Collector::new(info, recorder, counters.clone());
+        let collector = Collector::new(info, shared.clone());
         let (collector_stop, collector_stop_rx) = watch::channel(false);
         let collector_task = tokio::spawn(collect_every(
             collector,
@@ -495,7 +485,7 @@ struct Launcher {
 }
 
 impl Launcher {
-    fn launch<S: Scenario>(&mut self, scenario: &S, intended: Instant) {
+    fn launch<S: Scenario>(&mut self, scenario: &S, index: u64, intended: Instant) {
         let counters = &self.shared.counters[self.scenario];
         // Only the scheduler raises `in_flight`, so this check cannot be raced past the bound.
         if counters.in_flight.load(Ordering::Acquire) >= self.max_in_flight {
@@ -504,13 +494,8 @@ impl Launcher {
         }
         counters.in_flight.fetch_add(1, Ordering::AcqRel);
         counters.launched.fetch_add(1, Ordering::Release);
-        let guard = Guard {
-            shared: self.shared.clone(),
-            scenario: self.scenario,
-            intended,
-            finished: false,
-        };
-        let task = tokio::spawn(iterate(scenario.run(), guard));
+        let iteration = Iteration::new(self.shared.clone(), self.scenario, index, intended);
+        let task = tokio::spawn(iterate(scenario.run(), iteration));
         if self.handles.len() >= self.compact_at {
             self.handles.retain(|h| !h.is_finished());
             self.compact_at = (self.handles.len() * 2).max(1024);
@@ -535,8 +520,9 @@ async fn schedule_arrivals<S: Scenario>(
 ) -> StopReason {
     /// Launches per batch before the scheduler yields to the runtime.
     const BATCH: u32 = 4096;
-    let mut arrivals = schedule.arrivals().peekable();
-    while let Some(&offset) = arrivals.peek() {
+    let mut arrivals = schedule.arrivals();
+    let mut next = arrivals.next().map(|offset| (0u64, offset));
+    while let Some((_, offset)) = next {
         if *stop.borrow() != StopLevel::Running {
             return StopReason::Signal;
         }
@@ -552,13 +538,13 @@ async fn schedule_arrivals<S: Scenario>(
         }
         // Launch every arrival already due, each with its own exact instant.
         let mut launched = 0;
-        while let Some(&offset) = arrivals.peek() {
+        while let Some((index, offset)) = next {
             let intended = start + offset;
             if intended > now || launched == BATCH {
                 break;
             }
-            launcher.launch(scenario, intended);
-            arrivals.next();
+            launcher.launch(scenario, index, intended);
+            next = arrivals.next().map(|offset| (index + 1, offset));
             launched += 1;
         }
         if launched == BATCH {
@@ -578,109 +564,6 @@ async fn schedule_arrivals<S: Scenario>(
         }
     }
     StopReason::Completed
-}
-
-/// Accounts for one launched iteration: it records the outcome exactly once,
-/// as interrupted if the task is dropped before finishing.
-struct Guard {
-    shared: Arc<Shared>,
-    scenario: usize,
-    intended: Instant,
-    finished: bool,
-}
-
-impl Guard {
-    fn finish(mut self, start: Instant, outcome: Outcome<'_>) {
-        let end = Instant::now();
-        self.shared
-            .recorder
-            .record(self.scenario, outcome, self.intended, start, end);
-        self.finished = true;
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if !self.finished {
-            let now = Instant::now();
-            self.shared.recorder.record(
-                self.scenario,
-                Outcome::Interrupted,
-                self.intended,
-                now,
-                now,
-            );
-        }
-        self.shared.counters[self.scenario]
-            .in_flight
-            .fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-async fn iterate<F>(future: F, guard: Guard)
-where
-    F: Future<Output = anyhow::Result<()>>,
-{
-    let start = Instant::now();
-    match tokio::time::timeout(guard.shared.timeout, CatchPanic { inner: future }).await {
-        Ok(Ok(Ok(()))) => guard.finish(start, Outcome::Ok),
-        Ok(Ok(Err(e))) => guard.finish(start, Outcome::Error(&e)),
-        Ok(Err(payload)) => guard.finish(start, Outcome::Panic(&*payload)),
-        Err(_elapsed) => guard.finish(start, Outcome::Timeout),
-    }
-}
-
-std::thread_local! {
-    /// Set while a scenario future is being polled, so the panic hook can
-    /// keep caught iteration panics from flooding stderr.
-    static IN_ITERATION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-static PANIC_SHOWN: AtomicBool = AtomicBool::new(false);
-
-/// Wraps the process's panic hook once: the first panic inside an iteration is
-/// printed as usual (with its location), later ones only counted.
-fn install_panic_hook() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let in_iteration = IN_ITERATION.try_with(|f| f.get()).unwrap_or(false);
-            if in_iteration && PANIC_SHOWN.swap(true, Ordering::Relaxed) {
-                return;
-            }
-            previous(info);
-            if in_iteration {
-                eprintln!(
-                    "lot: the panic was caught and counted as a failure; further panics in iterations are only counted"
-                );
-            }
-        }));
-    });
-}
-
-pin_project! {
-    /// Polls a future, turning a panic into an `Err` with its payload.
-    struct CatchPanic<F> {
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F: Future> Future for CatchPanic<F> {
-    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.project().inner;
-        let outer = IN_ITERATION.with(|f| f.replace(true));
-        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx)));
-        IN_ITERATION.with(|f| f.set(outer));
-        match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(payload) => Poll::Ready(Err(payload)),
-        }
-    }
 }
 
 async fn collect_every(

@@ -7,8 +7,10 @@
 #![warn(missing_docs)]
 
 mod collector;
+pub mod context;
 pub mod error;
 pub mod executor;
+mod names;
 mod recorder;
 pub mod report;
 pub mod scenario;

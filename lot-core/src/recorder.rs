@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use lot_report::ErrorCount;
-use lot_report::stats::new_histogram;
+use lot_report::stats::{new_histogram, new_value_histogram};
 
 /// Distinct error kinds kept per table; the rest are counted as `other`.
 pub const MAX_ERROR_KINDS: usize = 100;
@@ -146,6 +146,65 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
+/// One step's records.
+#[derive(Debug)]
+pub(crate) struct StepShard {
+    pub(crate) ok: u64,
+    pub(crate) failed: u64,
+    pub(crate) latency: Histogram<u64>,
+    pub(crate) errors: ErrorTable,
+}
+
+impl StepShard {
+    fn new() -> StepShard {
+        StepShard {
+            ok: 0,
+            failed: 0,
+            latency: new_histogram(),
+            errors: ErrorTable::default(),
+        }
+    }
+
+    fn merge(&mut self, other: &StepShard) {
+        self.ok += other.ok;
+        self.failed += other.failed;
+        self.latency
+            .add(&other.latency)
+            .expect("histograms share their bounds");
+        self.errors.merge(&other.errors);
+    }
+
+    fn reset(&mut self) {
+        self.ok = 0;
+        self.failed = 0;
+        self.latency.reset();
+        self.errors.clear();
+    }
+}
+
+/// The slot for name `id` in a table indexed by name id, created on first use.
+fn slot<T>(table: &mut Vec<Option<T>>, id: u32, new: impl FnOnce() -> T) -> &mut T {
+    let i = id as usize;
+    if table.len() <= i {
+        table.resize_with(i + 1, || None);
+    }
+    table[i].get_or_insert_with(new)
+}
+
+/// Merges `other` into `acc`, slot by slot.
+fn merge_slots<T>(
+    acc: &mut Vec<Option<T>>,
+    other: &[Option<T>],
+    new: impl Fn() -> T,
+    merge: impl Fn(&mut T, &T),
+) {
+    for (id, item) in other.iter().enumerate() {
+        if let Some(item) = item {
+            merge(slot(acc, id as u32, &new), item);
+        }
+    }
+}
+
 /// Everything one thread recorded for one scenario since the last collection.
 #[derive(Debug)]
 pub(crate) struct ScenarioShard {
@@ -156,6 +215,10 @@ pub(crate) struct ScenarioShard {
     pub(crate) service_time: Histogram<u64>,
     pub(crate) schedule_lag: Histogram<u64>,
     pub(crate) errors: ErrorTable,
+    /// Steps, indexed by name id.
+    pub(crate) steps: Vec<Option<Box<StepShard>>>,
+    /// Checks as (passed, failed), indexed by name id.
+    pub(crate) checks: Vec<Option<(u64, u64)>>,
 }
 
 impl ScenarioShard {
@@ -168,6 +231,8 @@ impl ScenarioShard {
             service_time: new_histogram(),
             schedule_lag: new_histogram(),
             errors: ErrorTable::default(),
+            steps: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -184,8 +249,24 @@ impl ScenarioShard {
             acc.add(h).expect("histograms share their bounds");
         }
         self.errors.merge(&other.errors);
+        merge_slots(
+            &mut self.steps,
+            &other.steps,
+            || Box::new(StepShard::new()),
+            |a, b| a.merge(b),
+        );
+        merge_slots(
+            &mut self.checks,
+            &other.checks,
+            || (0, 0),
+            |a, b| {
+                a.0 += b.0;
+                a.1 += b.1;
+            },
+        );
     }
 
+    /// Zeroes every count, keeping the allocations for reuse.
     pub(crate) fn reset(&mut self) {
         self.ok = 0;
         self.failed = 0;
@@ -194,6 +275,66 @@ impl ScenarioShard {
         self.service_time.reset();
         self.schedule_lag.reset();
         self.errors.clear();
+        for step in self.steps.iter_mut().flatten() {
+            step.reset();
+        }
+        for check in self.checks.iter_mut().flatten() {
+            *check = (0, 0);
+        }
+    }
+}
+
+/// Custom metrics one thread recorded since the last collection, indexed by name id.
+#[derive(Debug, Default)]
+pub(crate) struct MetricsShard {
+    pub(crate) counters: Vec<Option<u64>>,
+    /// The last value set, and when.
+    pub(crate) gauges: Vec<Option<(Instant, f64)>>,
+    pub(crate) timings: Vec<Option<Histogram<u64>>>,
+    pub(crate) histograms: Vec<Option<Histogram<u64>>>,
+}
+
+impl MetricsShard {
+    pub(crate) fn merge(&mut self, other: &MetricsShard) {
+        merge_slots(&mut self.counters, &other.counters, || 0, |a, b| *a += b);
+        for (id, set) in other.gauges.iter().enumerate() {
+            if let Some(b) = set {
+                if self.gauges.len() <= id {
+                    self.gauges.resize_with(id + 1, || None);
+                }
+                // The later of two settings wins.
+                match &self.gauges[id] {
+                    Some(a) if a.0 > b.0 => {}
+                    _ => self.gauges[id] = Some(*b),
+                }
+            }
+        }
+        let add = |a: &mut Histogram<u64>, b: &Histogram<u64>| {
+            a.add(b).expect("histograms share their bounds");
+        };
+        merge_slots(&mut self.timings, &other.timings, new_histogram, add);
+        merge_slots(
+            &mut self.histograms,
+            &other.histograms,
+            new_value_histogram,
+            add,
+        );
+    }
+
+    /// Zeroes the counters and histograms, keeping allocations. Gauges keep
+    /// their last value: a gauge is a level, not a per-interval amount.
+    pub(crate) fn reset(&mut self) {
+        for c in self.counters.iter_mut().flatten() {
+            *c = 0;
+        }
+        for h in self
+            .timings
+            .iter_mut()
+            .chain(self.histograms.iter_mut())
+            .flatten()
+        {
+            h.reset();
+        }
     }
 }
 
@@ -201,6 +342,7 @@ impl ScenarioShard {
 struct ShardData {
     closed: bool,
     scenarios: Vec<ScenarioShard>,
+    metrics: MetricsShard,
 }
 
 #[derive(Debug)]
@@ -252,6 +394,7 @@ impl Recorder {
             data: Mutex::new(ShardData {
                 closed: self.closed.load(Ordering::Relaxed),
                 scenarios,
+                metrics: MetricsShard::default(),
             }),
         });
         shards.push(shard.clone());
@@ -327,15 +470,84 @@ impl Recorder {
         true
     }
 
+    /// Runs `f` on this thread's shard, unless the run is closed.
+    fn with_shard(&self, f: impl FnOnce(&mut ShardData)) {
+        let shard = self.local_shard();
+        let mut data = shard.lock();
+        if !data.closed {
+            f(&mut data);
+        }
+    }
+
+    /// Records one execution of step `id` of `scenario`.
+    pub(crate) fn record_step(
+        &self,
+        scenario: usize,
+        id: u32,
+        error: Option<&dyn fmt::Display>,
+        duration: std::time::Duration,
+    ) {
+        let mut kind = KindBuf::new();
+        if let Some(e) = error {
+            let _ = write!(kind, "{e:#}");
+        }
+        self.with_shard(|data| {
+            let step = slot(&mut data.scenarios[scenario].steps, id, || {
+                Box::new(StepShard::new())
+            });
+            if error.is_some() {
+                step.failed += 1;
+                step.errors.add(kind.as_str(), 1);
+            } else {
+                step.ok += 1;
+            }
+            let us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+            step.latency.saturating_record(us);
+        });
+    }
+
+    /// Records one evaluation of check `id` of `scenario`.
+    pub(crate) fn record_check(&self, scenario: usize, id: u32, passed: bool) {
+        self.with_shard(|data| {
+            let check = slot(&mut data.scenarios[scenario].checks, id, || (0, 0));
+            if passed {
+                check.0 += 1;
+            } else {
+                check.1 += 1;
+            }
+        });
+    }
+
+    /// Adds `n` to counter `id`.
+    pub(crate) fn add_counter(&self, id: u32, n: u64) {
+        self.with_shard(|data| *slot(&mut data.metrics.counters, id, || 0) += n);
+    }
+
+    /// Sets gauge `id`.
+    pub(crate) fn set_gauge(&self, id: u32, value: f64) {
+        let now = Instant::now();
+        self.with_shard(|data| *slot(&mut data.metrics.gauges, id, || (now, value)) = (now, value));
+    }
+
+    /// Records a duration into timing `id`.
+    pub(crate) fn record_timing(&self, id: u32, duration: std::time::Duration) {
+        let us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+        self.with_shard(|data| {
+            slot(&mut data.metrics.timings, id, new_histogram).saturating_record(us)
+        });
+    }
+
+    /// Records a plain value into histogram `id`.
+    pub(crate) fn record_value(&self, id: u32, value: u64) {
+        self.with_shard(|data| {
+            slot(&mut data.metrics.histograms, id, new_value_histogram).saturating_record(value)
+        });
+    }
+
     /// Moves everything recorded so far into `into` (one entry per scenario,
     /// reset by the caller), merging the shards. With `close`, later records
     /// are refused.
-    pub(crate) fn drain(
-        &self,
-        into: &mut [ScenarioShard],
-        spare: &mut Vec<ScenarioShard>,
-        close: bool,
-    ) {
+    pub(crate) fn drain(&self, into: &mut Drained, spare: &mut Drained, close: bool) {
         let shards: Vec<Arc<Shard>> = {
             let shards = self.shards.lock().unwrap_or_else(PoisonError::into_inner);
             if close {
@@ -343,8 +555,8 @@ impl Recorder {
             }
             shards.clone()
         };
-        while spare.len() < self.scenarios {
-            spare.push(ScenarioShard::new());
+        while spare.scenarios.len() < self.scenarios {
+            spare.scenarios.push(ScenarioShard::new());
         }
         for shard in shards {
             {
@@ -352,15 +564,41 @@ impl Recorder {
                 // only for the swap, never for the merge.
                 let mut data = shard.lock();
                 data.closed |= close;
-                for (slot, fresh) in data.scenarios.iter_mut().zip(spare.iter_mut()) {
+                for (slot, fresh) in data.scenarios.iter_mut().zip(spare.scenarios.iter_mut()) {
                     std::mem::swap(slot, fresh);
                 }
+                std::mem::swap(&mut data.metrics, &mut spare.metrics);
             }
-            for (acc, taken) in into.iter_mut().zip(spare.iter_mut()) {
+            for (acc, taken) in into.scenarios.iter_mut().zip(spare.scenarios.iter_mut()) {
                 acc.merge(taken);
                 taken.reset();
             }
+            into.metrics.merge(&spare.metrics);
+            spare.metrics.reset();
         }
+    }
+}
+
+/// Records drained from every shard: per scenario, and the custom metrics.
+#[derive(Debug, Default)]
+pub(crate) struct Drained {
+    pub(crate) scenarios: Vec<ScenarioShard>,
+    pub(crate) metrics: MetricsShard,
+}
+
+impl Drained {
+    pub(crate) fn new(scenarios: usize) -> Drained {
+        Drained {
+            scenarios: (0..scenarios).map(|_| ScenarioShard::new()).collect(),
+            metrics: MetricsShard::default(),
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        for s in &mut self.scenarios {
+            s.reset();
+        }
+        self.metrics.reset();
     }
 }
 
@@ -418,9 +656,10 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        let mut acc = vec![ScenarioShard::new()];
-        let mut spare = Vec::new();
+        let mut acc = Drained::new(1);
+        let mut spare = Drained::default();
         recorder.drain(&mut acc, &mut spare, true);
+        let acc = &acc.scenarios;
         assert_eq!((acc[0].ok, acc[0].failed, acc[0].interrupted), (400, 4, 4));
         assert_eq!(acc[0].latency.len(), 404);
         assert_eq!(acc[0].errors.to_counts()[0].count, 4);

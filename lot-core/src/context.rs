@@ -1,0 +1,383 @@
+//! The run context: what an iteration can record besides its own outcome.
+//!
+//! Inside an iteration (the future a [`Scenario`](crate::Scenario) returns,
+//! run by an executor) these functions record into the run:
+//!
+//! - [`step`] times a named part of the iteration, with its own latency
+//!   histogram, ok/failed counts and error kinds, reported under the scenario;
+//! - [`check`] counts whether a condition held, without failing the iteration;
+//! - [`counter`], [`gauge`], [`timing`] and [`histogram`] are custom metrics;
+//! - [`iteration`] tells which iteration this is and when it was meant to start.
+//!
+//! **Outside a run they are harmless no-ops**: `step` still runs its future
+//! and returns its result, `check` still returns its condition, metrics
+//! record nothing and `iteration()` returns `None`. The context is a tokio
+//! task-local of the iteration's task, so work the iteration `tokio::spawn`s
+//! records nothing; await sub-futures in the iteration (for example with
+//! `futures::join!`) to have them counted.
+//!
+//! Names are interned (see the `names` module docs in the source): after a
+//! name's first use on a thread, recording costs no hashing and no shared lock.
+//! At most 1024 distinct names are kept per process; the rest are recorded as
+//! `other`.
+//!
+//! ```
+//! # async fn fetch() -> anyhow::Result<String> { Ok("<title>".into()) }
+//! # async fn demo() -> anyhow::Result<()> {
+//! let body = lot_core::context::step("load page", fetch()).await?;
+//! lot_core::context::check("page has a title", body.contains("<title>"));
+//! lot_core::context::counter("pages").add(1);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::cell::Cell;
+use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use crate::collector::Counters;
+use crate::names::intern;
+use crate::recorder::{Outcome, Recorder};
+
+/// What every iteration of a run shares.
+pub(crate) struct Shared {
+    pub(crate) recorder: Recorder,
+    pub(crate) counters: Box<[Counters]>,
+    pub(crate) names: Box<[Arc<str>]>,
+    pub(crate) timeout: Duration,
+}
+
+/// The task-local state of one iteration. It also accounts for the
+/// iteration: it records exactly one outcome, as interrupted when it is
+/// dropped before the iteration finished (a cancelled task).
+pub(crate) struct Iteration {
+    shared: Arc<Shared>,
+    scenario: usize,
+    index: u64,
+    intended: Instant,
+    finished: Cell<bool>,
+}
+
+impl Iteration {
+    pub(crate) fn new(shared: Arc<Shared>, scenario: usize, index: u64, intended: Instant) -> Self {
+        Iteration {
+            shared,
+            scenario,
+            index,
+            intended,
+            finished: Cell::new(false),
+        }
+    }
+
+    fn finish(&self, start: Instant, outcome: Outcome<'_>) {
+        let end = Instant::now();
+        self.shared
+            .recorder
+            .record(self.scenario, outcome, self.intended, start, end);
+        self.finished.set(true);
+    }
+}
+
+impl Drop for Iteration {
+    fn drop(&mut self) {
+        if !self.finished.get() {
+            let now = Instant::now();
+            self.shared.recorder.record(
+                self.scenario,
+                Outcome::Interrupted,
+                self.intended,
+                now,
+                now,
+            );
+        }
+        self.shared.counters[self.scenario]
+            .in_flight
+            .fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: Iteration;
+}
+
+/// Runs one iteration's future in its context, with the timeout and the
+/// panic catch, and records its outcome.
+pub(crate) async fn iterate<F>(future: F, iteration: Iteration)
+where
+    F: Future<Output = anyhow::Result<()>>,
+{
+    let timeout = iteration.shared.timeout;
+    CURRENT
+        .scope(iteration, async move {
+            let start = Instant::now();
+            let result = tokio::time::timeout(timeout, CatchPanic { inner: future }).await;
+            CURRENT.with(|it| match result {
+                Ok(Ok(Ok(()))) => it.finish(start, Outcome::Ok),
+                Ok(Ok(Err(e))) => it.finish(start, Outcome::Error(&e)),
+                Ok(Err(payload)) => it.finish(start, Outcome::Panic(&*payload)),
+                Err(_elapsed) => it.finish(start, Outcome::Timeout),
+            })
+        })
+        .await
+}
+
+fn with_current(f: impl FnOnce(&Iteration)) {
+    let _ = CURRENT.try_with(f);
+}
+
+/// Which iteration is running: see [`iteration`].
+#[derive(Clone, Debug)]
+pub struct IterationInfo {
+    scenario: Arc<str>,
+    index: u64,
+    intended_start: Instant,
+}
+
+impl IterationInfo {
+    /// Name of the scenario the iteration belongs to.
+    pub fn scenario(&self) -> &str {
+        &self.scenario
+    }
+
+    /// The iteration's arrival index in its plan, from 0.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The instant the plan meant the iteration to start; its latency is
+    /// measured from here.
+    pub fn intended_start(&self) -> Instant {
+        self.intended_start
+    }
+}
+
+/// The running iteration, or `None` outside one.
+pub fn iteration() -> Option<IterationInfo> {
+    CURRENT
+        .try_with(|it| IterationInfo {
+            scenario: it.shared.names[it.scenario].clone(),
+            index: it.index,
+            intended_start: it.intended,
+        })
+        .ok()
+}
+
+/// Runs `future` as the named step `name` of the current iteration: its
+/// duration, success or failure (with the error's text as the kind) are
+/// recorded under the scenario. The result is returned unchanged, so `?`
+/// still fails the iteration.
+///
+/// A step that is cancelled (the iteration timed out or was interrupted) or
+/// that panics is recorded as failed, with kind `cancelled` or `panic`.
+pub async fn step<F, T, E>(name: &str, future: F) -> Result<T, E>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Display,
+{
+    let mut guard = StepGuard {
+        id: intern(name),
+        start: Instant::now(),
+        done: false,
+    };
+    let result = future.await;
+    guard.done = true;
+    let error = result.as_ref().err().map(|e| e as &dyn Display);
+    guard.record(error);
+    result
+}
+
+struct StepGuard {
+    id: u32,
+    start: Instant,
+    done: bool,
+}
+
+impl StepGuard {
+    fn record(&self, error: Option<&dyn Display>) {
+        let duration = self.start.elapsed();
+        with_current(|it| {
+            it.shared
+                .recorder
+                .record_step(it.scenario, self.id, error, duration)
+        });
+    }
+}
+
+impl Drop for StepGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            let kind = if std::thread::panicking() {
+                "panic"
+            } else {
+                "cancelled"
+            };
+            self.record(Some(&kind));
+        }
+    }
+}
+
+/// Counts whether `condition` held under the check `name` of the current
+/// iteration, without failing it, and returns `condition`.
+pub fn check(name: &str, condition: bool) -> bool {
+    let id = intern(name);
+    with_current(|it| it.shared.recorder.record_check(it.scenario, id, condition));
+    condition
+}
+
+/// A custom counter: a sum reported at the end of the run. Cheap to copy and
+/// to keep; get one with [`counter`].
+#[derive(Clone, Copy, Debug)]
+pub struct Counter {
+    id: u32,
+}
+
+/// The counter named `name`.
+pub fn counter(name: &str) -> Counter {
+    Counter { id: intern(name) }
+}
+
+impl Counter {
+    /// Adds `n` (inside an iteration; a no-op elsewhere).
+    pub fn add(&self, n: u64) {
+        with_current(|it| it.shared.recorder.add_counter(self.id, n));
+    }
+
+    /// Adds 1.
+    pub fn increment(&self) {
+        self.add(1);
+    }
+}
+
+/// A custom gauge: a level whose last value set is reported.
+#[derive(Clone, Copy, Debug)]
+pub struct Gauge {
+    id: u32,
+}
+
+/// The gauge named `name`.
+pub fn gauge(name: &str) -> Gauge {
+    Gauge { id: intern(name) }
+}
+
+impl Gauge {
+    /// Sets the gauge (inside an iteration; a no-op elsewhere).
+    pub fn set(&self, value: f64) {
+        with_current(|it| it.shared.recorder.set_gauge(self.id, value));
+    }
+}
+
+/// A custom histogram of durations, reported in microseconds like latency.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    id: u32,
+}
+
+/// The duration histogram named `name`.
+pub fn timing(name: &str) -> Timing {
+    Timing { id: intern(name) }
+}
+
+impl Timing {
+    /// Records a duration (inside an iteration; a no-op elsewhere).
+    pub fn record(&self, duration: Duration) {
+        with_current(|it| it.shared.recorder.record_timing(self.id, duration));
+    }
+}
+
+/// A custom histogram of plain values (sizes, counts), 1 to 2^40.
+#[derive(Clone, Copy, Debug)]
+pub struct Histogram {
+    id: u32,
+}
+
+/// The value histogram named `name`.
+pub fn histogram(name: &str) -> Histogram {
+    Histogram { id: intern(name) }
+}
+
+impl Histogram {
+    /// Records a value (inside an iteration; a no-op elsewhere).
+    pub fn record(&self, value: u64) {
+        with_current(|it| it.shared.recorder.record_value(self.id, value));
+    }
+}
+
+std::thread_local! {
+    /// Set while a scenario future is being polled, so the panic hook can
+    /// keep caught iteration panics from flooding stderr.
+    static IN_ITERATION: Cell<bool> = const { Cell::new(false) };
+}
+
+static PANIC_SHOWN: AtomicBool = AtomicBool::new(false);
+
+/// Wraps the process's panic hook once: the first panic inside an iteration is
+/// printed as usual (with its location), later ones only counted.
+pub(crate) fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_iteration = IN_ITERATION.try_with(|f| f.get()).unwrap_or(false);
+            if in_iteration && PANIC_SHOWN.swap(true, Ordering::Relaxed) {
+                return;
+            }
+            previous(info);
+            if in_iteration {
+                eprintln!(
+                    "lot: the panic was caught and counted as a failure; further panics in iterations are only counted"
+                );
+            }
+        }));
+    });
+}
+
+pin_project! {
+    /// Polls a future, turning a panic into an `Err` with its payload.
+    struct CatchPanic<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.project().inner;
+        let outer = IN_ITERATION.with(|f| f.replace(true));
+        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx)));
+        IN_ITERATION.with(|f| f.set(outer));
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn outside_a_run_everything_is_a_harmless_no_op() {
+        assert!(iteration().is_none());
+        assert!(check("outside", true));
+        assert!(!check("outside", false));
+        let r: Result<u8, String> = step("outside", async { Ok(7) }).await;
+        assert_eq!(r, Ok(7));
+        let r: Result<u8, String> = step("outside", async { Err("no".into()) }).await;
+        assert_eq!(r, Err("no".to_owned()));
+        counter("outside").add(1);
+        gauge("outside").set(1.0);
+        timing("outside").record(Duration::from_millis(1));
+        histogram("outside").record(1);
+    }
+}
