@@ -2,15 +2,16 @@
 //!
 //! Routes: `/delay/{ms}` answers after `ms` milliseconds, `/status/{code}`
 //! answers with that status, anything else answers `200 ok` at once. Every
-//! request is counted, so a test can compare what the server received with
-//! what lot reports.
+//! request is counted, in total and per path, so a test can compare what the
+//! server received with what lot reports.
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -24,8 +25,14 @@ use tokio::net::TcpListener;
 /// A running target server; it stops when dropped.
 pub struct TestServer {
     addr: SocketAddr,
-    hits: Arc<AtomicU64>,
+    counts: Arc<Counts>,
     task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct Counts {
+    total: AtomicU64,
+    per_path: Mutex<HashMap<String, u64>>,
 }
 
 impl TestServer {
@@ -37,8 +44,8 @@ impl TestServer {
         let addr = listener
             .local_addr()
             .expect("a bound socket has an address");
-        let hits = Arc::new(AtomicU64::new(0));
-        let counter = hits.clone();
+        let counts = Arc::new(Counts::default());
+        let counter = counts.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -54,7 +61,7 @@ impl TestServer {
                 });
             }
         });
-        TestServer { addr, hits, task }
+        TestServer { addr, counts, task }
     }
 
     /// The base URL, such as `http://127.0.0.1:40123`.
@@ -64,7 +71,17 @@ impl TestServer {
 
     /// Requests received so far.
     pub fn hits(&self) -> u64 {
-        self.hits.load(Ordering::SeqCst)
+        self.counts.total.load(Ordering::SeqCst)
+    }
+
+    /// Requests received so far for exactly `path`.
+    pub fn hits_on(&self, path: &str) -> u64 {
+        let per_path = self
+            .counts
+            .per_path
+            .lock()
+            .expect("no panics while counting");
+        per_path.get(path).copied().unwrap_or(0)
     }
 }
 
@@ -76,10 +93,16 @@ impl Drop for TestServer {
 
 async fn handle(
     req: Request<Incoming>,
-    hits: Arc<AtomicU64>,
+    counts: Arc<Counts>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    hits.fetch_add(1, Ordering::SeqCst);
     let path = req.uri().path();
+    *counts
+        .per_path
+        .lock()
+        .expect("no panics while counting")
+        .entry(path.to_owned())
+        .or_default() += 1;
+    counts.total.fetch_add(1, Ordering::SeqCst);
     let mut status = StatusCode::OK;
     if let Some(ms) = path
         .strip_prefix("/delay/")

@@ -3,6 +3,7 @@
 #[path = "../../examples/support/server.rs"]
 mod server;
 
+mod context;
 mod outcomes;
 mod plan;
 mod process;

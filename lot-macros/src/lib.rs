@@ -1,0 +1,61 @@
+//! The `#[lot::scenario]` attribute macro. Use it through the `lot` crate,
+//! which re-exports it and provides the runtime paths the generated code uses.
+
+#![warn(missing_docs)]
+
+use proc_macro::TokenStream;
+
+mod scenario;
+
+/// Turns an `async fn` into a lot scenario.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// /// No arguments: the fn's name is the scenario itself.
+/// #[lot::scenario]
+/// async fn health() -> anyhow::Result<()> {
+///     Ok(())
+/// }
+///
+/// /// With arguments: calling the fn builds the scenario; every iteration
+/// /// gets its own clone of each argument.
+/// #[lot::scenario(name = "checkout")]
+/// async fn checkout(base: Arc<str>, attempts: u32) -> anyhow::Result<()> {
+///     let cart = lot::step("add to cart", async { Ok::<_, anyhow::Error>(vec![1]) }).await?;
+///     lot::check("cart is not empty", !cart.is_empty());
+///     lot::counter("items added").add(cart.len() as u64);
+///     Ok(())
+/// }
+///
+/// # async fn demo() {
+/// let mut executor = lot::Executor::new();
+/// executor.add_stage(10, 10, std::time::Duration::from_secs(1));
+/// executor.run(health).await;
+/// # let mut executor = lot::Executor::new();
+/// # executor.add_stage(10, 10, std::time::Duration::from_secs(1));
+/// executor.run(checkout("http://127.0.0.1:8080".into(), 3)).await;
+/// # }
+/// ```
+///
+/// The fn becomes a type of the same name implementing
+/// `lot::scenario::Scenario`: a unit struct when it takes no arguments (use
+/// `health` as the value), and otherwise a struct holding the arguments plus a
+/// constructor fn of the same name. Its doc comments, attributes and
+/// visibility are kept.
+///
+/// The fn must be an `async fn` without `self` or generic parameters,
+/// returning a `Result` whose error converts into `anyhow::Error` (the `Ok`
+/// value is discarded). Arguments must be owned, `Clone + Send + 'static`:
+/// share large or non-`Clone` state through an `Arc`.
+///
+/// Options:
+///
+/// | key | effect |
+/// |---|---|
+/// | `name = "..."` | the name results are reported under (default: the fn's name) |
+/// | `crate = "path"` | where to find lot, when it is renamed in `Cargo.toml` (default `::lot`) |
+#[proc_macro_attribute]
+pub fn scenario(attr: TokenStream, item: TokenStream) -> TokenStream {
+    scenario::expand(attr.into(), item.into()).into()
+}

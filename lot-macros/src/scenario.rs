@@ -1,0 +1,300 @@
+//! Parsing and code generation of `#[lot::scenario]`.
+//!
+//! The user's function is kept whole: its signature and body are re-emitted
+//! as a nested `async fn` inside the generated `Scenario::run`, so every error
+//! in the body points at the user's own code. Around it the macro generates a
+//! type holding the arguments and, for functions with arguments, a constructor
+//! of the same name. Every problem found is reported at once; on error the
+//! user's function is emitted unchanged next to the errors, so editors keep
+//! working.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt as _;
+use syn::parse::{ParseStream, Parser as _};
+use syn::spanned::Spanned as _;
+use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Path, ReturnType, Token, Type};
+
+const VALID_KEYS: &str = "name, crate";
+
+/// Collects errors so that all of them are reported together.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn at(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+}
+
+#[derive(Default)]
+struct Options {
+    name: Option<LitStr>,
+    krate: Option<Path>,
+}
+
+fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
+    let mut options = Options::default();
+    let parser = |input: ParseStream<'_>| {
+        while !input.is_empty() {
+            let key = Ident::parse_any(input)?;
+            input.parse::<Token![=]>()?;
+            let value: LitStr = input.parse()?;
+            match key.to_string().as_str() {
+                "name" => {
+                    if options.name.is_some() {
+                        errors.at(&key, "duplicate attribute key `name`");
+                    } else if value.value().trim().is_empty() {
+                        errors.at(&value, "`name` must not be empty");
+                    } else {
+                        options.name = Some(value);
+                    }
+                }
+                "crate" => {
+                    if options.krate.is_some() {
+                        errors.at(&key, "duplicate attribute key `crate`");
+                    } else {
+                        match value.parse::<Path>() {
+                            Ok(path) => options.krate = Some(path),
+                            Err(_) => errors.at(
+                                &value,
+                                format!(
+                                    "`crate` must be a path such as \"::lot\", not {:?}",
+                                    value.value()
+                                ),
+                            ),
+                        }
+                    }
+                }
+                other => errors.at(
+                    &key,
+                    format!("unknown attribute key `{other}`; expected one of: {VALID_KEYS}"),
+                ),
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = parser.parse2(attr) {
+        errors.push(syn::Error::new(
+            e.span(),
+            format!("{e}; expected `key = \"value\"` pairs with keys: {VALID_KEYS}"),
+        ));
+    }
+    options
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let options = parse_options(attr, &mut errors);
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            errors.at(
+                &item,
+                "#[lot::scenario] goes on an `async fn` that returns a `Result`",
+            );
+            let error = errors.0.map(|e| e.to_compile_error());
+            return quote! { #item #error };
+        }
+    };
+    check_signature(&func, &mut errors);
+    if let Some(all) = errors.0 {
+        let error = all.to_compile_error();
+        return quote! { #func #error };
+    }
+    generate(&func, options)
+}
+
+fn check_signature(func: &ItemFn, errors: &mut Errors) {
+    let sig = &func.sig;
+    if sig.asyncness.is_none() {
+        errors.at(
+            sig.fn_token,
+            "#[lot::scenario] needs an `async fn`: add `async` before `fn`",
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.at(
+            &sig.generics,
+            "#[lot::scenario] does not support generic parameters: give the arguments concrete types",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.at(
+            variadic,
+            "#[lot::scenario] does not support variadic arguments",
+        );
+    }
+    for arg in &sig.inputs {
+        match arg {
+            FnArg::Receiver(receiver) => errors.at(
+                receiver,
+                "#[lot::scenario] cannot take `self`: a scenario is a free `async fn`; pass what it needs as arguments",
+            ),
+            FnArg::Typed(typed) => match &*typed.ty {
+                Type::Reference(r) if !is_static(r) => errors.at(
+                    &typed.ty,
+                    "scenario arguments are cloned into every iteration, so they must be owned: use an owned type or an `Arc`",
+                ),
+                Type::ImplTrait(_) => errors.at(
+                    &typed.ty,
+                    "scenario arguments cannot be `impl Trait`: name the type",
+                ),
+                _ => {}
+            },
+        }
+    }
+    if let ReturnType::Default = sig.output {
+        errors.at(
+            &sig.ident,
+            "a scenario must return a `Result`, for example `-> anyhow::Result<()>`",
+        );
+    }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(g) = &tree {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tree = proc_macro2::TokenTree::Group(group);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+fn is_static(r: &syn::TypeReference) -> bool {
+    r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
+}
+
+fn generate(func: &ItemFn, options: Options) -> TokenStream {
+    let krate = options
+        .krate
+        .map_or_else(|| quote!(::lot), |p| p.into_token_stream());
+    let private = quote!(#krate::__private);
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    let name = options
+        .name
+        .map_or_else(|| ident.unraw().to_string(), |n| n.value());
+    let attrs = &func.attrs;
+    let cfgs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+
+    let args: Vec<&syn::PatType> = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(t) => Some(t),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let fields: Vec<Ident> = (0..args.len())
+        .map(|i| format_ident!("__lot_{}", i))
+        .collect();
+    let types: Vec<&Type> = args.iter().map(|a| &*a.ty).collect();
+
+    // The user's function, renamed and nested: its tokens are re-emitted as written.
+    let mut body_sig = func.sig.clone();
+    body_sig.ident = Ident::new("__lot_body", Span::call_site());
+    let block = &func.block;
+    let output_span = match &func.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => ident.span(),
+    };
+    // Diagnostics about the return type and the arguments point at them:
+    // the support paths carry the span of the user's tokens they check.
+    let into_result = respan(
+        quote!(#private::IntoIterationResult::into_iteration_result),
+        output_span,
+    );
+    let clones = fields.iter().zip(&types).map(|(field, ty)| {
+        let clone = respan(
+            quote!(#private::ScenarioArgument::clone_for_iteration),
+            ty.span(),
+        );
+        let at_type = Ident::new(&field.to_string(), ty.span());
+        let borrowed = quote!(&self.#at_type);
+        quote_spanned! {ty.span()=>
+            let #field = #clone(#borrowed);
+        }
+    });
+    let call = respan(quote!(__lot_body(#(#fields),*).await), output_span);
+
+    let run = quote! {
+        fn run(&self) -> impl ::core::future::Future<
+            Output = #private::anyhow::Result<()>
+        > + ::core::marker::Send + 'static {
+            #[allow(clippy::needless_pass_by_value, clippy::unused_async)]
+            #body_sig #block
+            #(#clones)*
+            async move { #into_result(#call) }
+        }
+
+        fn name(&self) -> &str {
+            #name
+        }
+    };
+
+    if args.is_empty() {
+        return quote! {
+            #(#attrs)*
+            #[allow(non_camel_case_types)]
+            #[derive(Clone, Copy, Debug, Default)]
+            #vis struct #ident;
+
+            #(#cfgs)*
+            impl #private::Scenario for #ident {
+                #run
+            }
+        };
+    }
+
+    // Constructor parameters keep the user's names where they are plain identifiers.
+    let params: Vec<Ident> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match &*a.pat {
+            Pat::Ident(p) if p.subpat.is_none() => p.ident.clone(),
+            _ => format_ident!("__lot_arg{}", i),
+        })
+        .collect();
+    let docs: Vec<_> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc") || a.path().is_ident("cfg"))
+        .collect();
+    quote! {
+        #(#docs)*
+        #[allow(non_camel_case_types)]
+        #vis struct #ident {
+            #(#fields: #types,)*
+        }
+
+        #(#attrs)*
+        #[allow(clippy::too_many_arguments)]
+        #vis fn #ident(#(#params: #types),*) -> #ident {
+            #ident { #(#fields: #params,)* }
+        }
+
+        #(#cfgs)*
+        impl #private::Scenario for #ident {
+            #run
+        }
+    }
+}

@@ -1,0 +1,6 @@
+#[lot::scenario]
+fn health() -> anyhow::Result<()> {
+    Ok(())
+}
+
+fn main() {}

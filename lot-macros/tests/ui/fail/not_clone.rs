@@ -1,0 +1,9 @@
+struct Client;
+
+#[lot::scenario]
+async fn call(client: Client) -> anyhow::Result<()> {
+    let _ = client;
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,38 @@
+//! Support traits for the code `#[lot::scenario]` generates. Their
+//! diagnostics are what a user sees when a scenario fn has the wrong shape.
+
+/// What a scenario fn may return: any `Result` whose error converts into
+/// `anyhow::Error`.
+#[diagnostic::on_unimplemented(
+    message = "a scenario must return a `Result`, not `{Self}`",
+    label = "expected a `Result` whose error converts into `anyhow::Error`",
+    note = "for example: `-> anyhow::Result<()>` or `-> Result<(), std::io::Error>`"
+)]
+pub trait IntoIterationResult {
+    /// The iteration's outcome.
+    fn into_iteration_result(self) -> anyhow::Result<()>;
+}
+
+impl<T, E: Into<anyhow::Error>> IntoIterationResult for Result<T, E> {
+    fn into_iteration_result(self) -> anyhow::Result<()> {
+        self.map(drop).map_err(Into::into)
+    }
+}
+
+/// What a scenario fn's argument must be: cloned into every iteration's
+/// `'static`, `Send` future.
+#[diagnostic::on_unimplemented(
+    message = "scenario argument `{Self}` must be `Clone + Send + 'static`",
+    label = "each iteration gets its own clone of this argument",
+    note = "derive or implement `Clone`, or share the value through `std::sync::Arc`"
+)]
+pub trait ScenarioArgument: Sized {
+    /// The copy one iteration gets.
+    fn clone_for_iteration(&self) -> Self;
+}
+
+impl<T: Clone + Send + 'static> ScenarioArgument for T {
+    fn clone_for_iteration(&self) -> Self {
+        self.clone()
+    }
+}
