@@ -14,9 +14,10 @@
 //! arrival (a 100/s stage starts its first at 10 ms and its last at its very
 //! end), and arrivals are spread without rounding to any timer: the instant of
 //! every arrival is computed to the nanosecond. To absorb floating-point
-//! representation error (0.1/s for 10 s is one arrival, not 0.999…), counts
-//! within 10⁻⁹ (or a relative 10⁻¹², whichever is larger) of a whole number
-//! are taken as that number.
+//! representation error (0.1/s for 10 s is one arrival, not 0.999…), a count
+//! within a relative 10⁻¹² of a whole number (at least 10⁻⁹, at most 10⁻⁶) is
+//! taken as that number. A plan may start at most [`MAX_ITERATIONS`] (2^53)
+//! iterations.
 //!
 //! Within a stage of length `d` starting with `m₀` arrivals already accumulated,
 //! `N(s) = m₀ + a·s + (b − a)·s²/(2d)` for rates `a → b`; arrival `m` is at
@@ -51,6 +52,13 @@ impl Stage {
 pub enum PlanError {
     /// The plan has no stages.
     NoStages,
+    /// The plan adds up to more than [`MAX_ITERATIONS`] arrivals.
+    TooManyIterations {
+        /// Index of the stage where the count passes the limit, from 0.
+        stage: usize,
+        /// The plan's count up to the end of that stage.
+        count: f64,
+    },
     /// A rate is negative, NaN or infinite.
     InvalidRate {
         /// Index of the stage, from 0.
@@ -67,6 +75,10 @@ impl fmt::Display for PlanError {
         match self {
             PlanError::NoStages => f.write_str(
                 "the plan has no stages; add at least one with add_stage(from_rps, to_rps, duration)",
+            ),
+            PlanError::TooManyIterations { stage, count } => write!(
+                f,
+                "stage {stage}: the plan adds up to {count:e} iterations by the end of this stage; expected at most 2^53 ({MAX_ITERATIONS})"
             ),
             PlanError::InvalidRate {
                 stage,
@@ -117,9 +129,25 @@ impl Segment {
     }
 }
 
+/// How far from a whole number an accumulated count may be and still be
+/// taken as that number: representation error, never a real fraction.
 fn tolerance(x: f64) -> f64 {
-    (x.abs() * 1e-12).max(1e-9)
+    (x.abs() * 1e-12).clamp(1e-9, 1e-6)
 }
+
+/// The number of whole arrivals in an accumulated count `m`.
+fn whole(m: f64) -> f64 {
+    let r = m.round();
+    if (m - r).abs() <= tolerance(m) {
+        r
+    } else {
+        m.floor()
+    }
+}
+
+/// The most arrivals a plan may start: beyond 2^53 an `f64` count can no
+/// longer tell one arrival from the next.
+pub const MAX_ITERATIONS: u64 = 1 << 53;
 
 /// The arrival instants of a plan, computed on demand.
 #[derive(Clone, Debug)]
@@ -151,6 +179,12 @@ impl Schedule {
             let duration_ns = u64::try_from(st.duration.as_nanos()).unwrap_or(u64::MAX);
             let d = st.duration.as_secs_f64();
             let m1 = m + (st.from + st.to) / 2.0 * d;
+            if m1.is_nan() || m1 > MAX_ITERATIONS as f64 {
+                return Err(PlanError::TooManyIterations {
+                    stage: i,
+                    count: m1,
+                });
+            }
             segments.push(Segment {
                 start_ns,
                 duration_ns,
@@ -163,7 +197,7 @@ impl Schedule {
             start_ns = start_ns.saturating_add(duration_ns);
             m = m1;
         }
-        let total = (m + tolerance(m)).floor() as u64;
+        let total = whole(m) as u64;
         Ok(Schedule {
             segments,
             total,
@@ -207,7 +241,7 @@ impl Schedule {
         let m = (k + 1) as f64;
         let i = self
             .segments
-            .partition_point(|s| s.m1 + tolerance(s.m1) < m)
+            .partition_point(|s| whole(s.m1) < m)
             .min(self.segments.len() - 1);
         Some(Duration::from_nanos(self.segments[i].offset_of(m)))
     }
@@ -248,9 +282,7 @@ impl Iterator for Arrivals<'_> {
         }
         let m = (self.next + 1) as f64;
         let segments = &self.schedule.segments;
-        while self.segment + 1 < segments.len()
-            && segments[self.segment].m1 + tolerance(segments[self.segment].m1) < m
-        {
+        while self.segment + 1 < segments.len() && whole(segments[self.segment].m1) < m {
             self.segment += 1;
         }
         // Rounding can never move an arrival before its predecessor.
@@ -378,6 +410,27 @@ mod tests {
                 }
             );
         }
+        let huge = Schedule::new(&[
+            Stage::new(1.0, 1.0, secs(1.0)),
+            Stage::new(1e300, 1e300, secs(1.0)),
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(huge, PlanError::TooManyIterations { stage: 1, .. }),
+            "{huge:?}"
+        );
+        assert_eq!(
+            huge.to_string(),
+            "stage 1: the plan adds up to 1e300 iterations by the end of this stage; expected at most 2^53 (9007199254740992)"
+        );
+        let max = Schedule::new(&[Stage::new(f64::MAX, f64::MAX, secs(1.0))]).unwrap_err();
+        assert!(
+            matches!(max, PlanError::TooManyIterations { .. }),
+            "{max:?}"
+        );
+        // Large but valid plans keep the floor rule.
+        let big = Schedule::new(&[Stage::new(1e9, 1e9, Duration::from_secs(10_000))]).unwrap();
+        assert_eq!(big.len(), 10_000_000_000_000);
         let nan = Schedule::new(&[Stage::new(f64::NAN, 1.0, secs(1.0))]).unwrap_err();
         assert_eq!(
             nan.to_string(),
