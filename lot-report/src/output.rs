@@ -130,6 +130,7 @@ pub struct OutputError {
     entry: String,
     message: String,
     source: Option<io::Error>,
+    destination: bool,
 }
 
 impl OutputError {
@@ -138,12 +139,13 @@ impl OutputError {
             entry: entry.to_owned(),
             message: message.to_owned(),
             source: None,
+            destination: false,
         }
     }
 
-    /// Whether the destination could not be opened (as opposed to a syntax error).
+    /// Whether the destination cannot be written (as opposed to a malformed entry).
     pub fn is_io(&self) -> bool {
-        self.source.is_some()
+        self.destination
     }
 }
 
@@ -182,11 +184,28 @@ impl Sink {
         let temp = match destination {
             Destination::Stdout => None,
             Destination::File(path) => {
+                let unusable = |message: &str| OutputError {
+                    entry: path.display().to_string(),
+                    message: message.to_owned(),
+                    source: None,
+                    destination: true,
+                };
+                if path
+                    .as_os_str()
+                    .to_string_lossy()
+                    .ends_with(std::path::MAIN_SEPARATOR)
+                {
+                    return Err(unusable("the path names a directory; expected a file path"));
+                }
+                if path.is_dir() {
+                    return Err(unusable("the path is a directory; expected a file path"));
+                }
                 let temp_path = temp_path_for(path);
                 let file = File::create(&temp_path).map_err(|e| OutputError {
                     entry: path.display().to_string(),
                     message: format!("cannot create a file in `{}`", parent_of(path).display()),
                     source: Some(e),
+                    destination: true,
                 })?;
                 Some((temp_path, file))
             }
@@ -312,6 +331,24 @@ mod tests {
             message.contains("/nonexistent-dir-for-lot/run.json"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_directory_is_not_a_destination() {
+        let dir = std::env::temp_dir();
+        let err = OutputSpec::parse(&format!("json={}", dir.display()))
+            .unwrap()
+            .open()
+            .err()
+            .expect("a directory cannot be written as a file");
+        assert!(err.is_io());
+        assert!(err.to_string().contains("is a directory"), "{err}");
+        let err = OutputSpec::parse("json=results/")
+            .unwrap()
+            .open()
+            .err()
+            .expect("a trailing separator names a directory");
+        assert!(err.to_string().contains("names a directory"), "{err}");
     }
 
     #[test]

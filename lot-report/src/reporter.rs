@@ -148,6 +148,9 @@ impl Fanout {
 
     fn note(member: &mut Member, result: Result<(), BoxError>) {
         if let Err(e) = result {
+            if member.failed {
+                return;
+            }
             member.failed = true;
             eprintln!(
                 "lot: reporter {} failed and receives nothing more: {e}",
@@ -155,6 +158,29 @@ impl Fanout {
             );
         }
     }
+}
+
+/// Awaits one member's event, turning a panic in it into an error so that
+/// one faulty reporter cannot silence the others.
+async fn guarded(
+    mut event: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), BoxError>> + Send + '_>,
+    >,
+) -> Result<(), BoxError> {
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| event.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string payload".to_owned());
+                std::task::Poll::Ready(Err(format!("panicked: {message}").into()))
+            }
+        }
+    })
+    .await
 }
 
 #[async_trait]
@@ -166,7 +192,7 @@ impl Reporter for Fanout {
 
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         for m in self.members.iter_mut().filter(|m| !m.failed) {
-            let r = m.reporter.start(start).await;
+            let r = guarded(m.reporter.start(start)).await;
             Fanout::note(m, r);
         }
         Ok(())
@@ -174,7 +200,7 @@ impl Reporter for Fanout {
 
     async fn interval(&mut self, interval: &Interval) -> Result<(), BoxError> {
         for m in self.members.iter_mut().filter(|m| !m.failed) {
-            let r = m.reporter.interval(interval).await;
+            let r = guarded(m.reporter.interval(interval)).await;
             Fanout::note(m, r);
         }
         Ok(())
@@ -182,9 +208,78 @@ impl Reporter for Fanout {
 
     async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
         for m in self.members.iter_mut().filter(|m| !m.failed) {
-            let r = m.reporter.summary(summary).await;
+            let r = guarded(m.reporter.summary(summary)).await;
             Fanout::note(m, r);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    struct Record(Arc<Mutex<Vec<&'static str>>>);
+
+    #[async_trait]
+    impl Reporter for Record {
+        async fn start(&mut self, _: &Start) -> Result<(), BoxError> {
+            self.0.lock().unwrap().push("start");
+            Ok(())
+        }
+        async fn interval(&mut self, _: &Interval) -> Result<(), BoxError> {
+            self.0.lock().unwrap().push("interval");
+            Ok(())
+        }
+    }
+
+    struct Faulty {
+        panic: bool,
+    }
+
+    #[async_trait]
+    impl Reporter for Faulty {
+        async fn start(&mut self, _: &Start) -> Result<(), BoxError> {
+            if self.panic {
+                panic!("reporter bug");
+            }
+            Err("disk full".into())
+        }
+        async fn interval(&mut self, _: &Interval) -> Result<(), BoxError> {
+            unreachable!("a failed member receives nothing more")
+        }
+    }
+
+    fn start() -> Start {
+        Start {
+            started_at_unix_ms: 0,
+            plan: crate::Plan {
+                stages: vec![],
+                iterations: 0,
+                duration_us: 0,
+            },
+            limits: crate::Limits {
+                max_in_flight: 1,
+                timeout_us: 1,
+                graceful_stop_us: 1,
+                interval_us: 1,
+            },
+            scenarios: vec![],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_or_panicking_member_does_not_stop_the_others() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut fanout = Fanout::new();
+        fanout.push(Faulty { panic: true });
+        fanout.push(Faulty { panic: false });
+        fanout.push(Record(seen.clone()));
+        fanout.push(None::<Record>);
+        fanout.start(&start()).await.unwrap();
+        fanout.interval(&Interval::default()).await.unwrap();
+        assert_eq!(*seen.lock().unwrap(), ["start", "interval"]);
+        assert_eq!(fanout.failed(), ["Faulty", "Faulty"]);
     }
 }
