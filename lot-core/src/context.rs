@@ -76,6 +76,11 @@ impl Iteration {
         }
     }
 
+    /// Records a panic raised while the iteration's future was being built.
+    pub(crate) fn fail_to_start(self, payload: &(dyn std::any::Any + Send)) {
+        self.finish(Instant::now(), Outcome::Panic(payload));
+    }
+
     fn finish(&self, start: Instant, outcome: Outcome<'_>) {
         let end = Instant::now();
         self.shared
@@ -338,6 +343,17 @@ pub(crate) fn install_panic_hook() {
     });
 }
 
+/// Runs `f` (user code building an iteration), catching a panic as the
+/// iteration panic hook expects.
+pub(crate) fn catch_iteration_panic<T>(
+    f: impl FnOnce() -> T,
+) -> Result<T, Box<dyn std::any::Any + Send>> {
+    let outer = IN_ITERATION.with(|flag| flag.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_ITERATION.with(|flag| flag.set(outer));
+    result
+}
+
 pin_project! {
     /// Polls a future, turning a panic into an `Err` with its payload.
     struct CatchPanic<F> {
@@ -351,10 +367,7 @@ impl<F: Future> Future for CatchPanic<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let inner = self.project().inner;
-        let outer = IN_ITERATION.with(|f| f.replace(true));
-        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx)));
-        IN_ITERATION.with(|f| f.set(outer));
-        match polled {
+        match catch_iteration_panic(|| inner.poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Err(payload) => Poll::Ready(Err(payload)),

@@ -54,7 +54,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
 use crate::collector::{Collector, Counters, RunInfo};
-use crate::context::{Iteration, Shared, install_panic_hook, iterate};
+use crate::context::{Iteration, Shared, catch_iteration_panic, install_panic_hook, iterate};
 use crate::error::Error;
 use crate::recorder::Recorder;
 use crate::report::Report;
@@ -223,7 +223,10 @@ impl Executor {
     ///
     /// An invalid configuration is printed on stderr and returned in the
     /// report (exit status 78) before any load is sent.
-    pub async fn run<S: Scenario>(self, scenario: S) -> Report {
+    pub async fn run<S>(self, scenario: S) -> Report
+    where
+        S: Scenario + Send + Sync + 'static,
+    {
         match self.try_run(scenario).await {
             Ok(report) => report,
             Err(e) => {
@@ -235,10 +238,13 @@ impl Executor {
 
     /// Like [`run`](Executor::run), but returns a configuration error as `Err`
     /// instead of printing it.
-    pub async fn try_run<S: Scenario>(self, scenario: S) -> Result<Report, Error> {
+    pub async fn try_run<S>(self, scenario: S) -> Result<Report, Error>
+    where
+        S: Scenario + Send + Sync + 'static,
+    {
         let env = EnvConfig::read(|var| std::env::var(var).ok())?;
         let prepared = self.prepare(env, scenario.name())?;
-        Ok(prepared.execute(&scenario).await)
+        Ok(prepared.execute(scenario).await)
     }
 
     fn prepare(self, env: EnvConfig, name: &str) -> Result<Prepared, Error> {
@@ -374,7 +380,10 @@ struct Prepared {
 }
 
 impl Prepared {
-    async fn execute<S: Scenario>(self, scenario: &S) -> Report {
+    async fn execute<S>(self, scenario: S) -> Report
+    where
+        S: Scenario + Send + Sync + 'static,
+    {
         install_panic_hook();
         let shared = Arc::new(Shared {
             recorder: Recorder::new(1),
@@ -382,14 +391,19 @@ impl Prepared {
             names: vec![Arc::from(self.name.as_str())].into_boxed_slice(),
             timeout: self.timeout,
         });
-        let counters = &shared.counters;
+        // Everything spawned below is cancelled if this future is dropped
+        // (a caller's timeout around `run`), so nothing outlives the run.
+        let mut tasks = TaskGuard::default();
 
         let (events, events_rx) = mpsc::unbounded_channel();
         let reporter_task = tokio::spawn(drive_reporters(self.reporters, events_rx));
-        let (stop_tx, mut stop_rx) = watch::channel(StopLevel::Running);
-        let signals = self
-            .handle_signals
-            .then(|| tokio::spawn(listen_for_signals(stop_tx.clone())));
+        tasks.0.push(reporter_task.abort_handle());
+        let (stop_tx, stop_rx) = watch::channel(StopLevel::Running);
+        if self.handle_signals {
+            tasks
+                .0
+                .push(listen_for_signals(stop_tx.clone()).abort_handle());
+        }
 
         let started_at_unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -420,57 +434,110 @@ impl Prepared {
             events.clone(),
             collector_stop_rx,
         ));
+        tasks.0.push(collector_task.abort_handle());
 
-        let mut launcher = Launcher {
+        // The scheduler runs as a task of the runtime, so that the iterations it
+        // spawns go to a worker's own queue rather than through the runtime's
+        // shared injection queue.
+        let launcher = Launcher {
             shared: shared.clone(),
             scenario: 0,
             max_in_flight: self.max_in_flight,
             handles: Vec::new(),
             compact_at: 1024,
         };
-        let stop_reason =
-            schedule_arrivals(&self.schedule, scenario, start, &mut launcher, &mut stop_rx).await;
-        let scheduling = start.elapsed().min(self.schedule.duration());
-
-        // Graceful stop: wait for running iterations, then cancel the rest.
-        let deadline = Instant::now() + self.graceful_stop;
-        while counters[0].in_flight.load(Ordering::Acquire) > 0 {
-            if Instant::now() >= deadline || *stop_rx.borrow() == StopLevel::Immediate {
-                break;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(2)) => {}
-                _ = stop_rx.changed() => {}
-            }
-        }
-        launcher.abort_all();
-        // Cancelled tasks record themselves as interrupted when dropped; give
-        // them a moment. Any that cannot be dropped (blocking code) are counted
-        // as interrupted by the collector.
-        let cancel_deadline = Instant::now() + Duration::from_secs(1);
-        while counters[0].in_flight.load(Ordering::Acquire) > 0 && Instant::now() < cancel_deadline
-        {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        let driver = tokio::spawn(drive(
+            scenario,
+            self.schedule.clone(),
+            start,
+            launcher,
+            stop_rx,
+            self.graceful_stop,
+        ));
+        tasks.0.push(driver.abort_handle());
+        let (stop_reason, scheduling) = join(driver).await;
 
         let _ = collector_stop.send(true);
-        let collector = match collector_task.await {
-            Ok(c) => c,
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        };
+        let collector = join(collector_task).await;
         let summary = collector.finish(Instant::now(), scheduling, stop_reason);
         let _ = events.send(Event::Summary(Box::new(summary.clone())));
         drop(events);
         let failed = reporter_task.await.unwrap_or_else(|e| {
-            eprintln!("lot: a reporter panicked: {e}");
-            vec!["reporter panicked".to_owned()]
+            eprintln!("lot: the reporters' task failed: {e}");
+            vec!["reporters".to_owned()]
         });
-        if let Some(signals) = signals {
-            signals.abort();
-        }
+        drop(tasks);
         drop(stop_tx);
         Report::completed(summary, failed)
     }
+}
+
+/// Awaits a task of the run; a panic in it (a bug in lot) is re-raised here.
+async fn join<T>(task: tokio::task::JoinHandle<T>) -> T {
+    match task.await {
+        Ok(value) => value,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("a task of the run was cancelled while the run was still going on: {e}"),
+    }
+}
+
+/// Aborts the run's tasks when dropped.
+#[derive(Default)]
+struct TaskGuard(Vec<AbortHandle>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// `from + d`, or a point a century away when that does not fit: a
+/// `Duration::MAX` setting means "never".
+fn deadline(from: Instant, d: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    from.checked_add(d)
+        .or_else(|| from.checked_add(CENTURY))
+        .unwrap_or(from)
+}
+
+/// Schedules every arrival, then runs the graceful stop. Returns why the
+/// scheduling stopped and how long it ran.
+async fn drive<S: Scenario>(
+    scenario: S,
+    schedule: Schedule,
+    start: Instant,
+    mut launcher: Launcher,
+    mut stop: watch::Receiver<StopLevel>,
+    graceful_stop: Duration,
+) -> (StopReason, Duration) {
+    let stop_reason =
+        schedule_arrivals(&schedule, &scenario, start, &mut launcher, &mut stop).await;
+    let scheduling = start.elapsed().min(schedule.duration());
+    let shared = launcher.shared.clone();
+    let in_flight = || shared.counters[0].in_flight.load(Ordering::Acquire);
+
+    // Graceful stop: wait for running iterations, then cancel the rest.
+    let graceful_end = deadline(Instant::now(), graceful_stop);
+    while in_flight() > 0 {
+        if Instant::now() >= graceful_end || *stop.borrow() == StopLevel::Immediate {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(2)) => {}
+            _ = stop.changed() => {}
+        }
+    }
+    launcher.abort_all();
+    // Cancelled tasks record themselves as interrupted when dropped; give
+    // them a moment. Any that cannot be dropped (blocking code) are counted
+    // as interrupted by the collector.
+    let cancel_end = Instant::now() + Duration::from_secs(1);
+    while in_flight() > 0 && Instant::now() < cancel_end {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    (stop_reason, scheduling)
 }
 
 /// Launches arrivals as tasks, enforcing the in-flight bound.
@@ -495,7 +562,13 @@ impl Launcher {
         counters.in_flight.fetch_add(1, Ordering::AcqRel);
         counters.launched.fetch_add(1, Ordering::Release);
         let iteration = Iteration::new(self.shared.clone(), self.scenario, index, intended);
-        let task = tokio::spawn(iterate(scenario.run(), iteration));
+        // Building the future runs user code too: a panic there fails this
+        // iteration only.
+        let future = match catch_iteration_panic(|| scenario.run()) {
+            Ok(future) => future,
+            Err(payload) => return iteration.fail_to_start(&*payload),
+        };
+        let task = tokio::spawn(iterate(future, iteration));
         if self.handles.len() >= self.compact_at {
             self.handles.retain(|h| !h.is_finished());
             self.compact_at = (self.handles.len() * 2).max(1024);
@@ -507,6 +580,13 @@ impl Launcher {
         for h in self.handles.drain(..) {
             h.abort();
         }
+    }
+}
+
+impl Drop for Launcher {
+    fn drop(&mut self) {
+        // Only non-empty when the run itself was cancelled mid-way.
+        self.abort_all();
     }
 }
 
@@ -526,7 +606,7 @@ async fn schedule_arrivals<S: Scenario>(
         if *stop.borrow() != StopLevel::Running {
             return StopReason::Signal;
         }
-        let due = start + offset;
+        let due = deadline(start, offset);
         let now = Instant::now();
         if due > now {
             tokio::select! {
@@ -539,7 +619,7 @@ async fn schedule_arrivals<S: Scenario>(
         // Launch every arrival already due, each with its own exact instant.
         let mut launched = 0;
         while let Some((index, offset)) = next {
-            let intended = start + offset;
+            let intended = deadline(start, offset);
             if intended > now || launched == BATCH {
                 break;
             }
@@ -552,7 +632,7 @@ async fn schedule_arrivals<S: Scenario>(
         }
     }
     // Trailing zero-rate stages are part of the plan: wait them out.
-    let end = start + schedule.duration();
+    let end = deadline(start, schedule.duration());
     while Instant::now() < end {
         if *stop.borrow() != StopLevel::Running {
             return StopReason::Signal;
@@ -573,7 +653,7 @@ async fn collect_every(
     events: mpsc::UnboundedSender<Event>,
     mut stop: watch::Receiver<bool>,
 ) -> Collector {
-    let mut next = start + every;
+    let mut next = deadline(start, every);
     loop {
         tokio::select! {
             biased;
@@ -582,11 +662,11 @@ async fn collect_every(
         }
         let interval = collector.tick(next - start, false);
         let _ = events.send(Event::Interval(Box::new(interval)));
-        next += every;
+        next = deadline(next, every);
         // After a stall, skip the ticks that are already past instead of bursting.
         let now = Instant::now();
-        while next + every <= now {
-            next += every;
+        while deadline(next, every) <= now {
+            next = deadline(next, every);
         }
     }
 }
@@ -606,38 +686,70 @@ async fn drive_reporters(
     reporters.failed()
 }
 
-async fn listen_for_signals(stop: watch::Sender<StopLevel>) {
+/// Listens for Ctrl-C and SIGTERM: the first stops scheduling, the second
+/// cancels running iterations, a third exits the process at once (status 130).
+/// The handlers are registered before this returns, so no early signal is missed.
+fn listen_for_signals(stop: watch::Sender<StopLevel>) -> tokio::task::JoinHandle<()> {
     #[cfg(unix)]
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    for (level, message) in [
+    let mut signals = {
+        use tokio::signal::unix::{SignalKind, signal};
         (
-            StopLevel::Graceful,
-            "lot: stopping: no new iterations; running ones get the graceful stop period (signal again to cancel them)",
-        ),
-        (StopLevel::Immediate, "lot: cancelling running iterations"),
-    ] {
-        #[cfg(unix)]
-        let terminated = async {
-            match term.as_mut() {
-                Some(t) => {
-                    t.recv().await;
-                }
-                None => std::future::pending::<()>().await,
-            }
-        };
-        #[cfg(not(unix))]
-        let terminated = std::future::pending::<()>();
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => {
-                if r.is_err() {
-                    // No signal handling on this platform: never stop.
-                    std::future::pending::<()>().await;
-                }
-            }
-            _ = terminated => {}
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    tokio::spawn(async move {
+        let levels = [
+            (
+                StopLevel::Graceful,
+                "lot: stopping: no new iterations; running ones get the graceful stop period (signal again to cancel them)",
+            ),
+            (
+                StopLevel::Immediate,
+                "lot: cancelling running iterations (signal again to exit at once)",
+            ),
+        ];
+        for (level, message) in levels {
+            next_signal(&mut signals).await;
+            eprintln!("\n{message}");
+            let _ = stop.send(level);
         }
-        eprintln!("\n{message}");
-        let _ = stop.send(level);
+        next_signal(&mut signals).await;
+        eprintln!("\nlot: exiting");
+        std::process::exit(130);
+    })
+}
+
+#[cfg(unix)]
+type Signals = (
+    Option<tokio::signal::unix::Signal>,
+    Option<tokio::signal::unix::Signal>,
+);
+
+#[cfg(unix)]
+async fn next_signal(signals: &mut Signals) {
+    async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+        match s {
+            Some(s) => {
+                s.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+    let (interrupt, terminate) = signals;
+    tokio::select! {
+        _ = recv(interrupt) => {}
+        _ = recv(terminate) => {}
+    }
+}
+
+#[cfg(not(unix))]
+type Signals = ();
+
+#[cfg(not(unix))]
+async fn next_signal(_: &mut Signals) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 

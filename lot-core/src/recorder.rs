@@ -49,8 +49,13 @@ impl ErrorTable {
     pub(crate) fn add(&mut self, kind: &str, count: u64) {
         if let Some((_, n)) = self.kinds.iter_mut().find(|(k, _)| &**k == kind) {
             *n += count;
-        } else if self.kinds.len() < MAX_ERROR_KINDS && kind != OTHER_KIND {
+        } else if kind == OTHER_KIND {
+            self.other += count;
+        } else if self.kinds.len() < MAX_ERROR_KINDS {
             self.kinds.push((kind.into(), count));
+        } else if let Some(unused) = self.kinds.iter_mut().find(|(_, n)| *n == 0) {
+            // A kind kept from an earlier interval but not seen in this one.
+            *unused = (kind.into(), count);
         } else {
             self.other += count;
         }
@@ -63,8 +68,12 @@ impl ErrorTable {
         self.other += other.other;
     }
 
+    /// Zeroes the counts, keeping the kinds' text so that a kind seen again
+    /// is not allocated again.
     pub(crate) fn clear(&mut self) {
-        self.kinds.clear();
+        for (_, n) in &mut self.kinds {
+            *n = 0;
+        }
         self.other = 0;
     }
 
@@ -73,6 +82,7 @@ impl ErrorTable {
         let mut out: Vec<ErrorCount> = self
             .kinds
             .iter()
+            .filter(|(_, n)| *n > 0)
             .map(|(k, n)| ErrorCount {
                 kind: k.to_string(),
                 count: *n,
@@ -620,6 +630,15 @@ mod tests {
         assert_eq!(counts.last().unwrap().kind, OTHER_KIND);
         assert_eq!(counts.last().unwrap().count, 50);
         assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 154);
+        // After a clear, kinds are reused, and kinds unused since give way to new ones.
+        t.clear();
+        assert!(t.to_counts().is_empty());
+        t.add("e1", 1);
+        t.add("brand new", 2);
+        let counts = t.to_counts();
+        assert_eq!(counts[0].kind, "brand new");
+        assert_eq!(counts[1].kind, "e1");
+        assert_eq!(counts.len(), 2);
     }
 
     #[test]

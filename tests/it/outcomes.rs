@@ -97,6 +97,29 @@ async fn errors_and_panics_are_counted_by_kind() {
     assert_eq!(s.scenarios[0].errors, s.errors);
 }
 
+/// A panic while the iteration's future is built (in `Scenario::run` itself)
+/// fails that iteration only.
+#[tokio::test]
+async fn a_panic_building_the_iteration_fails_it_alone() {
+    let n = Arc::new(AtomicU64::new(0));
+    let mut executor = Executor::new();
+    executor
+        .add_stage(100, 100, Duration::from_millis(200))
+        .terminal(false);
+    let report = executor
+        .run(move || {
+            if n.fetch_add(1, Ordering::SeqCst) % 4 == 3 {
+                panic!("bug in run()");
+            }
+            async { Ok(()) }
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(s.totals.scheduled, 20);
+    assert_eq!((s.totals.ok, s.totals.failed), (15, 5));
+    assert_eq!(s.errors[0].kind, "panic: bug in run()");
+}
+
 /// An iteration that hangs fails with kind `timeout`.
 #[tokio::test]
 async fn hanging_iterations_time_out() {

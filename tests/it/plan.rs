@@ -151,6 +151,56 @@ async fn fractional_rates_start_the_floor_of_the_integral() {
     assert!(summary.duration_us >= 4_000_000);
 }
 
+/// `Duration::MAX` means "never": it is accepted and does not overflow.
+#[tokio::test]
+async fn unbounded_durations_are_accepted() {
+    let mut executor = Executor::new();
+    executor
+        .add_stage(100, 100, Duration::from_millis(200))
+        .timeout(Duration::MAX)
+        .graceful_stop(Duration::MAX)
+        .interval(Duration::MAX)
+        .terminal(false);
+    let report = executor.run(|| async { Ok(()) }).await;
+    let s = report.expect_summary();
+    assert_eq!(s.totals.ok, 20);
+    assert_eq!(s.intervals.len(), 1, "only the closing interval");
+}
+
+/// Dropping the run future (a caller's timeout around `run`) stops the load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_the_run_stops_the_load() {
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    let url = server.url();
+    let mut executor = Executor::new();
+    executor
+        .add_stage(200, 200, Duration::from_secs(30))
+        .terminal(false)
+        .handle_signals(false);
+    let run = executor.run(move || {
+        let request = client.get(&url);
+        async move {
+            request.send().await?;
+            Ok(())
+        }
+    });
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), run)
+            .await
+            .is_err()
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after_cancel = server.hits();
+    assert!(after_cancel > 0);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        server.hits(),
+        after_cancel,
+        "no request after the run was dropped"
+    );
+}
+
 #[tokio::test]
 async fn invalid_configuration_sends_no_load() {
     let server = TestServer::start().await;
@@ -187,8 +237,25 @@ async fn invalid_configuration_sends_no_load() {
 
     let mut executor = Executor::new();
     executor.terminal(false).output("csv=run.csv");
-    let err = executor.try_run(scenario).await.unwrap_err();
+    let err = executor.try_run(scenario.clone()).await.unwrap_err();
     assert!(err.is_plan(), "the plan is checked first: {err}");
+
+    let mut executor = Executor::new();
+    executor
+        .add_stage(10, 10, Duration::from_secs(1))
+        .terminal(false)
+        .output(format!("json={}", std::env::temp_dir().display()));
+    let err = executor.try_run(scenario.clone()).await.unwrap_err();
+    assert!(err.is_output());
+    assert!(err.to_string().contains("is a directory"), "{err}");
+
+    let mut executor = Executor::new();
+    executor
+        .add_stage(1e300, 1e300, Duration::from_secs(1))
+        .terminal(false);
+    let err = executor.try_run(scenario).await.unwrap_err();
+    assert!(err.is_plan());
+    assert!(err.to_string().contains("expected at most 2^53"), "{err}");
 
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(server.hits(), 0, "nothing was sent");

@@ -19,11 +19,12 @@ fn quickstart() -> PathBuf {
     let path = profile_dir.join("examples").join("quickstart");
     if !path.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "--example", "quickstart"])
-            .status()
-            .expect("running cargo build");
-        assert!(status.success());
+        let mut build = std::process::Command::new(cargo);
+        build.args(["build", "--example", "quickstart"]);
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        assert!(build.status().expect("running cargo build").success());
     }
     path
 }
