@@ -158,12 +158,6 @@ impl Collector {
                     }
                 })
                 .collect();
-            interval.scenarios.push(ScenarioInterval {
-                name: self.info.names[i].clone(),
-                counts,
-                latency: interval_latency(&w.latency),
-                steps,
-            });
             let cumulative = Totals {
                 scheduled: launched + dropped,
                 ok: total.ok,
@@ -171,14 +165,23 @@ impl Collector {
                 dropped,
                 interrupted: total.interrupted,
             };
-            interval.in_flight += cumulative.scheduled - cumulative.finished();
+            let in_flight = cumulative.scheduled - cumulative.finished();
+            interval.scenarios.push(ScenarioInterval {
+                name: self.info.names[i].clone(),
+                counts,
+                latency: interval_latency(&w.latency),
+                target_rps: target_rps(&self.info.schedule, t0, offset),
+                started: launched - last_launched,
+                in_flight,
+                steps,
+            });
+            interval.in_flight += in_flight;
             interval.cumulative.add(&cumulative);
         }
         self.totals.metrics.merge(&self.window.metrics);
         interval.latency = interval_latency(&self.overall);
+        interval.target_rps = interval.scenarios.iter().map(|s| s.target_rps).sum();
         if dt_s > 0.0 {
-            let schedule = &self.info.schedule;
-            interval.target_rps = (schedule.count_at(offset) - schedule.count_at(t0)) / dt_s;
             interval.achieved_rps = interval.started as f64 / dt_s;
         }
         self.last_offset = offset;
@@ -298,6 +301,16 @@ impl Collector {
             metrics,
             intervals: self.intervals,
         }
+    }
+}
+
+/// The rate a plan asks for over `[t0, t1)`: arrivals due in it per second.
+fn target_rps(schedule: &Schedule, t0: Duration, t1: Duration) -> f64 {
+    let dt = t1.saturating_sub(t0).as_secs_f64();
+    if dt > 0.0 {
+        (schedule.count_at(t1) - schedule.count_at(t0)) / dt
+    } else {
+        0.0
     }
 }
 

@@ -125,6 +125,15 @@ pub struct ScenarioInterval {
     pub counts: Totals,
     /// Latency of the iterations that completed in the interval.
     pub latency: IntervalLatency,
+    /// Arrival rate the scenario's plan asked for over this interval.
+    #[serde(default)]
+    pub target_rps: f64,
+    /// Iterations of the scenario launched in the interval.
+    #[serde(default)]
+    pub started: u64,
+    /// Iterations of the scenario running at the end of the interval.
+    #[serde(default)]
+    pub in_flight: u64,
     /// The scenario's steps that ended in the interval.
     #[serde(default)]
     pub steps: Vec<StepInterval>,
