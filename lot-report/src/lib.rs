@@ -3,9 +3,16 @@
 //!
 //! This crate knows nothing of executors. It is the schema of a run's results
 //! ([`Start`], [`Interval`], [`Summary`]), the [`Reporter`] trait that consumes
-//! them, and the outputs built on it: the [`TerminalReporter`] and the
-//! [`JsonReporter`]. Tools that only read results (re-rendering a report,
-//! merging shards) depend on this crate alone.
+//! them, and the outputs built on it: the [`TerminalReporter`], and the
+//! [`FileReporter`] that writes a [`Format`]: JSON, CSV ([`csv`]), HTML
+//! ([`html`]), Markdown ([`markdown`]) or text. Every format reads the same
+//! `Summary`; none recomputes what the model holds. Tools that only read
+//! results (re-rendering a report, merging shards) depend on this crate alone;
+//! the `lot-report` binary re-renders a saved JSON result:
+//!
+//! ```text
+//! lot-report render --format html|csv|md|text|json [-o OUT] run.json
+//! ```
 //!
 //! # The JSON results document
 //!
@@ -41,20 +48,22 @@
 
 #![warn(missing_docs)]
 
+pub mod csv;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod reporter;
 pub mod stats;
 pub mod terminal;
 
-pub use json::JsonReporter;
 pub use model::{
     CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
     IntervalLatency, Limits, Metrics, Plan, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary,
     StagePlan, Start, StepInterval, StepSummary, StopReason, Summary, TimingSummary, Totals,
 };
-pub use output::{Destination, Format, OutputError, OutputSpec};
+pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sink};
 pub use reporter::{BoxError, Fanout, Reporter};
 pub use stats::{Stats, ValueStats};
 pub use terminal::{Progress, TerminalReporter};

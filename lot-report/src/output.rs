@@ -1,7 +1,8 @@
 //! Output destinations: the `LOT_OUT` syntax and atomic file writes.
 //!
-//! `LOT_OUT` is a comma-separated list of `FORMAT=PATH`. `PATH` is a file, or
-//! `-` for standard output. Files are written atomically: into a temporary
+//! `LOT_OUT` is a comma-separated list of `FORMAT=PATH`, with `FORMAT` one of
+//! `json`, `csv`, `html`, `md`, `text`. `PATH` is a file, or `-` for standard
+//! output. Files are written atomically: into a temporary
 //! file beside the destination, then renamed over it, so a reader never sees a
 //! half-written report. The temporary file is created when the output is
 //! opened, before any load is sent, so an unwritable path is reported first.
@@ -12,29 +13,61 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::json::JsonReporter;
-use crate::reporter::Reporter;
+use async_trait::async_trait;
+
+use crate::model::Summary;
+use crate::reporter::{BoxError, Reporter};
 
 /// A results format that can be written to a destination.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// The JSON results document (a serialized [`Summary`](crate::Summary)).
+    /// The JSON results document (a serialized [`Summary`]).
     Json,
+    /// The interval time series as CSV (see [`crate::csv`]).
+    Csv,
+    /// A self-contained HTML report with charts (see [`crate::html`]).
+    Html,
+    /// A Markdown summary for CI job summaries (see [`crate::markdown`]).
+    Md,
+    /// The terminal summary as plain text.
+    Text,
 }
 
 impl Format {
     /// Every format, in the order error messages list them.
-    pub const ALL: &'static [Format] = &[Format::Json];
+    pub const ALL: &'static [Format] = &[
+        Format::Json,
+        Format::Csv,
+        Format::Html,
+        Format::Md,
+        Format::Text,
+    ];
 
-    /// The name used in `LOT_OUT`.
+    /// The name used in `LOT_OUT` and on command lines.
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Html => "html",
+            Format::Md => "md",
+            Format::Text => "text",
         }
     }
 
-    fn parse(s: &str) -> Option<Format> {
-        Format::ALL.iter().copied().find(|f| f.name() == s)
+    /// The format named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// Renders `summary` in this format.
+    pub fn render(self, summary: &Summary) -> String {
+        match self {
+            Format::Json => crate::json::to_json(summary),
+            Format::Csv => crate::csv::render(summary),
+            Format::Html => crate::html::render(summary),
+            Format::Md => crate::markdown::render(summary),
+            Format::Text => crate::terminal::render_summary(summary),
+        }
     }
 }
 
@@ -87,7 +120,7 @@ impl OutputSpec {
         };
         let format = format.trim();
         let path = path.trim();
-        let Some(format) = Format::parse(format) else {
+        let Some(format) = Format::from_name(format) else {
             let valid: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
             return Err(OutputError::syntax(
                 entry,
@@ -118,9 +151,7 @@ impl OutputSpec {
     /// destination) and returns the reporter that writes this output.
     pub fn open(&self) -> Result<Box<dyn Reporter>, OutputError> {
         let sink = Sink::open(&self.destination)?;
-        Ok(match self.format {
-            Format::Json => Box::new(JsonReporter::new(sink)),
-        })
+        Ok(Box::new(FileReporter::new(self.format, sink)))
     }
 }
 
@@ -255,6 +286,33 @@ impl Drop for Sink {
     }
 }
 
+/// Writes the run's [`Summary`] in one [`Format`] to a [`Sink`], once, at the
+/// end of the run: the reporter behind every `LOT_OUT` entry.
+#[derive(Debug)]
+pub struct FileReporter {
+    format: Format,
+    sink: Sink,
+}
+
+impl FileReporter {
+    /// A reporter writing `format` to an opened sink.
+    pub fn new(format: Format, sink: Sink) -> FileReporter {
+        FileReporter { format, sink }
+    }
+}
+
+#[async_trait]
+impl Reporter for FileReporter {
+    fn name(&self) -> String {
+        format!("{} ({})", self.format.name(), self.sink.destination())
+    }
+
+    async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
+        self.sink.commit(self.format.render(summary).as_bytes())?;
+        Ok(())
+    }
+}
+
 fn parent_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -303,7 +361,7 @@ mod tests {
         check(
             "jsn=run.json",
             Err(
-                "invalid output `jsn=run.json`: unknown output format `jsn`; expected one of: json",
+                "invalid output `jsn=run.json`: unknown output format `jsn`; expected one of: json, csv, html, md, text",
             ),
         );
         check(

@@ -158,9 +158,10 @@ pub fn render_summary(s: &Summary) -> String {
     let t = &s.totals;
     let _ = writeln!(
         out,
-        "\nlot summary: {reason} in {} (plan {})",
+        "\nlot summary: {reason} in {} (plan {}), started {}",
         fmt_us(s.duration_us),
-        fmt_us(s.plan.duration_us)
+        fmt_us(s.plan.duration_us),
+        fmt_unix_ms(s.started_at_unix_ms)
     );
     let _ = writeln!(
         out,
@@ -300,6 +301,29 @@ fn percent(n: u64, of: u64) -> String {
     }
 }
 
+/// Formats milliseconds since the Unix epoch as `2026-11-26 05:52:08 UTC`.
+pub fn fmt_unix_ms(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
 /// Formats microseconds for people: `850µs`, `12.3ms`, `4.50s`, `2m05s`.
 pub fn fmt_us(us: u64) -> String {
     match us {
@@ -317,6 +341,13 @@ pub fn fmt_us(us: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_wall_clock() {
+        assert_eq!(fmt_unix_ms(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(fmt_unix_ms(951_782_400_000), "2000-02-29 00:00:00 UTC");
+        assert_eq!(fmt_unix_ms(1_795_672_311_426), "2026-11-26 05:51:51 UTC");
+    }
 
     #[test]
     fn formats_durations() {

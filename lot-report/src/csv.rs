@@ -1,0 +1,164 @@
+//! The CSV output: the interval time series, one row per interval and scope.
+//!
+//! Each interval gives one `total` row, one `scenario` row per scenario and
+//! one `step` row per step of that scenario. Columns ([`HEADER`]):
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `interval` | index of the interval, from 0 |
+//! | `start_s` | start of the interval, seconds since the run started |
+//! | `duration_s` | length of the interval in seconds |
+//! | `scope` | `total`, `scenario` or `step` |
+//! | `scenario`, `step` | names (empty where they do not apply) |
+//! | `target_rps` | arrival rate the plan asked for (empty for steps) |
+//! | `started` | iterations launched in the interval (empty for steps) |
+//! | `ok`, `failed` | outcomes reached in the interval |
+//! | `dropped`, `interrupted` | arrivals dropped / iterations interrupted in the interval (empty for steps) |
+//! | `in_flight` | iterations running at the end of the interval (empty for steps) |
+//! | `latency_p50_us` … `latency_max_us` | latency of what completed in the interval, microseconds |
+//!
+//! Quoting follows RFC 4180, and a text field that a spreadsheet would run as
+//! a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is
+//! prefixed with `'`, so names and error text from the target cannot inject
+//! formulas.
+
+use std::fmt::Write as _;
+
+use crate::model::{IntervalLatency, Summary};
+
+/// The header row.
+pub const HEADER: &str = "interval,start_s,duration_s,scope,scenario,step,target_rps,started,ok,failed,dropped,interrupted,in_flight,latency_p50_us,latency_p90_us,latency_p99_us,latency_max_us";
+
+/// A text field, quoted and neutralised as needed.
+pub fn field(text: &str) -> String {
+    let neutral = match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral
+    }
+}
+
+struct Row<'a> {
+    scope: &'a str,
+    scenario: &'a str,
+    step: &'a str,
+    /// target_rps, started, dropped, interrupted, in_flight (absent for steps).
+    rates: Option<(f64, u64, u64, u64, u64)>,
+    ok: u64,
+    failed: u64,
+    latency: &'a IntervalLatency,
+}
+
+/// Renders the interval series of `summary` as CSV, header included.
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::with_capacity(128 * (summary.intervals.len() + 1));
+    out.push_str(HEADER);
+    out.push_str("\r\n");
+    for interval in &summary.intervals {
+        let c = &interval.counts;
+        let mut rows = vec![Row {
+            scope: "total",
+            scenario: "",
+            step: "",
+            rates: Some((
+                interval.target_rps,
+                interval.started,
+                c.dropped,
+                c.interrupted,
+                interval.in_flight,
+            )),
+            ok: c.ok,
+            failed: c.failed,
+            latency: &interval.latency,
+        }];
+        for sc in &interval.scenarios {
+            rows.push(Row {
+                scope: "scenario",
+                scenario: &sc.name,
+                step: "",
+                rates: Some((
+                    sc.target_rps,
+                    sc.started,
+                    sc.counts.dropped,
+                    sc.counts.interrupted,
+                    sc.in_flight,
+                )),
+                ok: sc.counts.ok,
+                failed: sc.counts.failed,
+                latency: &sc.latency,
+            });
+            for st in &sc.steps {
+                rows.push(Row {
+                    scope: "step",
+                    scenario: &sc.name,
+                    step: &st.name,
+                    rates: None,
+                    ok: st.ok,
+                    failed: st.failed,
+                    latency: &st.latency,
+                });
+            }
+        }
+        for row in rows {
+            let (target, started, dropped, interrupted, in_flight) = match row.rates {
+                Some((t, s, d, i, f)) => (
+                    format!("{t:.3}"),
+                    s.to_string(),
+                    d.to_string(),
+                    i.to_string(),
+                    f.to_string(),
+                ),
+                None => Default::default(),
+            };
+            let l = row.latency;
+            let _ = write!(
+                out,
+                "{},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+                interval.index,
+                interval.start_us as f64 / 1e6,
+                interval.duration_us as f64 / 1e6,
+                row.scope,
+                field(row.scenario),
+                field(row.step),
+                target,
+                started,
+                row.ok,
+                row.failed,
+                dropped,
+                interrupted,
+                in_flight,
+                l.p50_us,
+                l.p90_us,
+                l.p99_us,
+                l.max_us,
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_and_neutralised() {
+        for (input, want) in [
+            ("checkout", "checkout"),
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("two\nlines", "\"two\nlines\""),
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("", ""),
+        ] {
+            assert_eq!(field(input), want, "{input:?}");
+        }
+    }
+}

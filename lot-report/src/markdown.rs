@@ -1,0 +1,204 @@
+//! The Markdown output: a compact summary fit for a CI job summary
+//! (for example `LOT_OUT=md=$GITHUB_STEP_SUMMARY`).
+
+use std::fmt::Write as _;
+
+use crate::model::{StopReason, Summary};
+use crate::stats::Stats;
+use crate::terminal::fmt_us;
+
+/// Text from the run made safe inside a Markdown table cell: HTML special
+/// characters become entities, Markdown punctuation is escaped, and line
+/// breaks become spaces.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' | '\r' => out.push(' '),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn percent(n: u64, of: u64) -> String {
+    if of == 0 {
+        "–".to_owned()
+    } else {
+        format!("{:.2}%", n as f64 * 100.0 / of as f64)
+    }
+}
+
+fn stats_row(out: &mut String, label: &str, st: &Stats) {
+    let _ = writeln!(
+        out,
+        "| {label} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        fmt_us(st.min_us),
+        fmt_us(st.mean_us),
+        fmt_us(st.p50_us),
+        fmt_us(st.p90_us),
+        fmt_us(st.p95_us),
+        fmt_us(st.p99_us),
+        fmt_us(st.p999_us),
+        fmt_us(st.max_us),
+    );
+}
+
+/// Renders `summary` as Markdown.
+pub fn render(s: &Summary) -> String {
+    let mut out = String::new();
+    let t = &s.totals;
+    let names: Vec<String> = s.scenarios.iter().map(|sc| escape(&sc.name)).collect();
+    let reason = match s.stop_reason {
+        StopReason::Completed => "completed",
+        StopReason::Signal => "stopped by signal",
+    };
+    let _ = writeln!(out, "## lot: {}\n", names.join(", "));
+    out.push_str("| | |\n|---|---|\n");
+    let _ = writeln!(
+        out,
+        "| run | {reason} in {} (plan {}), started {} |",
+        fmt_us(s.duration_us),
+        fmt_us(s.plan.duration_us),
+        crate::terminal::fmt_unix_ms(s.started_at_unix_ms)
+    );
+    let _ = writeln!(
+        out,
+        "| scheduled | {} of {} planned |",
+        t.scheduled, s.plan.iterations
+    );
+    let _ = writeln!(
+        out,
+        "| rate | {:.2}/s achieved, {:.2}/s target |",
+        s.achieved_rps, s.target_rps
+    );
+    for (label, n) in [
+        ("ok", t.ok),
+        ("failed", t.failed),
+        ("dropped", t.dropped),
+        ("interrupted", t.interrupted),
+    ] {
+        let _ = writeln!(out, "| {label} | {n} ({}) |", percent(n, t.scheduled));
+    }
+
+    out.push_str("\n### Latency\n\n| | min | mean | p50 | p90 | p95 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|---|---|\n");
+    stats_row(&mut out, "latency", &s.latency);
+    stats_row(&mut out, "service time", &s.service_time);
+    stats_row(&mut out, "schedule lag", &s.schedule_lag);
+
+    out.push_str("\n### Scenarios\n\n| scenario | scheduled | ok | failed | dropped | interrupted | p50 | p99 |\n|---|---|---|---|---|---|---|---|\n");
+    for (sc, name) in s.scenarios.iter().zip(&names) {
+        let c = &sc.totals;
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            c.scheduled,
+            c.ok,
+            c.failed,
+            c.dropped,
+            c.interrupted,
+            fmt_us(sc.latency.p50_us),
+            fmt_us(sc.latency.p99_us)
+        );
+    }
+
+    if s.scenarios.iter().any(|sc| !sc.steps.is_empty()) {
+        out.push_str("\n### Steps\n\n| scenario | step | ok | failed | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|---|---|\n");
+        for (sc, name) in s.scenarios.iter().zip(&names) {
+            for st in &sc.steps {
+                let _ = writeln!(
+                    out,
+                    "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+                    escape(&st.name),
+                    st.ok,
+                    st.failed,
+                    fmt_us(st.latency.p50_us),
+                    fmt_us(st.latency.p90_us),
+                    fmt_us(st.latency.p99_us),
+                    fmt_us(st.latency.max_us)
+                );
+            }
+        }
+    }
+
+    if s.scenarios.iter().any(|sc| !sc.checks.is_empty()) {
+        out.push_str("\n### Checks\n\n| scenario | check | pass rate | passed | failed |\n|---|---|---|---|---|\n");
+        for (sc, name) in s.scenarios.iter().zip(&names) {
+            for c in &sc.checks {
+                let _ = writeln!(
+                    out,
+                    "| {name} | {} | {:.2}% | {} | {} |",
+                    escape(&c.name),
+                    c.pass_rate * 100.0,
+                    c.passed,
+                    c.failed
+                );
+            }
+        }
+    }
+
+    if !s.errors.is_empty() {
+        out.push_str("\n### Errors\n\n| count | kind |\n|---|---|\n");
+        for e in &s.errors {
+            let _ = writeln!(out, "| {} | {} |", e.count, escape(&e.kind));
+        }
+    }
+
+    let m = &s.metrics;
+    if !m.is_empty() {
+        out.push_str("\n### Metrics\n\n| metric | kind | value |\n|---|---|---|\n");
+        for c in &m.counters {
+            let _ = writeln!(out, "| {} | counter | {} |", escape(&c.name), c.value);
+        }
+        for g in &m.gauges {
+            let _ = writeln!(out, "| {} | gauge | {} |", escape(&g.name), g.value);
+        }
+        for t in &m.timings {
+            let _ = writeln!(
+                out,
+                "| {} | timing | p50 {}, p99 {}, max {} ({} values) |",
+                escape(&t.name),
+                fmt_us(t.stats.p50_us),
+                fmt_us(t.stats.p99_us),
+                fmt_us(t.stats.max_us),
+                t.stats.count
+            );
+        }
+        for h in &m.histograms {
+            let _ = writeln!(
+                out,
+                "| {} | histogram | p50 {}, p99 {}, max {} ({} values) |",
+                escape(&h.name),
+                h.stats.p50,
+                h.stats.p99,
+                h.stats.max,
+                h.stats.count
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_cells() {
+        assert_eq!(escape("a|b"), "a\\|b");
+        assert_eq!(
+            escape("<script>alert(\"x\")</script>"),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+        );
+        assert_eq!(escape("line\nbreak"), "line break");
+        assert_eq!(escape("**bold** [link]"), "\\*\\*bold\\*\\* \\[link\\]");
+    }
+}
