@@ -3,7 +3,9 @@
 #[path = "../../examples/support/server.rs"]
 mod server;
 
+mod browser;
 mod context;
 mod outcomes;
+mod outputs;
 mod plan;
 mod process;

@@ -138,7 +138,7 @@ async fn malformed_lot_out_exits_78_before_any_load() {
     assert_eq!(output.status.code(), Some(78), "{stderr}");
     assert!(
         stderr.contains(
-            "invalid output `xml=run.xml`: unknown output format `xml`; expected one of: json"
+            "invalid output `xml=run.xml`: unknown output format `xml`; expected one of: json, csv, html, md, text"
         ),
         "{stderr}"
     );
