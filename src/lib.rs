@@ -108,6 +108,11 @@ pub mod executor {
     pub use lot_core::executor::*;
 }
 
+/// Load models: arrival rates and users, weighted mixes, concurrent loads.
+pub mod load {
+    pub use lot_core::load::*;
+}
+
 /// The [`Scenario`] trait.
 pub mod scenario {
     pub use lot_core::scenario::*;
@@ -137,7 +142,7 @@ pub use lot_core::context::{
     Counter, Gauge, Histogram, IterationInfo, Timing, check, counter, gauge, histogram, iteration,
     step, timing,
 };
-pub use lot_core::{Error, Executor, Report, Scenario};
+pub use lot_core::{Error, Executor, Load, Report, Scenario, Think, UserScenario};
 
 #[doc(inline)]
 pub use lot_macros::scenario;

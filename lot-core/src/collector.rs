@@ -34,11 +34,52 @@ pub(crate) struct Counters {
     pub(crate) in_flight: AtomicU64,
 }
 
+/// The rate a scenario's plan asks for.
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// A share of an arrival-rate load's schedule, which starts `start_after`
+    /// into the run.
+    Rate {
+        schedule: Arc<Schedule>,
+        start_after: Duration,
+        share: f64,
+    },
+    /// A closed-model scenario: no rate is asked for.
+    None,
+}
+
+impl Target {
+    /// Arrivals due from the start of the run to `t`.
+    fn count_at(&self, t: Duration) -> f64 {
+        match self {
+            Target::Rate {
+                schedule,
+                start_after,
+                share,
+            } => match t.checked_sub(*start_after) {
+                Some(into_load) => schedule.count_at(into_load) * share,
+                None => 0.0,
+            },
+            Target::None => 0.0,
+        }
+    }
+
+    /// The rate asked for over `[t0, t1)`.
+    fn rate(&self, t0: Duration, t1: Duration) -> f64 {
+        let dt = t1.saturating_sub(t0).as_secs_f64();
+        if dt > 0.0 {
+            (self.count_at(t1) - self.count_at(t0)) / dt
+        } else {
+            0.0
+        }
+    }
+}
+
 /// What a collector needs to describe the run.
 #[derive(Debug)]
 pub(crate) struct RunInfo {
     pub(crate) names: Vec<String>,
-    pub(crate) schedule: Schedule,
+    pub(crate) targets: Vec<Target>,
     pub(crate) plan: Plan,
     pub(crate) limits: Limits,
     pub(crate) started_at_unix_ms: u64,
@@ -170,7 +211,7 @@ impl Collector {
                 name: self.info.names[i].clone(),
                 counts,
                 latency: interval_latency(&w.latency),
-                target_rps: target_rps(&self.info.schedule, t0, offset),
+                target_rps: self.info.targets[i].rate(t0, offset),
                 started: launched - last_launched,
                 in_flight,
                 steps,
@@ -249,10 +290,13 @@ impl Collector {
         let sched_s = scheduling.as_secs_f64();
         let (target_rps, achieved_rps) = if sched_s > 0.0 {
             let launched: u64 = self.last.iter().map(|(l, _)| l).sum();
-            (
-                self.info.schedule.count_at(scheduling) / sched_s,
-                launched as f64 / sched_s,
-            )
+            let due: f64 = self
+                .info
+                .targets
+                .iter()
+                .map(|t| t.count_at(scheduling))
+                .sum();
+            (due / sched_s, launched as f64 / sched_s)
         } else {
             (0.0, 0.0)
         };
@@ -301,16 +345,6 @@ impl Collector {
             metrics,
             intervals: self.intervals,
         }
-    }
-}
-
-/// The rate a plan asks for over `[t0, t1)`: arrivals due in it per second.
-fn target_rps(schedule: &Schedule, t0: Duration, t1: Duration) -> f64 {
-    let dt = t1.saturating_sub(t0).as_secs_f64();
-    if dt > 0.0 {
-        (schedule.count_at(t1) - schedule.count_at(t0)) / dt
-    } else {
-        0.0
     }
 }
 

@@ -81,6 +81,12 @@ impl Iteration {
         self.finish(Instant::now(), Outcome::Panic(payload));
     }
 
+    /// Records a failure that happened outside the iteration's own future
+    /// (a user's state hook), timed from `start`.
+    pub(crate) fn fail(self, start: Instant, outcome: Outcome<'_>) {
+        self.finish(start, outcome);
+    }
+
     fn finish(&self, start: Instant, outcome: Outcome<'_>) {
         let end = Instant::now();
         self.shared
@@ -112,6 +118,30 @@ tokio::task_local! {
     static CURRENT: Iteration;
 }
 
+/// Why user code did not return.
+pub(crate) enum Failure {
+    Panic(Box<dyn std::any::Any + Send>),
+    Timeout,
+}
+
+impl Failure {
+    pub(crate) fn outcome(&self) -> Outcome<'_> {
+        match self {
+            Failure::Panic(payload) => Outcome::Panic(&**payload),
+            Failure::Timeout => Outcome::Timeout,
+        }
+    }
+}
+
+/// Awaits user code with a timeout, catching a panic.
+pub(crate) async fn guarded<F: Future>(timeout: Duration, future: F) -> Result<F::Output, Failure> {
+    match tokio::time::timeout(timeout, CatchPanic { inner: future }).await {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(payload)) => Err(Failure::Panic(payload)),
+        Err(_elapsed) => Err(Failure::Timeout),
+    }
+}
+
 /// Runs one iteration's future in its context, with the timeout and the
 /// panic catch, and records its outcome.
 pub(crate) async fn iterate<F>(future: F, iteration: Iteration)
@@ -122,12 +152,11 @@ where
     CURRENT
         .scope(iteration, async move {
             let start = Instant::now();
-            let result = tokio::time::timeout(timeout, CatchPanic { inner: future }).await;
-            CURRENT.with(|it| match result {
-                Ok(Ok(Ok(()))) => it.finish(start, Outcome::Ok),
-                Ok(Ok(Err(e))) => it.finish(start, Outcome::Error(&e)),
-                Ok(Err(payload)) => it.finish(start, Outcome::Panic(&*payload)),
-                Err(_elapsed) => it.finish(start, Outcome::Timeout),
+            let result = guarded(timeout, future).await;
+            CURRENT.with(|it| match &result {
+                Ok(Ok(())) => it.finish(start, Outcome::Ok),
+                Ok(Err(e)) => it.finish(start, Outcome::Error(e)),
+                Err(failure) => it.finish(start, failure.outcome()),
             })
         })
         .await

@@ -16,6 +16,10 @@ pub struct Error {
 #[derive(Debug)]
 enum Kind {
     Plan(PlanError),
+    Load {
+        index: usize,
+        source: PlanError,
+    },
     Output(OutputError),
     Env {
         var: &'static str,
@@ -33,6 +37,16 @@ impl Error {
     pub(crate) fn plan(e: PlanError) -> Error {
         Error {
             kind: Kind::Plan(e),
+        }
+    }
+
+    /// The plan of load `index` (of `count`) is invalid.
+    pub(crate) fn load(index: usize, count: usize, e: PlanError) -> Error {
+        if count == 1 {
+            return Error::plan(e);
+        }
+        Error {
+            kind: Kind::Load { index, source: e },
         }
     }
 
@@ -68,7 +82,7 @@ impl Error {
 
     /// Whether the stage plan is invalid (no stages, a bad rate).
     pub fn is_plan(&self) -> bool {
-        matches!(self.kind, Kind::Plan(_))
+        matches!(self.kind, Kind::Plan(_) | Kind::Load { .. })
     }
 
     /// Whether an output is malformed or cannot be written.
@@ -91,6 +105,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::Plan(e) => write!(f, "invalid plan: {e}"),
+            Kind::Load { index, source } => write!(f, "invalid plan of load {index}: {source}"),
             Kind::Output(e) => e.fmt(f),
             Kind::Env {
                 var,
@@ -109,7 +124,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            Kind::Plan(e) => Some(e),
+            Kind::Plan(e) | Kind::Load { source: e, .. } => Some(e),
             Kind::Output(e) => Some(e),
             _ => None,
         }

@@ -1,4 +1,4 @@
-//! The open-model executor: exact arrival-rate scheduling of a [`Scenario`].
+//! The executor: runs scenarios under their loads and measures them.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -16,14 +16,19 @@
 //! # How a run goes
 //!
 //! 1. Configuration is checked, environment variables read and outputs opened;
-//!    any problem is an [`Error`] before a single arrival.
+//!    any problem is an [`Error`] before a single arrival. [`Executor::run`]
+//!    runs one scenario at the executor's own stages (an arrival-rate load);
+//!    [`Executor::load`] adds [`Load`]s (arrival rates or users, weighted mixes,
+//!    start offsets) that [`Executor::run_loads`] runs together.
 //! 2. The scheduler walks the [`Schedule`] in order.
 //!    It sleeps until the next arrival is due and then launches, as one batch,
 //!    every arrival whose instant has passed. tokio's timer (1 ms) decides when a
 //!    batch is launched, never how many arrivals start or which instant each is
 //!    measured from: each iteration keeps its exact intended instant.
 //! 3. Each arrival becomes one task, unless [`max_in_flight`](Executor::max_in_flight)
-//!    iterations are already running: then it is *dropped* and counted, never queued.
+//!    iterations of its load are already running: then it is *dropped* and
+//!    counted, never queued. (Users run their iterations in their own task,
+//!    one at a time; see [`crate::load`].)
 //! 4. An iteration ends ok, or failed (an error, a panic, or the
 //!    [`timeout`](Executor::timeout)), and is recorded into its thread's shard.
 //! 5. After the last arrival, running iterations get the
@@ -43,25 +48,27 @@
 //! | `LOT_QUIET` | `1`/`true`: no live progress (the summary still prints); `0`/`false`: progress on |
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lot_report::{
-    Fanout, Interval, Limits, OutputSpec, Plan, Progress, Reporter, StagePlan, Start, StopReason,
-    Summary, TerminalReporter,
+    Fanout, Interval, Limits, LoadModel, LoadPlan, OutputSpec, Plan, Progress, Reporter, StagePlan,
+    Start, StopReason, Summary, TerminalReporter, WeightedScenario,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
-use crate::collector::{Collector, Counters, RunInfo};
-use crate::context::{Iteration, Shared, catch_iteration_panic, install_panic_hook, iterate};
+use crate::closed::UsersLoad;
+use crate::collector::{Collector, Counters, RunInfo, Target};
+use crate::context::{Shared, install_panic_hook};
 use crate::error::Error;
+use crate::load::{Load, Model, Think};
+use crate::open::RateLoad;
 use crate::recorder::Recorder;
 use crate::report::Report;
 use crate::scenario::Scenario;
 use crate::schedule::{Schedule, Stage};
 
-/// Default bound on iterations in flight.
+/// Default bound on iterations in flight, per arrival-rate load.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
 /// Default per-iteration timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -70,8 +77,9 @@ pub const DEFAULT_GRACEFUL_STOP: Duration = Duration::from_secs(30);
 /// Default reporting interval.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// A number usable as an arrival rate in iterations per second: any integer
-/// or float type, so `add_stage(0, 100, d)` and `add_stage(0.5, 2.5, d)` both work.
+/// A number usable as an arrival rate in iterations per second (or a number
+/// of users): any integer or float type, so `add_stage(0, 100, d)` and
+/// `add_stage(0.5, 2.5, d)` both work.
 pub trait Rate: Copy {
     /// The rate as `f64`.
     fn per_second(self) -> f64;
@@ -90,11 +98,12 @@ rate_impls!(
     i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
 );
 
-/// Runs a scenario at the arrival rates of its stages and measures it.
+/// Runs scenarios under their loads and measures them.
 ///
 /// See the [module docs](self) for how a run goes.
 pub struct Executor {
     stages: Vec<Stage>,
+    loads: Vec<Load>,
     max_in_flight: usize,
     timeout: Duration,
     graceful_stop: Duration,
@@ -116,6 +125,7 @@ impl std::fmt::Debug for Executor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Executor")
             .field("stages", &self.stages)
+            .field("loads", &self.loads)
             .field("max_in_flight", &self.max_in_flight)
             .field("timeout", &self.timeout)
             .field("graceful_stop", &self.graceful_stop)
@@ -131,6 +141,7 @@ impl Executor {
     pub fn new() -> Executor {
         Executor {
             stages: Vec::new(),
+            loads: Vec::new(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             timeout: DEFAULT_TIMEOUT,
             graceful_stop: DEFAULT_GRACEFUL_STOP,
@@ -143,8 +154,9 @@ impl Executor {
         }
     }
 
-    /// Adds an open-model stage: the arrival rate (iterations started per
-    /// second) moves linearly from `from` to `to` over `duration`.
+    /// Adds an open-model stage to the plan [`run`](Executor::run) uses: the
+    /// arrival rate (iterations started per second) moves linearly from
+    /// `from` to `to` over `duration`.
     ///
     /// Rates may be any number type; negative, NaN or infinite rates are
     /// reported by [`run`](Executor::run) before any load is sent. A
@@ -160,22 +172,31 @@ impl Executor {
         self
     }
 
-    /// Bounds the iterations running at once (default [`DEFAULT_MAX_IN_FLIGHT`]).
-    /// An arrival that finds the bound reached is dropped and counted.
+    /// Adds a [`Load`] to run alongside the others: an arrival rate or a
+    /// population of users, over one scenario or a weighted mix.
+    pub fn load(&mut self, load: Load) -> &mut Executor {
+        self.loads.push(load);
+        self
+    }
+
+    /// Bounds the iterations running at once in each arrival-rate load that
+    /// sets no bound of its own (default [`DEFAULT_MAX_IN_FLIGHT`]). An
+    /// arrival that finds the bound reached is dropped and counted.
     pub fn max_in_flight(&mut self, max: usize) -> &mut Executor {
         self.max_in_flight = max;
         self
     }
 
     /// Fails an iteration that runs longer than `timeout` with kind `timeout`
-    /// (default [`DEFAULT_TIMEOUT`]).
+    /// (default [`DEFAULT_TIMEOUT`]). `Duration::MAX` means no timeout.
     pub fn timeout(&mut self, timeout: Duration) -> &mut Executor {
         self.timeout = timeout;
         self
     }
 
-    /// How long running iterations may go on after the last arrival before
-    /// they are cancelled and counted as interrupted (default [`DEFAULT_GRACEFUL_STOP`]).
+    /// How long running iterations may go on after a load's last arrival
+    /// (or its users are told to stop) before they are cancelled and counted
+    /// as interrupted (default [`DEFAULT_GRACEFUL_STOP`]).
     pub fn graceful_stop(&mut self, period: Duration) -> &mut Executor {
         self.graceful_stop = period;
         self
@@ -219,7 +240,8 @@ impl Executor {
         self
     }
 
-    /// Runs `scenario` through every stage and returns the [`Report`].
+    /// Runs `scenario` through the executor's stages (alongside any loads
+    /// added with [`load`](Executor::load)) and returns the [`Report`].
     ///
     /// An invalid configuration is printed on stderr and returned in the
     /// report (exit status 78) before any load is sent.
@@ -227,13 +249,7 @@ impl Executor {
     where
         S: Scenario + Send + Sync + 'static,
     {
-        match self.try_run(scenario).await {
-            Ok(report) => report,
-            Err(e) => {
-                eprintln!("lot: {e}");
-                Report::invalid(e)
-            }
-        }
+        self.with_scenario(scenario).run_loads().await
     }
 
     /// Like [`run`](Executor::run), but returns a configuration error as `Err`
@@ -242,13 +258,52 @@ impl Executor {
     where
         S: Scenario + Send + Sync + 'static,
     {
-        let env = EnvConfig::read(|var| std::env::var(var).ok())?;
-        let prepared = self.prepare(env, scenario.name())?;
-        Ok(prepared.execute(scenario).await)
+        self.with_scenario(scenario).try_run_loads().await
     }
 
-    fn prepare(self, env: EnvConfig, name: &str) -> Result<Prepared, Error> {
-        let schedule = Schedule::new(&self.stages).map_err(Error::plan)?;
+    /// Turns the executor's own stages and `scenario` into the first load.
+    fn with_scenario<S>(mut self, scenario: S) -> Executor
+    where
+        S: Scenario + Send + Sync + 'static,
+    {
+        let mut load = Load::arrival_rate().scenario(scenario);
+        load.stages = std::mem::take(&mut self.stages);
+        self.loads.insert(0, load);
+        self
+    }
+
+    /// Runs every load added with [`load`](Executor::load), at the same time,
+    /// into one [`Report`]. Configuration errors are handled as by
+    /// [`run`](Executor::run).
+    pub async fn run_loads(self) -> Report {
+        match self.try_run_loads().await {
+            Ok(report) => report,
+            Err(e) => {
+                eprintln!("lot: {e}");
+                Report::invalid(e)
+            }
+        }
+    }
+
+    /// Like [`run_loads`](Executor::run_loads), but returns a configuration
+    /// error as `Err`.
+    pub async fn try_run_loads(self) -> Result<Report, Error> {
+        let env = EnvConfig::read(|var| std::env::var(var).ok())?;
+        let prepared = self.prepare(env)?;
+        Ok(prepared.execute().await)
+    }
+
+    fn prepare(self, env: EnvConfig) -> Result<Prepared, Error> {
+        if !self.stages.is_empty() {
+            return Err(Error::setting(
+                "stages",
+                self.stages.len(),
+                "no executor stages without a scenario: use run(scenario) for them, or give each Load its own stages",
+            ));
+        }
+        if self.loads.is_empty() {
+            return Err(Error::plan(crate::schedule::PlanError::NoStages));
+        }
         if self.max_in_flight == 0 {
             return Err(Error::setting("max_in_flight", 0, "at least 1"));
         }
@@ -258,6 +313,126 @@ impl Executor {
         if self.interval < Duration::from_millis(1) {
             return Err(Error::setting("interval", self.interval, "at least 1ms"));
         }
+
+        let mut names: Vec<String> = Vec::new();
+        let mut targets = Vec::new();
+        let mut runs = Vec::new();
+        let mut plans = Vec::new();
+        let load_count = self.loads.len();
+        for (l, load) in self.loads.into_iter().enumerate() {
+            let schedule =
+                Schedule::new(&load.stages).map_err(|e| Error::load(l, load_count, e))?;
+            let scenario_count = load.open.len() + load.closed.len();
+            if scenario_count == 0 {
+                return Err(Error::setting(
+                    "load",
+                    l,
+                    "at least one scenario in every load: add one with .scenario(...)",
+                ));
+            }
+            if load.model == Model::ArrivalRate && !load.closed.is_empty() {
+                return Err(Error::setting(
+                    "load",
+                    l,
+                    "user scenarios only in a Load::users() load",
+                ));
+            }
+            let weights: Vec<u64> = match load.model {
+                Model::ArrivalRate => load.open.iter().map(|(w, _)| *w).collect(),
+                Model::Users => load.closed.iter().map(|(w, _)| *w).collect(),
+            };
+            if let Some(&w) = weights.iter().find(|&&w| w == 0) {
+                return Err(Error::setting("weight", w, "a weight of at least 1"));
+            }
+            let member_names: Vec<String> = match load.model {
+                Model::ArrivalRate => load.open.iter().map(|(_, m)| m.name().to_owned()).collect(),
+                Model::Users => load
+                    .closed
+                    .iter()
+                    .map(|(_, m)| m.name().to_owned())
+                    .collect(),
+            };
+            let first = names.len();
+            for name in &member_names {
+                if names.contains(name) {
+                    return Err(Error::setting(
+                        "scenario name",
+                        name,
+                        "distinct scenario names: give each its own with lot::scenario::named",
+                    ));
+                }
+                names.push(name.clone());
+            }
+            let total: u64 = weights.iter().sum();
+            let max_in_flight = load.max_in_flight.unwrap_or(self.max_in_flight);
+            if max_in_flight == 0 {
+                return Err(Error::setting("max_in_flight", 0, "at least 1"));
+            }
+            let schedule = Arc::new(schedule);
+            let is_rate = load.model == Model::ArrivalRate;
+            for &w in &weights {
+                targets.push(if is_rate {
+                    Target::Rate {
+                        schedule: schedule.clone(),
+                        start_after: load.start_after,
+                        share: w as f64 / total as f64,
+                    }
+                } else {
+                    Target::None
+                });
+            }
+            plans.push(LoadPlan {
+                model: if is_rate {
+                    LoadModel::ArrivalRate
+                } else {
+                    LoadModel::Users
+                },
+                start_us: micros(load.start_after),
+                stages: load
+                    .stages
+                    .iter()
+                    .map(|s| StagePlan {
+                        from: s.from,
+                        to: s.to,
+                        duration_us: micros(s.duration),
+                    })
+                    .collect(),
+                scenarios: member_names
+                    .iter()
+                    .zip(&weights)
+                    .map(|(name, &weight)| WeightedScenario {
+                        name: name.clone(),
+                        weight,
+                    })
+                    .collect(),
+                iterations: is_rate.then(|| schedule.len()),
+                max_in_flight: is_rate.then_some(max_in_flight as u64),
+                think_us: match (is_rate, load.think) {
+                    (true, _) | (false, Think::None) => None,
+                    (false, Think::Fixed(d)) => Some([micros(d), micros(d)]),
+                    (false, Think::Uniform(a, b)) => Some([micros(a.min(b)), micros(a.max(b))]),
+                },
+                pacing_us: if is_rate {
+                    None
+                } else {
+                    load.pacing.map(micros)
+                },
+            });
+            runs.push(LoadRun {
+                model: load.model,
+                first,
+                open: load.open.into_iter().map(|(_, m)| m).collect(),
+                closed: load.closed.into_iter().map(|(_, m)| m).collect(),
+                weights,
+                schedule,
+                start_after: load.start_after,
+                max_in_flight: max_in_flight as u64,
+                think: load.think,
+                pacing: load.pacing,
+                graceful_ramp_down: load.graceful_ramp_down.unwrap_or(self.graceful_stop),
+            });
+        }
+
         let specs = match env.out {
             Some(specs) => specs,
             None => {
@@ -285,30 +460,25 @@ impl Executor {
             reporters.push_boxed(r);
         }
         let plan = Plan {
-            stages: self
-                .stages
+            iterations: plans.iter().filter_map(|p| p.iterations).sum(),
+            duration_us: runs
                 .iter()
-                .map(|s| StagePlan {
-                    from_rps: s.from,
-                    to_rps: s.to,
-                    duration_us: micros(s.duration),
-                })
-                .collect(),
-            iterations: schedule.len(),
-            duration_us: micros(schedule.duration()),
+                .map(|r| micros(r.start_after).saturating_add(micros(r.schedule.duration())))
+                .max()
+                .unwrap_or(0),
+            loads: plans,
         };
         let limits = Limits {
-            max_in_flight: self.max_in_flight as u64,
             timeout_us: micros(self.timeout),
             graceful_stop_us: micros(self.graceful_stop),
             interval_us: micros(self.interval),
         };
         Ok(Prepared {
-            name: name.to_owned(),
-            schedule,
+            names,
+            targets,
+            runs,
             plan,
             limits,
-            max_in_flight: self.max_in_flight as u64,
             timeout: self.timeout,
             graceful_stop: self.graceful_stop,
             interval: self.interval,
@@ -352,12 +522,26 @@ impl EnvConfig {
 
 /// How far a stop request has gone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum StopLevel {
+pub(crate) enum StopLevel {
     Running,
     /// Stop scheduling; let running iterations finish within the graceful period.
     Graceful,
     /// Cancel running iterations now.
     Immediate,
+}
+
+/// A stop request and why it was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stop {
+    pub(crate) level: StopLevel,
+    pub(crate) reason: StopReason,
+}
+
+impl Stop {
+    const RUNNING: Stop = Stop {
+        level: StopLevel::Running,
+        reason: StopReason::Completed,
+    };
 }
 
 enum Event {
@@ -366,12 +550,28 @@ enum Event {
     Summary(Box<Summary>),
 }
 
+/// One load, validated, ready to run.
+struct LoadRun {
+    model: Model,
+    /// Index of its first scenario in the run's scenario list.
+    first: usize,
+    open: Vec<Arc<dyn crate::load::OpenMember>>,
+    closed: Vec<Arc<dyn crate::load::ClosedMember>>,
+    weights: Vec<u64>,
+    schedule: Arc<Schedule>,
+    start_after: Duration,
+    max_in_flight: u64,
+    think: Think,
+    pacing: Option<Duration>,
+    graceful_ramp_down: Duration,
+}
+
 struct Prepared {
-    name: String,
-    schedule: Schedule,
+    names: Vec<String>,
+    targets: Vec<Target>,
+    runs: Vec<LoadRun>,
     plan: Plan,
     limits: Limits,
-    max_in_flight: u64,
     timeout: Duration,
     graceful_stop: Duration,
     interval: Duration,
@@ -380,15 +580,13 @@ struct Prepared {
 }
 
 impl Prepared {
-    async fn execute<S>(self, scenario: S) -> Report
-    where
-        S: Scenario + Send + Sync + 'static,
-    {
+    async fn execute(self) -> Report {
         install_panic_hook();
+        let n = self.names.len();
         let shared = Arc::new(Shared {
-            recorder: Recorder::new(1),
-            counters: vec![Counters::default()].into_boxed_slice(),
-            names: vec![Arc::from(self.name.as_str())].into_boxed_slice(),
+            recorder: Recorder::new(n),
+            counters: (0..n).map(|_| Counters::default()).collect(),
+            names: self.names.iter().map(|s| Arc::from(s.as_str())).collect(),
             timeout: self.timeout,
         });
         // Everything spawned below is cancelled if this future is dropped
@@ -398,7 +596,7 @@ impl Prepared {
         let (events, events_rx) = mpsc::unbounded_channel();
         let reporter_task = tokio::spawn(drive_reporters(self.reporters, events_rx));
         tasks.0.push(reporter_task.abort_handle());
-        let (stop_tx, stop_rx) = watch::channel(StopLevel::Running);
+        let (stop_tx, stop_rx) = watch::channel(Stop::RUNNING);
         if self.handle_signals {
             tasks
                 .0
@@ -408,18 +606,17 @@ impl Prepared {
         let started_at_unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        let names = vec![self.name.clone()];
         let _ = events.send(Event::Start(Box::new(Start {
             started_at_unix_ms,
             plan: self.plan.clone(),
             limits: self.limits.clone(),
-            scenarios: names.clone(),
+            scenarios: self.names.clone(),
         })));
 
         let start = Instant::now();
         let info = Arc::new(RunInfo {
-            names,
-            schedule: self.schedule.clone(),
+            names: self.names,
+            targets: self.targets,
             plan: self.plan,
             limits: self.limits,
             started_at_unix_ms,
@@ -436,30 +633,62 @@ impl Prepared {
         ));
         tasks.0.push(collector_task.abort_handle());
 
-        // The scheduler runs as a task of the runtime, so that the iterations it
-        // spawns go to a worker's own queue rather than through the runtime's
-        // shared injection queue.
-        let launcher = Launcher {
-            shared: shared.clone(),
-            scenario: 0,
-            max_in_flight: self.max_in_flight,
-            handles: Vec::new(),
-            compact_at: 1024,
-        };
-        let driver = tokio::spawn(drive(
-            scenario,
-            self.schedule.clone(),
-            start,
-            launcher,
-            stop_rx,
-            self.graceful_stop,
-        ));
-        tasks.0.push(driver.abort_handle());
-        let (stop_reason, scheduling) = join(driver).await;
+        // Each load's scheduler runs as a task of the runtime, so that the
+        // iterations it spawns go to a worker's own queue rather than through
+        // the runtime's shared injection queue.
+        let mut drivers = Vec::with_capacity(self.runs.len());
+        for run in self.runs {
+            let stop = stop_rx.clone();
+            let driver = match run.model {
+                Model::ArrivalRate => {
+                    let load = RateLoad {
+                        shared: shared.clone(),
+                        members: run
+                            .open
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, m)| (run.first + i, m))
+                            .collect(),
+                        weights: run.weights,
+                        schedule: (*run.schedule).clone(),
+                        start_after: run.start_after,
+                        max_in_flight: run.max_in_flight,
+                        graceful_stop: self.graceful_stop,
+                    };
+                    tokio::spawn(load.drive(start, stop))
+                }
+                Model::Users => {
+                    let load = UsersLoad {
+                        shared: shared.clone(),
+                        members: run
+                            .closed
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, m)| (run.first + i, m))
+                            .collect(),
+                        weights: run.weights,
+                        schedule: (*run.schedule).clone(),
+                        start_after: run.start_after,
+                        think: run.think,
+                        pacing: run.pacing,
+                        graceful_ramp_down: run.graceful_ramp_down,
+                        graceful_stop: self.graceful_stop,
+                    };
+                    tokio::spawn(load.drive(start, stop))
+                }
+            };
+            tasks.0.push(driver.abort_handle());
+            drivers.push(driver);
+        }
+        let mut scheduling_end = start;
+        for driver in drivers {
+            scheduling_end = scheduling_end.max(join(driver).await);
+        }
+        let stop_reason = stop_rx.borrow().reason;
 
         let _ = collector_stop.send(true);
         let collector = join(collector_task).await;
-        let summary = collector.finish(Instant::now(), scheduling, stop_reason);
+        let summary = collector.finish(Instant::now(), scheduling_end - start, stop_reason);
         let _ = events.send(Event::Summary(Box::new(summary.clone())));
         drop(events);
         let failed = reporter_task.await.unwrap_or_else(|e| {
@@ -495,155 +724,11 @@ impl Drop for TaskGuard {
 
 /// `from + d`, or a point a century away when that does not fit: a
 /// `Duration::MAX` setting means "never".
-fn deadline(from: Instant, d: Duration) -> Instant {
+pub(crate) fn deadline(from: Instant, d: Duration) -> Instant {
     const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
     from.checked_add(d)
         .or_else(|| from.checked_add(CENTURY))
         .unwrap_or(from)
-}
-
-/// Schedules every arrival, then runs the graceful stop. Returns why the
-/// scheduling stopped and how long it ran.
-async fn drive<S: Scenario>(
-    scenario: S,
-    schedule: Schedule,
-    start: Instant,
-    mut launcher: Launcher,
-    mut stop: watch::Receiver<StopLevel>,
-    graceful_stop: Duration,
-) -> (StopReason, Duration) {
-    let stop_reason =
-        schedule_arrivals(&schedule, &scenario, start, &mut launcher, &mut stop).await;
-    let scheduling = start.elapsed().min(schedule.duration());
-    let shared = launcher.shared.clone();
-    let in_flight = || shared.counters[0].in_flight.load(Ordering::Acquire);
-
-    // Graceful stop: wait for running iterations, then cancel the rest.
-    let graceful_end = deadline(Instant::now(), graceful_stop);
-    while in_flight() > 0 {
-        if Instant::now() >= graceful_end || *stop.borrow() == StopLevel::Immediate {
-            break;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(2)) => {}
-            _ = stop.changed() => {}
-        }
-    }
-    launcher.abort_all();
-    // Cancelled tasks record themselves as interrupted when dropped; give
-    // them a moment. Any that cannot be dropped (blocking code) are counted
-    // as interrupted by the collector.
-    let cancel_end = Instant::now() + Duration::from_secs(1);
-    while in_flight() > 0 && Instant::now() < cancel_end {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    (stop_reason, scheduling)
-}
-
-/// Launches arrivals as tasks, enforcing the in-flight bound.
-struct Launcher {
-    shared: Arc<Shared>,
-    scenario: usize,
-    max_in_flight: u64,
-    /// Handles of launched tasks, so the graceful stop can cancel them;
-    /// finished ones are swept out as it grows, keeping it near the in-flight count.
-    handles: Vec<AbortHandle>,
-    compact_at: usize,
-}
-
-impl Launcher {
-    fn launch<S: Scenario>(&mut self, scenario: &S, index: u64, intended: Instant) {
-        let counters = &self.shared.counters[self.scenario];
-        // Only the scheduler raises `in_flight`, so this check cannot be raced past the bound.
-        if counters.in_flight.load(Ordering::Acquire) >= self.max_in_flight {
-            counters.dropped.fetch_add(1, Ordering::Release);
-            return;
-        }
-        counters.in_flight.fetch_add(1, Ordering::AcqRel);
-        counters.launched.fetch_add(1, Ordering::Release);
-        let iteration = Iteration::new(self.shared.clone(), self.scenario, index, intended);
-        // Building the future runs user code too: a panic there fails this
-        // iteration only.
-        let future = match catch_iteration_panic(|| scenario.run()) {
-            Ok(future) => future,
-            Err(payload) => return iteration.fail_to_start(&*payload),
-        };
-        let task = tokio::spawn(iterate(future, iteration));
-        if self.handles.len() >= self.compact_at {
-            self.handles.retain(|h| !h.is_finished());
-            self.compact_at = (self.handles.len() * 2).max(1024);
-        }
-        self.handles.push(task.abort_handle());
-    }
-
-    fn abort_all(&mut self) {
-        for h in self.handles.drain(..) {
-            h.abort();
-        }
-    }
-}
-
-impl Drop for Launcher {
-    fn drop(&mut self) {
-        // Only non-empty when the run itself was cancelled mid-way.
-        self.abort_all();
-    }
-}
-
-/// Walks the schedule, launching each arrival when due. Returns why it stopped.
-async fn schedule_arrivals<S: Scenario>(
-    schedule: &Schedule,
-    scenario: &S,
-    start: Instant,
-    launcher: &mut Launcher,
-    stop: &mut watch::Receiver<StopLevel>,
-) -> StopReason {
-    /// Launches per batch before the scheduler yields to the runtime.
-    const BATCH: u32 = 4096;
-    let mut arrivals = schedule.arrivals();
-    let mut next = arrivals.next().map(|offset| (0u64, offset));
-    while let Some((_, offset)) = next {
-        if *stop.borrow() != StopLevel::Running {
-            return StopReason::Signal;
-        }
-        let due = deadline(start, offset);
-        let now = Instant::now();
-        if due > now {
-            tokio::select! {
-                biased;
-                _ = stop.changed() => {}
-                _ = tokio::time::sleep_until(due.into()) => {}
-            }
-            continue;
-        }
-        // Launch every arrival already due, each with its own exact instant.
-        let mut launched = 0;
-        while let Some((index, offset)) = next {
-            let intended = deadline(start, offset);
-            if intended > now || launched == BATCH {
-                break;
-            }
-            launcher.launch(scenario, index, intended);
-            next = arrivals.next().map(|offset| (index + 1, offset));
-            launched += 1;
-        }
-        if launched == BATCH {
-            tokio::task::yield_now().await;
-        }
-    }
-    // Trailing zero-rate stages are part of the plan: wait them out.
-    let end = deadline(start, schedule.duration());
-    while Instant::now() < end {
-        if *stop.borrow() != StopLevel::Running {
-            return StopReason::Signal;
-        }
-        tokio::select! {
-            biased;
-            _ = stop.changed() => {}
-            _ = tokio::time::sleep_until(end.into()) => {}
-        }
-    }
-    StopReason::Completed
 }
 
 async fn collect_every(
@@ -689,7 +774,7 @@ async fn drive_reporters(
 /// Listens for Ctrl-C and SIGTERM: the first stops scheduling, the second
 /// cancels running iterations, a third exits the process at once (status 130).
 /// The handlers are registered before this returns, so no early signal is missed.
-fn listen_for_signals(stop: watch::Sender<StopLevel>) -> tokio::task::JoinHandle<()> {
+fn listen_for_signals(stop: watch::Sender<Stop>) -> tokio::task::JoinHandle<()> {
     #[cfg(unix)]
     let mut signals = {
         use tokio::signal::unix::{SignalKind, signal};
@@ -712,7 +797,10 @@ fn listen_for_signals(stop: watch::Sender<StopLevel>) -> tokio::task::JoinHandle
         for (level, message) in levels {
             next_signal(&mut signals).await;
             eprintln!("\n{message}");
-            let _ = stop.send(level);
+            let _ = stop.send(Stop {
+                level,
+                reason: StopReason::Signal,
+            });
         }
         next_signal(&mut signals).await;
         eprintln!("\nlot: exiting");
@@ -802,7 +890,8 @@ mod tests {
             let mut e = Executor::new();
             e.add_stage(1, 1, Duration::from_secs(1));
             f(&mut e);
-            e.prepare(EnvConfig::default(), "s")
+            e.with_scenario(|| async { Ok(()) })
+                .prepare(EnvConfig::default())
                 .err()
                 .map(|e| e.to_string())
         };
@@ -827,7 +916,8 @@ mod tests {
         );
         assert_eq!(
             Executor::new()
-                .prepare(EnvConfig::default(), "s")
+                .with_scenario(|| async { Ok(()) })
+                .prepare(EnvConfig::default())
                 .err()
                 .map(|e| e.to_string()),
             Some("invalid plan: the plan has no stages; add at least one with add_stage(from_rps, to_rps, duration)".to_owned())

@@ -6,11 +6,14 @@
 
 #![warn(missing_docs)]
 
+mod closed;
 mod collector;
 pub mod context;
 pub mod error;
 pub mod executor;
+pub mod load;
 mod names;
+mod open;
 mod recorder;
 pub mod report;
 pub mod scenario;
@@ -18,6 +21,7 @@ pub mod schedule;
 
 pub use error::Error;
 pub use executor::Executor;
+pub use load::{Load, Think, UserScenario};
 pub use recorder::{MAX_ERROR_KIND_LEN, MAX_ERROR_KINDS, OTHER_KIND};
 pub use report::Report;
 pub use scenario::Scenario;

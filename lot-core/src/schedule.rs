@@ -135,8 +135,9 @@ fn tolerance(x: f64) -> f64 {
     (x.abs() * 1e-12).clamp(1e-9, 1e-6)
 }
 
-/// The number of whole arrivals in an accumulated count `m`.
-fn whole(m: f64) -> f64 {
+/// The number of whole arrivals in an accumulated count `m` (or whole users
+/// in a level).
+pub(crate) fn whole(m: f64) -> f64 {
     let r = m.round();
     if (m - r).abs() <= tolerance(m) {
         r
@@ -229,6 +230,24 @@ impl Schedule {
         match self.segments.get(i) {
             Some(seg) => seg.count_at((ns - seg.start_ns) as f64 / 1e9),
             None => self.segments.last().map_or(0.0, |s| s.m1),
+        }
+    }
+
+    /// The level of the plan `offset` into it: the arrival rate, or for a
+    /// users load the number of users, interpolated within its stage. After
+    /// the plan's end, the last stage's final level.
+    pub fn level_at(&self, offset: Duration) -> f64 {
+        let ns = u64::try_from(offset.as_nanos()).unwrap_or(u64::MAX);
+        let i = self
+            .segments
+            .partition_point(|s| s.start_ns.saturating_add(s.duration_ns) <= ns);
+        match self.segments.get(i) {
+            Some(seg) if seg.duration_ns > 0 => {
+                let s = (ns - seg.start_ns) as f64 / seg.duration_ns as f64;
+                seg.a + (seg.b - seg.a) * s
+            }
+            Some(seg) => seg.a,
+            None => self.segments.last().map_or(0.0, |s| s.b),
         }
     }
 
@@ -387,6 +406,31 @@ mod tests {
         assert!((s.count_at(secs(15.0)) - 1000.0).abs() < 1e-9);
         assert!((s.count_at(secs(99.0)) - 1500.0).abs() < 1e-9);
         assert_eq!(s.duration(), secs(20.0));
+    }
+
+    #[test]
+    fn level_follows_the_stages() {
+        let s = Schedule::new(&[
+            Stage::new(0.0, 10.0, secs(10.0)),
+            Stage::new(10.0, 10.0, secs(5.0)),
+            Stage::new(4.0, 0.0, secs(4.0)),
+        ])
+        .unwrap();
+        for (t, want) in [
+            (0.0, 0.0),
+            (2.5, 2.5),
+            (10.0, 10.0),
+            (12.0, 10.0),
+            (15.0, 4.0),
+            (17.0, 2.0),
+            (30.0, 0.0),
+        ] {
+            assert!(
+                (s.level_at(secs(t)) - want).abs() < 1e-9,
+                "{t}: {}",
+                s.level_at(secs(t))
+            );
+        }
     }
 
     #[test]

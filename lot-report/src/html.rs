@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{StopReason, Summary};
+use crate::model::Summary;
 use crate::stats::Stats;
 use crate::terminal::fmt_us;
 
@@ -297,10 +297,7 @@ pub fn render(s: &Summary) -> String {
     let t = &s.totals;
     let names: Vec<String> = s.scenarios.iter().map(|sc| escape(&sc.name)).collect();
     let title = format!("lot: {}", names.join(", "));
-    let reason = match s.stop_reason {
-        StopReason::Completed => "completed",
-        StopReason::Signal => "stopped by signal",
-    };
+    let reason = s.stop_reason.describe();
     let _ = write!(
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{title}</title><style>{STYLE}</style></head><body><main>"
@@ -610,22 +607,19 @@ pub fn render(s: &Summary) -> String {
     }
 
     out.push_str("<h2>Plan</h2>");
-    table_head(&mut out, &["stage", "from", "to", "duration"]);
-    for (i, st) in s.plan.stages.iter().enumerate() {
+    table_head(&mut out, &["load", "plan"]);
+    for (i, load) in s.plan.loads.iter().enumerate() {
         let _ = write!(
             out,
-            "<tr><td>{i}</td><td>{}/s</td><td>{}/s</td><td>{}</td></tr>",
-            st.from_rps,
-            st.to_rps,
-            fmt_us(st.duration_us)
+            "<tr><td>{i}</td><td class=\"text\">{}</td></tr>",
+            escape(&load.describe())
         );
     }
     out.push_str("</tbody></table>");
     let l = &s.limits;
     let _ = write!(
         out,
-        "<p class=\"sub\">At most {} in flight; timeout {}; graceful stop {}; interval {}.</p>",
-        l.max_in_flight,
+        "<p class=\"sub\">Timeout {}; graceful stop {}; interval {}.</p>",
         fmt_us(l.timeout_us),
         fmt_us(l.graceful_stop_us),
         fmt_us(l.interval_us)

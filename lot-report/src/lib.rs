@@ -24,9 +24,10 @@
 //! | `schema_version` | [`SCHEMA_VERSION`]; incompatible changes bump it |
 //! | `started_at_unix_ms` | wall-clock start, ms since the Unix epoch |
 //! | `duration_us` | start to end, graceful stop included |
-//! | `stop_reason` | `completed` or `signal` |
-//! | `plan` | `stages[]` (`from_rps`, `to_rps`, `duration_us`), `iterations`, `duration_us` |
-//! | `limits` | `max_in_flight`, `timeout_us`, `graceful_stop_us`, `interval_us` |
+//! | `stop_reason` | `completed`, `signal`, or `threshold` (an abort-on-fail threshold failed) |
+//! | `plan` | `loads[]`, `iterations` (arrivals the arrival-rate loads start), `duration_us` |
+//! | `plan.loads[]` | [`LoadPlan`]: `model` (`arrival_rate` or `users`), `start_us`, `stages[]` (`from`, `to`: rate per second or users; `duration_us`), `scenarios[]` (`name`, `weight`), and as they apply `iterations`, `max_in_flight`, `think_us` (`[min, max]`), `pacing_us` |
+//! | `limits` | `timeout_us`, `graceful_stop_us`, `interval_us` |
 //! | `target_rps`, `achieved_rps` | arrivals due / launched per second of scheduling |
 //! | `totals` | `scheduled`, `ok`, `failed`, `dropped`, `interrupted`; `scheduled` is the sum of the other four |
 //! | `latency`, `service_time`, `schedule_lag` | [`Stats`]: `count`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p95_us`, `p99_us`, `p999_us`, `max_us`, `hdr` |
@@ -60,8 +61,9 @@ pub mod terminal;
 
 pub use model::{
     CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
-    IntervalLatency, Limits, Metrics, Plan, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary,
-    StagePlan, Start, StepInterval, StepSummary, StopReason, Summary, TimingSummary, Totals,
+    IntervalLatency, Limits, LoadModel, LoadPlan, Metrics, Plan, SCHEMA_VERSION, ScenarioInterval,
+    ScenarioSummary, StagePlan, Start, StepInterval, StepSummary, StopReason, Summary,
+    TimingSummary, Totals, WeightedScenario,
 };
 pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sink};
 pub use reporter::{BoxError, Fanout, Reporter};

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{StopReason, Summary};
+use crate::model::Summary;
 use crate::stats::Stats;
 use crate::terminal::fmt_us;
 
@@ -57,10 +57,7 @@ pub fn render(s: &Summary) -> String {
     let mut out = String::new();
     let t = &s.totals;
     let names: Vec<String> = s.scenarios.iter().map(|sc| escape(&sc.name)).collect();
-    let reason = match s.stop_reason {
-        StopReason::Completed => "completed",
-        StopReason::Signal => "stopped by signal",
-    };
+    let reason = s.stop_reason.describe();
     let _ = writeln!(out, "## lot: {}\n", names.join(", "));
     out.push_str("| | |\n|---|---|\n");
     let _ = writeln!(

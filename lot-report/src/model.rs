@@ -51,34 +51,138 @@ impl Totals {
     }
 }
 
-/// One stage of an arrival-rate plan: the rate moves linearly from
-/// `from_rps` to `to_rps` over `duration_us`.
+/// One stage of a load: its level (arrival rate per second, or users) moves
+/// linearly from `from` to `to` over `duration_us`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StagePlan {
-    /// Arrival rate at the start of the stage, iterations per second.
-    pub from_rps: f64,
-    /// Arrival rate at the end of the stage, iterations per second.
-    pub to_rps: f64,
+    /// Level at the start of the stage.
+    pub from: f64,
+    /// Level at the end of the stage.
+    pub to: f64,
     /// Length of the stage in microseconds.
     pub duration_us: u64,
 }
 
-/// The load plan of a run, as configured.
+/// The model a load follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadModel {
+    /// Open model: stages are arrival rates, iterations started per second.
+    ArrivalRate,
+    /// Closed model: stages are numbers of concurrent users.
+    Users,
+}
+
+/// A scenario of a load and its share of the load's arrivals or users.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightedScenario {
+    /// Scenario name.
+    pub name: String,
+    /// Its weight; it gets `weight / total` of the load.
+    pub weight: u64,
+}
+
+/// One load of a run, as configured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Plan {
+pub struct LoadPlan {
+    /// Open or closed model.
+    pub model: LoadModel,
+    /// When the load starts, microseconds after the run starts.
+    pub start_us: u64,
     /// The stages, in order.
     pub stages: Vec<StagePlan>,
-    /// Iterations the plan starts if it runs to the end (the floor of its integral).
+    /// The scenarios the load is split across.
+    pub scenarios: Vec<WeightedScenario>,
+    /// Arrivals the load starts if it runs to the end (arrival rate only;
+    /// the floor of the integral of its rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<u64>,
+    /// Bound on its iterations in flight (arrival rate only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u64>,
+    /// Think time between a user's iterations, `[min, max]` microseconds
+    /// (users only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think_us: Option<[u64; 2]>,
+    /// Iteration cadence of each user (users only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pacing_us: Option<u64>,
+}
+
+impl LoadPlan {
+    /// The load in one line, such as
+    /// `arrival rate 0→100/s over 10.00s; browse ×70, search ×30`.
+    pub fn describe(&self) -> String {
+        let unit = match self.model {
+            LoadModel::ArrivalRate => "/s",
+            LoadModel::Users => " users",
+        };
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .map(|st| {
+                let d = crate::terminal::fmt_us(st.duration_us);
+                if st.from == st.to {
+                    format!("{}{unit} for {d}", st.from)
+                } else {
+                    format!("{}→{}{unit} over {d}", st.from, st.to)
+                }
+            })
+            .collect();
+        let scenarios: Vec<String> = self
+            .scenarios
+            .iter()
+            .map(|s| {
+                if self.scenarios.len() == 1 {
+                    s.name.clone()
+                } else {
+                    format!("{} ×{}", s.name, s.weight)
+                }
+            })
+            .collect();
+        let model = match self.model {
+            LoadModel::ArrivalRate => "arrival rate",
+            LoadModel::Users => "users",
+        };
+        let mut text = format!("{model} {}; {}", stages.join(", "), scenarios.join(", "));
+        if self.start_us > 0 {
+            text.push_str(&format!(
+                "; from {}",
+                crate::terminal::fmt_us(self.start_us)
+            ));
+        }
+        if let Some(n) = self.max_in_flight {
+            text.push_str(&format!("; at most {n} in flight"));
+        }
+        if let Some([lo, hi]) = self.think_us {
+            let lo = crate::terminal::fmt_us(lo);
+            if self.think_us.is_some_and(|[a, b]| a == b) {
+                text.push_str(&format!("; think {lo}"));
+            } else {
+                text.push_str(&format!("; think {lo} to {}", crate::terminal::fmt_us(hi)));
+            }
+        }
+        if let Some(p) = self.pacing_us {
+            text.push_str(&format!("; pacing {}", crate::terminal::fmt_us(p)));
+        }
+        text
+    }
+}
+
+/// The plan of a run: its loads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The loads, run at the same time, each from its own start.
+    pub loads: Vec<LoadPlan>,
+    /// Arrivals the arrival-rate loads start if they run to the end.
     pub iterations: u64,
-    /// Total length of the plan in microseconds.
+    /// Time from the start of the run to the end of the last load's stages.
     pub duration_us: u64,
 }
 
 /// The limits a run was started with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
-    /// Bound on iterations in flight; arrivals beyond it are dropped.
-    pub max_in_flight: u64,
     /// Per-iteration timeout; an iteration that takes longer fails with kind `timeout`.
     pub timeout_us: u64,
     /// How long in-flight iterations may run on after the last arrival.
@@ -189,6 +293,19 @@ pub enum StopReason {
     Completed,
     /// A signal (Ctrl-C, SIGTERM) stopped the scheduling early.
     Signal,
+    /// A threshold marked abort-on-fail failed and stopped the run early.
+    Threshold,
+}
+
+impl StopReason {
+    /// How the run ended, in words: `completed`, `stopped by signal`, ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::Completed => "completed",
+            StopReason::Signal => "stopped by signal",
+            StopReason::Threshold => "stopped by a failed threshold",
+        }
+    }
 }
 
 /// A distinct failure kind and how often it happened.

@@ -255,12 +255,11 @@ mod tests {
         Start {
             started_at_unix_ms: 0,
             plan: crate::Plan {
-                stages: vec![],
+                loads: vec![],
                 iterations: 0,
                 duration_us: 0,
             },
             limits: crate::Limits {
-                max_in_flight: 1,
                 timeout_us: 1,
                 graceful_stop_us: 1,
                 interval_us: 1,

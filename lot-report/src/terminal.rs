@@ -81,19 +81,15 @@ impl Reporter for TerminalReporter {
 
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         self.plan_us = start.plan.duration_us;
-        let text = format!(
-            "lot: {} starting {} iterations over {} ({} stage{}), at most {} in flight\n",
+        let mut text = format!(
+            "lot: {} starting ({} iterations planned at arrival rates, {} in all)\n",
             start.scenarios.join(", "),
             start.plan.iterations,
             fmt_us(start.plan.duration_us),
-            start.plan.stages.len(),
-            if start.plan.stages.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            start.limits.max_in_flight,
         );
+        for load in &start.plan.loads {
+            let _ = writeln!(text, "  {}", load.describe());
+        }
         self.write(&text)
     }
 
@@ -151,10 +147,7 @@ pub fn progress_line(interval: &Interval, plan_us: u64) -> String {
 /// The end-of-run summary as text: counts, rates, latency table, errors.
 pub fn render_summary(s: &Summary) -> String {
     let mut out = String::new();
-    let reason = match s.stop_reason {
-        crate::StopReason::Completed => "completed",
-        crate::StopReason::Signal => "stopped by signal",
-    };
+    let reason = s.stop_reason.describe();
     let t = &s.totals;
     let _ = writeln!(
         out,

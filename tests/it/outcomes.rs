@@ -36,7 +36,7 @@ async fn arrivals_beyond_the_in_flight_bound_are_dropped() {
     assert!(t.is_balanced(), "{t:?}");
     assert_eq!(t.ok + t.failed, server.hits(), "{t:?}");
     assert_eq!(t.failed, 0, "{:?}", s.errors);
-    assert_eq!(s.limits.max_in_flight, 5);
+    assert_eq!(s.plan.loads[0].max_in_flight, Some(5));
 }
 
 /// Errors and panics are failures counted by kind, and the run goes on.

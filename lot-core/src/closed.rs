@@ -1,0 +1,263 @@
+//! The closed model: a population of users, each looping over its scenario.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, watch};
+use tokio::task::AbortHandle;
+
+use crate::context::{Failure, Iteration, Shared, catch_iteration_panic, guarded, iterate};
+use crate::executor::{Stop, StopLevel, deadline};
+use crate::load::{ClosedMember, Mix, Think, UserScenario};
+use crate::recorder::{Outcome, panic_message};
+use crate::schedule::Schedule;
+
+/// How often the user count is brought in line with the stages.
+const ADJUST_EVERY: Duration = Duration::from_millis(10);
+
+/// Asks one user to stop at its next iteration boundary.
+#[derive(Default)]
+pub(crate) struct UserStop {
+    requested: AtomicBool,
+    notify: Notify,
+}
+
+impl UserStop {
+    fn request(&self) {
+        self.requested.store(true, Ordering::Release);
+        self.notify.notify_one();
+    }
+
+    fn requested(&self) -> bool {
+        self.requested.load(Ordering::Acquire)
+    }
+}
+
+/// One running user: what its task needs.
+pub(crate) struct User {
+    index: u64,
+    shared: Arc<Shared>,
+    scenario: usize,
+    stop: Arc<UserStop>,
+    think: Think,
+    pacing: Option<Duration>,
+}
+
+/// A small deterministic generator (xorshift64*) for think times, seeded per user.
+struct Rng(u64);
+
+impl Rng {
+    fn new(user: u64) -> Rng {
+        Rng(user.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// Uniform in [0, 1).
+    fn next_f64(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl User {
+    fn begin(&self, intended: Instant) -> Iteration {
+        let counters = &self.shared.counters[self.scenario];
+        counters.in_flight.fetch_add(1, Ordering::AcqRel);
+        let index = counters.launched.fetch_add(1, Ordering::AcqRel);
+        Iteration::new(self.shared.clone(), self.scenario, index, intended)
+    }
+
+    /// Sleeps until `until`; `false` if the user was asked to stop meanwhile.
+    async fn pause_until(&self, until: Instant) -> bool {
+        if self.stop.requested() {
+            return false;
+        }
+        tokio::select! {
+            _ = self.stop.notify.notified() => !self.stop.requested(),
+            _ = tokio::time::sleep_until(until.into()) => !self.stop.requested(),
+        }
+    }
+
+    pub(crate) async fn run<U: UserScenario>(self, scenario: &U) {
+        let started = Instant::now();
+        let mut rng = Rng::new(self.index);
+        let mut state: Option<U::State> = None;
+        let mut k: u32 = 0;
+        let timeout = self.shared.timeout;
+        while !self.stop.requested() {
+            let intended = match self.pacing {
+                Some(period) => {
+                    let due = deadline(started, period.saturating_mul(k));
+                    if !self.pause_until(due).await {
+                        break;
+                    }
+                    due
+                }
+                None => Instant::now(),
+            };
+            k = k.saturating_add(1);
+            let iteration = self.begin(intended);
+            let state = match &mut state {
+                Some(state) => state,
+                slot => {
+                    let at = Instant::now();
+                    let error = match guarded(timeout, scenario.start(self.index)).await {
+                        Ok(Ok(built)) => {
+                            // The state is ready: this turn runs the first iteration.
+                            *slot = Some(built);
+                            None
+                        }
+                        Ok(Err(e)) => Some(e.context("user start")),
+                        Err(Failure::Timeout) => Some(anyhow::anyhow!("user start: timeout")),
+                        Err(Failure::Panic(payload)) => Some(anyhow::anyhow!(
+                            "user start: panic: {}",
+                            panic_message(&*payload)
+                        )),
+                    };
+                    if let Some(e) = error {
+                        iteration.fail(at, Outcome::Error(&e));
+                        if !self.think(&mut rng).await {
+                            break;
+                        }
+                        continue;
+                    }
+                    slot.as_mut().expect("the state was just built")
+                }
+            };
+            match catch_iteration_panic(|| scenario.run(state)) {
+                Ok(future) => iterate(future, iteration).await,
+                Err(payload) => iteration.fail_to_start(&*payload),
+            }
+            if self.pacing.is_none() && !self.think(&mut rng).await {
+                break;
+            }
+        }
+    }
+
+    /// The think time after an iteration; `false` if asked to stop meanwhile.
+    async fn think(&self, rng: &mut Rng) -> bool {
+        let pause = match self.think {
+            Think::None => return !self.stop.requested(),
+            Think::Fixed(d) => d,
+            Think::Uniform(min, max) => {
+                let (lo, hi) = if min <= max { (min, max) } else { (max, min) };
+                lo + (hi - lo).mul_f64(rng.next_f64())
+            }
+        };
+        self.pause_until(deadline(Instant::now(), pause)).await
+    }
+}
+
+struct Running {
+    stop: Arc<UserStop>,
+    task: AbortHandle,
+}
+
+/// What a users load needs to run.
+pub(crate) struct UsersLoad {
+    pub(crate) shared: Arc<Shared>,
+    /// `(scenario index, member)` per member of the mix.
+    pub(crate) members: Vec<(usize, Arc<dyn ClosedMember>)>,
+    pub(crate) weights: Vec<u64>,
+    pub(crate) schedule: Schedule,
+    pub(crate) start_after: Duration,
+    pub(crate) think: Think,
+    pub(crate) pacing: Option<Duration>,
+    pub(crate) graceful_ramp_down: Duration,
+    pub(crate) graceful_stop: Duration,
+}
+
+impl UsersLoad {
+    fn spawn(&self, index: u64, member: usize) -> Running {
+        let (scenario, member) = &self.members[member];
+        let stop = Arc::new(UserStop::default());
+        let user = User {
+            index,
+            shared: self.shared.clone(),
+            scenario: *scenario,
+            stop: stop.clone(),
+            think: self.think,
+            pacing: self.pacing,
+        };
+        let task = member.clone().spawn_user(user);
+        Running { stop, task }
+    }
+
+    /// Runs the load to the end of its stages (or a stop), then stops every
+    /// user within the graceful stop. Returns when its scheduling ended.
+    pub(crate) async fn drive(self, start: Instant, mut stop: watch::Receiver<Stop>) -> Instant {
+        let begin = deadline(start, self.start_after);
+        let end = deadline(begin, self.schedule.duration());
+        let mut mix = Mix::new(&self.weights);
+        let mut assignment: Vec<usize> = Vec::new();
+        let mut active: Vec<Running> = Vec::new();
+        let mut stopping: Vec<(Running, Instant)> = Vec::new();
+        let mut tick = begin;
+        let stopped_at = loop {
+            if stop.borrow().level != StopLevel::Running {
+                break Instant::now();
+            }
+            let now = Instant::now();
+            if now >= end {
+                break end;
+            }
+            if now >= begin {
+                let level = self.schedule.level_at(now - begin).max(0.0);
+                let target = crate::schedule::whole(level) as usize;
+                while active.len() < target {
+                    let index = active.len();
+                    while assignment.len() <= index {
+                        assignment.push(mix.next());
+                    }
+                    active.push(self.spawn(index as u64, assignment[index]));
+                }
+                while active.len() > target {
+                    let user = active.pop().expect("more users than the target");
+                    user.stop.request();
+                    stopping.push((user, deadline(now, self.graceful_ramp_down)));
+                }
+            }
+            stopping.retain(|(user, until)| {
+                if user.task.is_finished() {
+                    return false;
+                }
+                if now >= *until {
+                    user.task.abort();
+                    return false;
+                }
+                true
+            });
+            tick = deadline(tick.max(begin), ADJUST_EVERY).max(now);
+            tokio::select! {
+                biased;
+                _ = stop.changed() => {}
+                _ = tokio::time::sleep_until(tick.min(end).into()) => {}
+            }
+        };
+
+        // Stop: every user finishes its iteration within the graceful stop.
+        let graceful_end = deadline(Instant::now(), self.graceful_stop);
+        stopping.extend(active.drain(..).map(|user| {
+            user.stop.request();
+            (user, graceful_end)
+        }));
+        loop {
+            stopping.retain(|(user, _)| !user.task.is_finished());
+            let now = Instant::now();
+            let immediate = stop.borrow().level == StopLevel::Immediate;
+            if stopping.is_empty() || immediate || stopping.iter().all(|(_, until)| now >= *until) {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(2)) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        for (user, _) in &stopping {
+            user.task.abort();
+        }
+        stopped_at
+    }
+}

@@ -1,0 +1,170 @@
+//! The open model: arrivals at the exact instants of the schedule.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+
+use crate::context::{Iteration, Shared};
+use crate::executor::{Stop, StopLevel, deadline};
+use crate::load::{Mix, OpenMember};
+use crate::schedule::Schedule;
+
+/// What an arrival-rate load needs to run.
+pub(crate) struct RateLoad {
+    pub(crate) shared: Arc<Shared>,
+    /// `(scenario index, member)` per member of the mix.
+    pub(crate) members: Vec<(usize, Arc<dyn OpenMember>)>,
+    pub(crate) weights: Vec<u64>,
+    pub(crate) schedule: Schedule,
+    pub(crate) start_after: Duration,
+    pub(crate) max_in_flight: u64,
+    pub(crate) graceful_stop: Duration,
+}
+
+impl RateLoad {
+    fn in_flight(&self) -> u64 {
+        self.members
+            .iter()
+            .map(|(i, _)| self.shared.counters[*i].in_flight.load(Ordering::Acquire))
+            .sum()
+    }
+
+    /// Launches every arrival of the schedule (or until a stop), then runs
+    /// the graceful stop. Returns when the scheduling ended.
+    pub(crate) async fn drive(self, start: Instant, mut stop: watch::Receiver<Stop>) -> Instant {
+        let begin = deadline(start, self.start_after);
+        let mut launcher = Launcher {
+            load: &self,
+            mix: Mix::new(&self.weights),
+            handles: Vec::new(),
+            compact_at: 1024,
+        };
+        let stopped_at = launcher.schedule_arrivals(begin, &mut stop).await;
+
+        // Graceful stop: wait for running iterations, then cancel the rest.
+        let graceful_end = deadline(Instant::now(), self.graceful_stop);
+        while self.in_flight() > 0 {
+            if Instant::now() >= graceful_end || stop.borrow().level == StopLevel::Immediate {
+                break;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(2)) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        launcher.abort_all();
+        // Cancelled tasks record themselves as interrupted when dropped; give
+        // them a moment. Any that cannot be dropped (blocking code) are counted
+        // as interrupted by the collector.
+        let cancel_end = Instant::now() + Duration::from_secs(1);
+        while self.in_flight() > 0 && Instant::now() < cancel_end {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        stopped_at
+    }
+}
+
+/// Launches arrivals as tasks, enforcing the in-flight bound.
+struct Launcher<'a> {
+    load: &'a RateLoad,
+    mix: Mix,
+    /// Handles of launched tasks, so the graceful stop can cancel them;
+    /// finished ones are swept out as it grows, keeping it near the in-flight count.
+    handles: Vec<AbortHandle>,
+    compact_at: usize,
+}
+
+impl Launcher<'_> {
+    fn launch(&mut self, index: u64, intended: Instant) {
+        let (scenario, member) = &self.load.members[self.mix.next()];
+        let counters = &self.load.shared.counters[*scenario];
+        // Only this scheduler raises the load's in-flight counts, so the bound
+        // cannot be raced past.
+        if self.load.in_flight() >= self.load.max_in_flight {
+            counters.dropped.fetch_add(1, Ordering::Release);
+            return;
+        }
+        counters.in_flight.fetch_add(1, Ordering::AcqRel);
+        counters.launched.fetch_add(1, Ordering::Release);
+        let iteration = Iteration::new(self.load.shared.clone(), *scenario, index, intended);
+        if let Some(task) = member.launch(iteration) {
+            if self.handles.len() >= self.compact_at {
+                self.handles.retain(|h| !h.is_finished());
+                self.compact_at = (self.handles.len() * 2).max(1024);
+            }
+            self.handles.push(task);
+        }
+    }
+
+    fn abort_all(&mut self) {
+        for h in self.handles.drain(..) {
+            h.abort();
+        }
+    }
+
+    /// Walks the schedule from `begin`, launching each arrival when due.
+    /// Returns when the scheduling ended: the plan's end, or the stop.
+    async fn schedule_arrivals(
+        &mut self,
+        begin: Instant,
+        stop: &mut watch::Receiver<Stop>,
+    ) -> Instant {
+        /// Launches per batch before the scheduler yields to the runtime.
+        const BATCH: u32 = 4096;
+        let schedule = &self.load.schedule;
+        let mut arrivals = schedule.arrivals();
+        let mut next = arrivals.next().map(|offset| (0u64, offset));
+        while let Some((_, offset)) = next {
+            if stop.borrow().level != StopLevel::Running {
+                return Instant::now();
+            }
+            let due = deadline(begin, offset);
+            let now = Instant::now();
+            if due > now {
+                tokio::select! {
+                    biased;
+                    _ = stop.changed() => {}
+                    _ = tokio::time::sleep_until(due.into()) => {}
+                }
+                continue;
+            }
+            // Launch every arrival already due, each with its own exact instant.
+            let mut launched = 0;
+            while let Some((index, offset)) = next {
+                let intended = deadline(begin, offset);
+                if intended > now || launched == BATCH {
+                    break;
+                }
+                self.launch(index, intended);
+                next = arrivals.next().map(|offset| (index + 1, offset));
+                launched += 1;
+            }
+            if launched == BATCH {
+                tokio::task::yield_now().await;
+            }
+        }
+        // Trailing zero-rate stages are part of the plan: wait them out.
+        let end = deadline(begin, schedule.duration());
+        while Instant::now() < end {
+            if stop.borrow().level != StopLevel::Running {
+                return Instant::now();
+            }
+            tokio::select! {
+                biased;
+                _ = stop.changed() => {}
+                _ = tokio::time::sleep_until(end.into()) => {}
+            }
+        }
+        end
+    }
+}
+
+impl Drop for Launcher<'_> {
+    fn drop(&mut self) {
+        // Only non-empty when the run itself was cancelled mid-way.
+        self.abort_all();
+    }
+}
