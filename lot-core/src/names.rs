@@ -45,15 +45,20 @@ fn interner() -> &'static Mutex<Interner> {
 const LOCAL_CAPACITY: usize = 256;
 
 thread_local! {
-    static LOCAL: RefCell<Vec<(usize, &'static str, u32)>> = const { RefCell::new(Vec::new()) };
+    static LOCAL: RefCell<Vec<(usize, usize, &'static str, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `name` cut to at most [`MAX_NAME_LEN`] bytes at a character boundary.
+fn cut(name: &str) -> &str {
+    let mut end = name.len().min(MAX_NAME_LEN);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
 }
 
 fn shared_intern(name: &str) -> (&'static str, u32) {
-    let mut cut = name.len().min(MAX_NAME_LEN);
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let name = &name[..cut];
+    let name = cut(name);
     let mut table = interner().lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((&text, &id)) = table.ids.get_key_value(name) {
         return (text, id);
@@ -74,17 +79,21 @@ pub(crate) fn intern(name: &str) -> u32 {
     let addr = name.as_ptr() as usize;
     let found = LOCAL.try_with(|local| {
         let mut local = local.borrow_mut();
-        // The address is a fast filter; the comparison makes a reused address safe.
-        if let Some(&(_, _, id)) = local.iter().find(|(a, text, _)| {
-            *a == addr && (*text == name || (name.len() > MAX_NAME_LEN && name.starts_with(text)))
-        }) {
+        // Address and length are a fast filter; comparing the (cut) text makes
+        // a reused buffer safe. Equal lengths keep a long name from matching
+        // a shorter one that happens to be its prefix.
+        let kept = cut(name);
+        if let Some(&(_, _, _, id)) = local
+            .iter()
+            .find(|(a, len, text, _)| *a == addr && *len == name.len() && *text == kept)
+        {
             return id;
         }
         let (text, id) = shared_intern(name);
         if local.len() >= LOCAL_CAPACITY {
             local.clear();
         }
-        local.push((addr, text, id));
+        local.push((addr, name.len(), text, id));
         id
     });
     found.unwrap_or_else(|_| shared_intern(name).1)
@@ -121,5 +130,31 @@ mod tests {
         let id = intern(&long);
         assert_eq!(names()[id as usize].len(), MAX_NAME_LEN);
         assert_eq!(intern(&long), id);
+    }
+
+    #[test]
+    fn a_reused_buffer_gets_the_id_of_what_it_holds() {
+        let mut buf = String::with_capacity(512);
+        buf.push_str("probe-a");
+        let a = intern(&buf);
+        assert_eq!(names()[a as usize], "probe-a");
+        let start = buf.as_ptr();
+        // Same address, longer text whose cut starts with the old text.
+        buf.push_str(&"x".repeat(200));
+        assert_eq!(buf.as_ptr(), start, "the buffer was not moved");
+        let long = intern(&buf);
+        assert_ne!(long, a);
+        assert_eq!(names()[long as usize], &buf[..MAX_NAME_LEN]);
+        assert_eq!(intern(&buf), long);
+        // Same address and length, other text.
+        buf.clear();
+        buf.push_str("probe-b");
+        let b = intern(&buf);
+        assert_ne!(b, a);
+        assert_eq!(names()[b as usize], "probe-b");
+        // And back.
+        buf.clear();
+        buf.push_str("probe-a");
+        assert_eq!(intern(&buf), a);
     }
 }
