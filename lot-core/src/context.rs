@@ -18,8 +18,11 @@
 //!
 //! Names are interned (see the `names` module docs in the source): after a
 //! name's first use on a thread, recording costs no hashing and no shared lock.
-//! At most 1024 distinct names are kept per process; the rest are recorded as
-//! `other`.
+//! At most 1024 distinct names are kept per process, `other` included and
+//! shared by steps, checks and metrics; the rest are recorded as `other`. The
+//! table is process-wide and only grows: names used by earlier runs in the
+//! same process still count, and leave fewer for later runs. A name that is
+//! literally `other` is merged with that overflow bucket, so avoid it.
 //!
 //! ```
 //! # async fn fetch() -> anyhow::Result<String> { Ok("<title>".into()) }

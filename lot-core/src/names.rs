@@ -20,12 +20,24 @@
 //! usually sits at a new address, so it goes to the shared table each time;
 //! build such a handle once (`let c = counter(&name);`) and keep it.
 //!
-//! A thread's table has 2048 slots (`LOCAL_SLOTS`); when the slots a key may use are
-//! all taken (many names built at run time), one of them is replaced, and the
-//! name it held goes to the shared table again at its next lookup.
+//! A thread's table has 2048 slots (`LOCAL_SLOTS`); when the slots a key may
+//! use are all taken (many names built at run time), one of them is replaced,
+//! and the name it held goes to the shared table again at its next lookup.
 //!
-//! At most [`MAX_NAMES`] distinct names are kept; later ones all map to
-//! [`OTHER_NAME`], so memory stays bounded whatever a scenario does.
+//! # Limits
+//!
+//! At most [`MAX_NAMES`] distinct names are kept, [`OTHER_NAME`] included, so
+//! memory stays bounded whatever a scenario does; every later name maps to id
+//! 0, [`OTHER_NAME`]. Steps, checks and metrics all share this one table.
+//!
+//! - Id 0 is also the id of the name `"other"` itself: a step, check or
+//!   metric that a user names `other` is merged with the overflow bucket, and
+//!   the report cannot tell the two apart.
+//! - The table is process-wide and only grows: a name is never forgotten, not
+//!   even when its run ends. Every run in the process (one after another or at
+//!   the same time) shares the [`MAX_NAMES`] names, so names used by earlier
+//!   runs reduce what later runs can name; once the table is full, a later
+//!   run's new names are all recorded as `other`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -33,10 +45,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-/// Distinct names kept per process.
+/// Distinct names kept per process, [`OTHER_NAME`] included. The table is
+/// never emptied.
 pub const MAX_NAMES: usize = 1024;
 
-/// The name every name beyond [`MAX_NAMES`] is recorded under.
+/// The name every name beyond [`MAX_NAMES`] is recorded under (id 0). A name
+/// that is literally `"other"` gets the same id.
 pub const OTHER_NAME: &str = "other";
 
 /// Longest name kept, in bytes; longer names are cut at a character boundary.
@@ -393,5 +407,20 @@ mod tests {
             }
         }
         assert_eq!(names_of.len(), MAX_NAMES);
+    }
+
+    #[test]
+    fn the_name_other_is_the_overflow_bucket() {
+        assert_eq!(intern(OTHER_NAME), 0);
+        let interner = Interner::with_capacity(2);
+        let mut local = LocalTable::new();
+        assert_eq!(interner.intern_in(&mut local, "other"), 0);
+        assert_eq!(interner.intern_in(&mut local, "kept"), 1);
+        // The table is full for good: a later "run" names nothing new.
+        assert_eq!(interner.intern_in(&mut local, "later"), 0);
+        let mut fresh_thread = LocalTable::new();
+        assert_eq!(interner.intern_in(&mut fresh_thread, "kept"), 1);
+        assert_eq!(interner.intern_in(&mut fresh_thread, "later still"), 0);
+        assert_eq!(interner.names(), [OTHER_NAME, "kept"]);
     }
 }
