@@ -423,4 +423,21 @@ mod tests {
         assert_eq!(interner.intern_in(&mut fresh_thread, "later still"), 0);
         assert_eq!(interner.names(), [OTHER_NAME, "kept"]);
     }
+
+    #[test]
+    fn the_same_text_at_a_new_address_goes_to_the_shared_table() {
+        let interner = Interner::with_capacity(MAX_NAMES);
+        let mut local = LocalTable::new();
+        // Both kept alive, so they are at different addresses, as names built
+        // anew with `format!` usually are.
+        let first = format!("built {}", 1);
+        let second = format!("built {}", 1);
+        let id = interner.intern_in(&mut local, &first);
+        assert_eq!(interner.intern_in(&mut local, &second), id);
+        assert_eq!(interner.shared_lookups(), 2);
+        // Each address, once seen, stays on the thread.
+        assert_eq!(interner.intern_in(&mut local, &first), id);
+        assert_eq!(interner.intern_in(&mut local, &second), id);
+        assert_eq!(interner.shared_lookups(), 2);
+    }
 }
