@@ -16,10 +16,20 @@
 //! records nothing; await sub-futures in the iteration (for example with
 //! `futures::join!`) to have them counted.
 //!
-//! Names are interned (see the `names` module docs in the source): after a
-//! name's first use on a thread, recording costs no hashing and no shared lock.
-//! At most 1024 distinct names are kept per process; the rest are recorded as
-//! `other`.
+//! Names are interned (see the `names` module docs in the source). Each thread
+//! remembers the names it has used by the address and length of their text,
+//! so a literal name, or a name kept in a buffer that is reused, costs no
+//! hashing of its text and no shared lock after its first use on a thread. A
+//! name built anew each time (`format!`) usually sits at a new address, so
+//! each new address goes to the shared table: a lock and a hash of the text.
+//! Build such a name once and reuse it (or keep the handle:
+//! `let c = counter(&name);`).
+//!
+//! At most 1024 distinct names are kept per process, `other` included and
+//! shared by steps, checks and metrics; the rest are recorded as `other`. The
+//! table is process-wide and only grows: names used by earlier runs in the
+//! same process still count, and leave fewer for later runs. A name that is
+//! literally `other` is merged with that overflow bucket, so avoid it.
 //!
 //! ```
 //! # async fn fetch() -> anyhow::Result<String> { Ok("<title>".into()) }

@@ -48,16 +48,16 @@ pub(crate) struct ErrorTable {
 impl ErrorTable {
     pub(crate) fn add(&mut self, kind: &str, count: u64) {
         if let Some((_, n)) = self.kinds.iter_mut().find(|(k, _)| &**k == kind) {
-            *n += count;
+            *n = n.saturating_add(count);
         } else if kind == OTHER_KIND {
-            self.other += count;
+            self.other = self.other.saturating_add(count);
         } else if self.kinds.len() < MAX_ERROR_KINDS {
             self.kinds.push((kind.into(), count));
         } else if let Some(unused) = self.kinds.iter_mut().find(|(_, n)| *n == 0) {
             // A kind kept from an earlier interval but not seen in this one.
             *unused = (kind.into(), count);
         } else {
-            self.other += count;
+            self.other = self.other.saturating_add(count);
         }
     }
 
@@ -65,7 +65,7 @@ impl ErrorTable {
         for (kind, n) in &other.kinds {
             self.add(kind, *n);
         }
-        self.other += other.other;
+        self.other = self.other.saturating_add(other.other);
     }
 
     /// Zeroes the counts, keeping the kinds' text so that a kind seen again
@@ -176,8 +176,8 @@ impl StepShard {
     }
 
     fn merge(&mut self, other: &StepShard) {
-        self.ok += other.ok;
-        self.failed += other.failed;
+        self.ok = self.ok.saturating_add(other.ok);
+        self.failed = self.failed.saturating_add(other.failed);
         self.latency
             .add(&other.latency)
             .expect("histograms share their bounds");
@@ -270,8 +270,8 @@ impl ScenarioShard {
             &other.checks,
             || (0, 0),
             |a, b| {
-                a.0 += b.0;
-                a.1 += b.1;
+                a.0 = a.0.saturating_add(b.0);
+                a.1 = a.1.saturating_add(b.1);
             },
         );
     }
@@ -306,7 +306,12 @@ pub(crate) struct MetricsShard {
 
 impl MetricsShard {
     pub(crate) fn merge(&mut self, other: &MetricsShard) {
-        merge_slots(&mut self.counters, &other.counters, || 0, |a, b| *a += b);
+        merge_slots(
+            &mut self.counters,
+            &other.counters,
+            || 0,
+            |a, b| *a = a.saturating_add(*b),
+        );
         for (id, set) in other.gauges.iter().enumerate() {
             if let Some(b) = set {
                 if self.gauges.len() <= id {
@@ -506,10 +511,10 @@ impl Recorder {
                 Box::new(StepShard::new())
             });
             if error.is_some() {
-                step.failed += 1;
+                step.failed = step.failed.saturating_add(1);
                 step.errors.add(kind.as_str(), 1);
             } else {
-                step.ok += 1;
+                step.ok = step.ok.saturating_add(1);
             }
             let us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
             step.latency.saturating_record(us);
@@ -521,16 +526,20 @@ impl Recorder {
         self.with_shard(|data| {
             let check = slot(&mut data.scenarios[scenario].checks, id, || (0, 0));
             if passed {
-                check.0 += 1;
+                check.0 = check.0.saturating_add(1);
             } else {
-                check.1 += 1;
+                check.1 = check.1.saturating_add(1);
             }
         });
     }
 
-    /// Adds `n` to counter `id`.
+    /// Adds `n` to counter `id`, saturating at `u64::MAX`: `n` is the
+    /// user's, and neither this nor the collector's merge may panic or wrap.
     pub(crate) fn add_counter(&self, id: u32, n: u64) {
-        self.with_shard(|data| *slot(&mut data.metrics.counters, id, || 0) += n);
+        self.with_shard(|data| {
+            let counter = slot(&mut data.metrics.counters, id, || 0);
+            *counter = counter.saturating_add(n);
+        });
     }
 
     /// Sets gauge `id`.
@@ -684,5 +693,55 @@ mod tests {
         assert_eq!(acc[0].errors.to_counts()[0].count, 4);
         let now = Instant::now();
         assert!(!recorder.record(0, Outcome::Ok, t0, now, now), "closed");
+    }
+
+    #[test]
+    fn counters_saturate_when_added_and_merged() {
+        let recorder = Recorder::new(1);
+        for _ in 0..3 {
+            recorder.add_counter(7, u64::MAX / 2);
+        }
+        let mut acc = Drained::new(1);
+        let mut spare = Drained::default();
+        recorder.drain(&mut acc, &mut spare, false);
+        assert_eq!(acc.metrics.counters[7], Some(u64::MAX));
+        // Merging saturates too: three intervals of u64::MAX / 2 each.
+        let mut total = MetricsShard::default();
+        for _ in 0..3 {
+            let mut interval = MetricsShard::default();
+            *slot(&mut interval.counters, 7, || 0) = u64::MAX / 2;
+            total.merge(&interval);
+        }
+        assert_eq!(total.counters[7], Some(u64::MAX));
+    }
+
+    #[test]
+    fn error_and_check_counts_saturate() {
+        let mut t = ErrorTable::default();
+        for _ in 0..3 {
+            t.add("boom", u64::MAX / 2);
+            t.add(OTHER_KIND, u64::MAX / 2);
+        }
+        let mut merged = ErrorTable::default();
+        merged.merge(&t);
+        merged.merge(&t);
+        for table in [&t, &merged] {
+            let counts = table.to_counts();
+            assert_eq!(counts[0].count, u64::MAX);
+            assert_eq!(counts[1].kind, OTHER_KIND);
+            assert_eq!(counts[1].count, u64::MAX);
+        }
+        let mut a = ScenarioShard::new();
+        let mut b = ScenarioShard::new();
+        *slot(&mut b.checks, 3, || (0, 0)) = (u64::MAX / 2, u64::MAX / 2);
+        let step = slot(&mut b.steps, 2, || Box::new(StepShard::new()));
+        step.ok = u64::MAX / 2;
+        step.failed = u64::MAX / 2;
+        for _ in 0..3 {
+            a.merge(&b);
+        }
+        assert_eq!(a.checks[3], Some((u64::MAX, u64::MAX)));
+        let step = a.steps[2].as_ref().unwrap();
+        assert_eq!((step.ok, step.failed), (u64::MAX, u64::MAX));
     }
 }
