@@ -261,7 +261,7 @@ polyline.series{fill:none;stroke-width:2;stroke-linejoin:round}.s0{stroke:#0969d
 .swatch{display:inline-block;width:12px;height:3px;margin-right:5px;vertical-align:middle}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 th:first-child,td:first-child,td.text{text-align:left}td.text{white-space:normal;word-break:break-word}th{color:var(--muted);font-weight:600;background:var(--panel)}
-footer{color:var(--muted);font-size:12px;margin-top:32px}
+footer{color:var(--muted);font-size:12px;margin-top:32px}tr.fail td{color:var(--bad)}
 ";
 
 const SCRIPT: &str = "
@@ -336,6 +336,20 @@ pub fn render(s: &Summary) -> String {
         &format!("{:.2}/s", s.achieved_rps),
         &format!("achieved (target {:.2}/s)", s.target_rps),
     );
+    if !s.thresholds.is_empty() {
+        let passed = s.thresholds.iter().filter(|t| t.passed).count();
+        let all = s.thresholds.len();
+        card(
+            &mut out,
+            if passed == all { "good" } else { "bad" },
+            &format!("{passed}/{all}"),
+            if passed == all {
+                "thresholds passed"
+            } else {
+                "thresholds passed: FAILED"
+            },
+        );
+    }
     card(&mut out, "", &fmt_us(s.latency.p50_us), "latency p50");
     card(&mut out, "", &fmt_us(s.latency.p99_us), "latency p99");
     out.push_str("</section>");
@@ -443,6 +457,22 @@ pub fn render(s: &Summary) -> String {
             ],
         },
     ];
+    if !s.thresholds.is_empty() {
+        out.push_str("<h2>Thresholds</h2>");
+        table_head(&mut out, &["result", "threshold", "measured"]);
+        for t in &s.thresholds {
+            let _ = write!(
+                out,
+                "<tr class=\"threshold {}\"><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td></tr>",
+                if t.passed { "pass" } else { "fail" },
+                if t.passed { "pass" } else { "<b>FAIL</b>" },
+                escape(&t.expression),
+                escape(&t.measured)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+
     out.push_str("<h2>Over time</h2><section class=\"charts\">");
     for chart in &charts {
         chart.render(&mut out);

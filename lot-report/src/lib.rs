@@ -36,6 +36,8 @@
 //! | `scenarios[].checks[]` | [`CheckSummary`]: `name`, `passed`, `failed`, `pass_rate` (0 to 1) |
 //! | `metrics` | `counters[]` (`name`, `value`), `gauges[]` (`name`, `value`: the last set), `timings[]` (`name`, `stats`: [`Stats`] in µs), `histograms[]` (`name`, `stats`: [`ValueStats`], unitless) |
 //! | `errors[]` | `kind`, `count`, most frequent first |
+//! | `thresholds[]` | [`ThresholdResult`]: `expression`, `passed`, `value` (base units: µs, a fraction, or a number), `measured` (for people), `abort` |
+//! | `scheduling_us` | how long arrivals were scheduled (to the end of the last load, or the stop) |
 //! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` (`name`, `counts`, `latency`, `steps[]`: `name`, `ok`, `failed`, `latency`) |
 //!
 //! `latency` is measured from each iteration's *intended* start, so time an
@@ -58,6 +60,7 @@ pub mod output;
 pub mod reporter;
 pub mod stats;
 pub mod terminal;
+pub mod threshold;
 
 pub use model::{
     CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
@@ -69,6 +72,7 @@ pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sin
 pub use reporter::{BoxError, Fanout, Reporter};
 pub use stats::{Stats, ValueStats};
 pub use terminal::{Progress, TerminalReporter};
+pub use threshold::{Threshold, ThresholdError, ThresholdResult};
 
 /// Re-exported so reporters can be written without naming the dependency.
 pub use async_trait::async_trait;

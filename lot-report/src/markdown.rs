@@ -86,6 +86,29 @@ pub fn render(s: &Summary) -> String {
         let _ = writeln!(out, "| {label} | {n} ({}) |", percent(n, t.scheduled));
     }
 
+    if !s.thresholds.is_empty() {
+        let failed = s.thresholds.iter().filter(|t| !t.passed).count();
+        let _ = writeln!(
+            out,
+            "| thresholds | {} |",
+            if failed == 0 {
+                format!("all {} passed", s.thresholds.len())
+            } else {
+                format!("**{failed} of {} failed**", s.thresholds.len())
+            }
+        );
+        out.push_str("\n### Thresholds\n\n| result | threshold | measured |\n|---|---|---|\n");
+        for t in &s.thresholds {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                if t.passed { "pass" } else { "**FAIL**" },
+                escape(&t.expression),
+                escape(&t.measured)
+            );
+        }
+    }
+
     out.push_str("\n### Latency\n\n| | min | mean | p50 | p90 | p95 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|---|---|\n");
     stats_row(&mut out, "latency", &s.latency);
     stats_row(&mut out, "service time", &s.service_time);

@@ -445,6 +445,13 @@ impl Metrics {
     }
 }
 
+impl Summary {
+    /// Whether every threshold held (true when there are none).
+    pub fn thresholds_passed(&self) -> bool {
+        self.thresholds.iter().all(|t| t.passed)
+    }
+}
+
 /// The results of a whole run: what `LOT_OUT=json=PATH` writes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -479,6 +486,13 @@ pub struct Summary {
     /// Custom metrics.
     #[serde(default)]
     pub metrics: Metrics,
+    /// The thresholds and whether each held.
+    #[serde(default)]
+    pub thresholds: Vec<crate::threshold::ThresholdResult>,
+    /// How long arrivals were scheduled: from the start to the end of the
+    /// last load's stages, or to the stop.
+    #[serde(default)]
+    pub scheduling_us: u64,
     /// The interval time series.
     pub intervals: Vec<Interval>,
 }

@@ -251,6 +251,27 @@ pub fn render_summary(s: &Summary) -> String {
             );
         }
     }
+    if !s.thresholds.is_empty() {
+        let failed = s.thresholds.iter().filter(|t| !t.passed).count();
+        let _ = writeln!(
+            out,
+            "\n  thresholds: {}",
+            if failed == 0 {
+                "all passed".to_owned()
+            } else {
+                format!("{failed} of {} FAILED", s.thresholds.len())
+            }
+        );
+        for t in &s.thresholds {
+            let _ = writeln!(
+                out,
+                "    {} {:<36} measured {}",
+                if t.passed { "pass" } else { "FAIL" },
+                t.expression,
+                t.measured
+            );
+        }
+    }
     if !s.errors.is_empty() {
         out.push_str("\n  errors\n");
         for e in &s.errors {

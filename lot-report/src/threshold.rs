@@ -1,0 +1,840 @@
+//! Thresholds: pass/fail criteria evaluated on a run's results, k6-style.
+//!
+//! # Grammar
+//!
+//! ```text
+//! threshold  = metric [ "[" name "]" ] [ statistic ] operator value [ abort ]
+//! metric     = "latency" | "service_time" | "schedule_lag"     durations; need a statistic
+//!            | "error_rate" | "drop_rate" | "checks"             fractions
+//!            | "rps"                                             achieved iterations per second
+//!            | "scheduled" | "ok" | "failed" | "dropped" | "interrupted"   counts
+//! name       = any text without "]": a scenario, step or check name
+//! statistic  = "min" | "mean" | "avg" | "max" | "p" number       p50, p95, p99, p99.9, p999, ...
+//! operator   = "<" | "<=" | ">" | ">=" | "==" | "!="
+//! value      = number [ unit ]
+//! unit       = "us" | "µs" | "ms" | "s" | "m"                    for durations (bare number: ms)
+//!            | "%"                                               for fractions (bare number: 0 to 1)
+//! abort      = "abort" [ "after" number unit ]                   stop the run when it fails
+//! ```
+//!
+//! | metric | measures | scope `[name]` |
+//! |---|---|---|
+//! | `latency`, `service_time`, `schedule_lag` | the statistic of the duration, over every scenario | a scenario, or else a step (its duration) |
+//! | `error_rate` | `failed / (ok + failed)` | a scenario, or else a step |
+//! | `drop_rate` | `dropped / scheduled` | a scenario |
+//! | `checks` | passed / evaluated, over every check | a check, or else a scenario's checks |
+//! | `rps` | iterations launched per second of scheduling | a scenario |
+//! | `scheduled` … `interrupted` | the outcome count | a scenario |
+//!
+//! These are accepted as written: `latency p99 < 250ms`,
+//! `latency[checkout] p95 < 300ms`, `error_rate < 1%`, `dropped == 0`,
+//! `service_time p50 <= 20ms`, `checks >= 99.5%`, `rps >= 95`,
+//! `error_rate < 5% abort after 10s`.
+//!
+//! A threshold whose scope names nothing in the results fails, saying so:
+//! a gate that cannot measure must not pass.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Summary;
+use crate::stats::Stats;
+use crate::terminal::fmt_us;
+
+/// What a threshold measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// End minus intended start.
+    Latency,
+    /// End minus actual start.
+    ServiceTime,
+    /// Actual minus intended start.
+    ScheduleLag,
+    /// Failed over completed iterations.
+    ErrorRate,
+    /// Dropped over scheduled arrivals.
+    DropRate,
+    /// Passed over evaluated checks.
+    Checks,
+    /// Iterations launched per second of scheduling.
+    Rps,
+    /// Arrivals scheduled.
+    Scheduled,
+    /// Iterations ok.
+    Ok,
+    /// Iterations failed.
+    Failed,
+    /// Arrivals dropped.
+    Dropped,
+    /// Iterations interrupted.
+    Interrupted,
+}
+
+const METRICS: &[(&str, Metric)] = &[
+    ("latency", Metric::Latency),
+    ("service_time", Metric::ServiceTime),
+    ("schedule_lag", Metric::ScheduleLag),
+    ("error_rate", Metric::ErrorRate),
+    ("drop_rate", Metric::DropRate),
+    ("checks", Metric::Checks),
+    ("rps", Metric::Rps),
+    ("scheduled", Metric::Scheduled),
+    ("ok", Metric::Ok),
+    ("failed", Metric::Failed),
+    ("dropped", Metric::Dropped),
+    ("interrupted", Metric::Interrupted),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Duration,
+    Fraction,
+    Number,
+}
+
+impl Metric {
+    fn kind(self) -> Kind {
+        match self {
+            Metric::Latency | Metric::ServiceTime | Metric::ScheduleLag => Kind::Duration,
+            Metric::ErrorRate | Metric::DropRate | Metric::Checks => Kind::Fraction,
+            _ => Kind::Number,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        METRICS
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map(|(n, _)| *n)
+            .expect("every metric is listed")
+    }
+}
+
+/// A statistic of a duration distribution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Statistic {
+    /// Smallest value.
+    Min,
+    /// Arithmetic mean.
+    Mean,
+    /// Largest value.
+    Max,
+    /// A percentile, from 0 to 100.
+    Percentile(f64),
+}
+
+/// A comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+impl Operator {
+    fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            Operator::Lt => left < right,
+            Operator::Le => left <= right,
+            Operator::Gt => left > right,
+            Operator::Ge => left >= right,
+            Operator::Eq => left == right,
+            Operator::Ne => left != right,
+        }
+    }
+}
+
+/// A parsed threshold. Build one with [`Threshold::parse`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    expression: String,
+    metric: Metric,
+    scope: Option<String>,
+    statistic: Option<Statistic>,
+    operator: Operator,
+    /// In base units: microseconds, a fraction, or a plain number.
+    value: f64,
+    abort: Option<Duration>,
+}
+
+/// An invalid threshold expression, pointing at the offending part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThresholdError {
+    expression: String,
+    at: usize,
+    message: String,
+}
+
+impl ThresholdError {
+    /// Byte offset of the offending part in the expression.
+    pub fn position(&self) -> usize {
+        self.at
+    }
+}
+
+impl fmt::Display for ThresholdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let column = self.expression[..self.at].chars().count();
+        write!(
+            f,
+            "invalid threshold `{}`: {}\n  {}\n  {}^",
+            self.expression,
+            self.message,
+            self.expression,
+            " ".repeat(column)
+        )
+    }
+}
+
+impl std::error::Error for ThresholdError {}
+
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn skip_space(&mut self) {
+        let rest = &self.text[self.at..];
+        self.at += rest.len() - rest.trim_start().len();
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.at..]
+    }
+
+    fn error(&self, at: usize, message: impl Into<String>) -> ThresholdError {
+        ThresholdError {
+            expression: self.text.to_owned(),
+            at,
+            message: message.into(),
+        }
+    }
+
+    /// A word of letters, digits, `_`, `.` and `µ`.
+    fn word(&mut self) -> (usize, &'a str) {
+        self.skip_space();
+        let start = self.at;
+        let len = self
+            .rest()
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == 'µ'))
+            .unwrap_or(self.rest().len());
+        self.at += len;
+        (start, &self.text[start..self.at])
+    }
+}
+
+fn split_number(word: &str) -> (&str, &str) {
+    let end = word
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(word.len());
+    (&word[..end], &word[end..])
+}
+
+fn duration_us(number: f64, unit: &str) -> Option<f64> {
+    let scale = match unit {
+        "us" | "µs" => 1.0,
+        "" | "ms" => 1e3,
+        "s" => 1e6,
+        "m" => 60e6,
+        _ => return None,
+    };
+    Some(number * scale)
+}
+
+impl Threshold {
+    /// Parses an expression (see the [module docs](self) for the grammar).
+    pub fn parse(expression: &str) -> Result<Threshold, ThresholdError> {
+        let mut c = Cursor {
+            text: expression,
+            at: 0,
+        };
+        let (at, word) = c.word();
+        if word.is_empty() {
+            return Err(c.error(at, "expected a metric"));
+        }
+        let Some(&(_, metric)) = METRICS.iter().find(|(n, _)| *n == word) else {
+            let names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+            return Err(c.error(
+                at,
+                format!(
+                    "unknown metric `{word}`; expected one of: {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+
+        c.skip_space();
+        let mut scope = None;
+        if c.rest().starts_with('[') {
+            let open = c.at;
+            let Some(close) = c.rest().find(']') else {
+                return Err(c.error(open, "`[` without a closing `]`"));
+            };
+            let name = c.rest()[1..close].trim();
+            if name.is_empty() {
+                return Err(c.error(
+                    open,
+                    "empty name in `[]`; expected a scenario, step or check name",
+                ));
+            }
+            scope = Some(name.to_owned());
+            c.at += close + 1;
+        }
+
+        // A statistic, for durations.
+        c.skip_space();
+        let mut statistic = None;
+        let before = c.at;
+        let (at, word) = c.word();
+        if !word.is_empty() {
+            let stat = match word {
+                "min" => Some(Statistic::Min),
+                "mean" | "avg" => Some(Statistic::Mean),
+                "max" => Some(Statistic::Max),
+                p if p.starts_with('p') => {
+                    let digits = &p[1..];
+                    let value =
+                        if digits.len() > 2 && !digits.contains('.') && digits.starts_with("99") {
+                            // p999 = 99.9, p9999 = 99.99
+                            format!("99.{}", &digits[2..]).parse::<f64>().ok()
+                        } else {
+                            digits.parse::<f64>().ok()
+                        };
+                    match value {
+                        Some(v) if (0.0..=100.0).contains(&v) => Some(Statistic::Percentile(v)),
+                        _ => {
+                            return Err(c.error(
+                                at,
+                                format!("invalid percentile `{p}`; expected p followed by 0 to 100, such as p95 or p99.9"),
+                            ));
+                        }
+                    }
+                }
+                other => {
+                    return Err(c.error(
+                        at,
+                        format!("unexpected `{other}`; expected a statistic (min, mean, max, p95, ...) or an operator"),
+                    ));
+                }
+            };
+            if metric.kind() != Kind::Duration {
+                return Err(c.error(
+                    at,
+                    format!("`{}` takes no statistic; statistics apply to latency, service_time and schedule_lag", metric.name()),
+                ));
+            }
+            statistic = stat;
+        } else {
+            c.at = before;
+        }
+        if metric.kind() == Kind::Duration && statistic.is_none() {
+            c.skip_space();
+            return Err(c.error(
+                c.at,
+                format!(
+                    "`{}` needs a statistic before the operator, such as p99 or max",
+                    metric.name()
+                ),
+            ));
+        }
+
+        c.skip_space();
+        let op_at = c.at;
+        let operator = [
+            ("<=", Operator::Le),
+            (">=", Operator::Ge),
+            ("==", Operator::Eq),
+            ("!=", Operator::Ne),
+            ("<", Operator::Lt),
+            (">", Operator::Gt),
+        ]
+        .into_iter()
+        .find(|(s, _)| c.rest().starts_with(s));
+        let Some((symbol, operator)) = operator else {
+            return Err(c.error(op_at, "expected an operator: <, <=, >, >=, == or !="));
+        };
+        c.at += symbol.len();
+
+        c.skip_space();
+        let value_at = c.at;
+        let raw_end = c.rest().find(char::is_whitespace).unwrap_or(c.rest().len());
+        let raw = &c.rest()[..raw_end];
+        c.at += raw_end;
+        if raw.is_empty() {
+            return Err(c.error(value_at, "expected a value after the operator"));
+        }
+        let (number, unit) = split_number(raw);
+        let Ok(number) = number.parse::<f64>() else {
+            return Err(c.error(value_at, format!("expected a number, found `{raw}`")));
+        };
+        let value = match metric.kind() {
+            Kind::Duration => duration_us(number, unit).ok_or_else(|| {
+                c.error(
+                    value_at + raw.len() - unit.len(),
+                    format!("unknown duration unit `{unit}`; expected us, ms, s or m"),
+                )
+            })?,
+            Kind::Fraction => match unit {
+                "%" => number / 100.0,
+                "" if number <= 1.0 => number,
+                "" => {
+                    return Err(c.error(
+                        value_at,
+                        format!("`{raw}` is not a fraction; write a percentage such as {raw}% or a number from 0 to 1"),
+                    ));
+                }
+                _ => {
+                    return Err(c.error(
+                        value_at + raw.len() - unit.len(),
+                        format!("unexpected unit `{unit}`; `{}` is a fraction: use % or a number from 0 to 1", metric.name()),
+                    ));
+                }
+            },
+            Kind::Number => {
+                if !unit.is_empty() {
+                    return Err(c.error(
+                        value_at + raw.len() - unit.len(),
+                        format!(
+                            "unexpected unit `{unit}`; `{}` is a plain number",
+                            metric.name()
+                        ),
+                    ));
+                }
+                number
+            }
+        };
+
+        let (at, word) = c.word();
+        let mut abort = None;
+        match word {
+            "" => {}
+            "abort" => {
+                let mut delay = Duration::ZERO;
+                let (at, word) = c.word();
+                match word {
+                    "" => {}
+                    "after" => {
+                        c.skip_space();
+                        let d_at = c.at;
+                        let (_, d) = c.word();
+                        let (n, unit) = split_number(d);
+                        let us = n
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(|n| duration_us(n, if unit.is_empty() { "?" } else { unit }));
+                        let Some(us) = us else {
+                            return Err(
+                                c.error(d_at, "expected a delay such as 10s after `abort after`")
+                            );
+                        };
+                        delay = Duration::from_secs_f64(us / 1e6);
+                    }
+                    other => {
+                        return Err(c.error(
+                            at,
+                            format!("unexpected `{other}`; expected `after` or the end"),
+                        ));
+                    }
+                }
+                abort = Some(delay);
+            }
+            other => {
+                return Err(c.error(
+                    at,
+                    format!("unexpected `{other}`; expected `abort` or the end"),
+                ));
+            }
+        }
+        c.skip_space();
+        if !c.rest().is_empty() {
+            return Err(c.error(c.at, format!("unexpected `{}` at the end", c.rest())));
+        }
+        Ok(Threshold {
+            expression: expression.trim().to_owned(),
+            metric,
+            scope,
+            statistic,
+            operator,
+            value,
+            abort,
+        })
+    }
+
+    /// The expression as written (trimmed).
+    pub fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    /// When the threshold stops the run if it fails: `None` unless it ends
+    /// with `abort`; otherwise the delay from the start before it is checked.
+    pub fn abort_after(&self) -> Option<Duration> {
+        self.abort
+    }
+
+    /// Evaluates the threshold on `summary`.
+    pub fn evaluate(&self, summary: &Summary) -> ThresholdResult {
+        let measured = self.measure(summary);
+        let (passed, value, shown) = match measured {
+            Ok(v) => (
+                v.is_finite() && self.operator.holds(v, self.value),
+                Some(v),
+                self.show(v),
+            ),
+            Err(why) => (false, None, why),
+        };
+        ThresholdResult {
+            expression: self.expression.clone(),
+            passed,
+            value,
+            measured: shown,
+            abort: self.abort.is_some(),
+        }
+    }
+
+    fn show(&self, v: f64) -> String {
+        match self.metric.kind() {
+            Kind::Duration => fmt_us(v.round().max(0.0) as u64),
+            Kind::Fraction => format!("{:.3}%", v * 100.0),
+            Kind::Number if self.metric == Metric::Rps => format!("{v:.2}/s"),
+            Kind::Number => format!("{v}"),
+        }
+    }
+
+    fn stat(&self, stats: &Stats) -> Result<f64, String> {
+        if stats.count == 0 {
+            return Err("no values recorded".to_owned());
+        }
+        Ok(
+            match self.statistic.expect("durations always have a statistic") {
+                Statistic::Min => stats.min_us as f64,
+                Statistic::Mean => stats.mean_us as f64,
+                Statistic::Max => stats.max_us as f64,
+                Statistic::Percentile(p) => {
+                    let known = [
+                        (50.0, stats.p50_us),
+                        (90.0, stats.p90_us),
+                        (95.0, stats.p95_us),
+                        (99.0, stats.p99_us),
+                        (99.9, stats.p999_us),
+                    ];
+                    match known.iter().find(|(q, _)| *q == p) {
+                        Some(&(_, v)) => v as f64,
+                        None => stats
+                            .histogram()
+                            .map_err(|e| e.to_string())?
+                            .value_at_quantile(p / 100.0) as f64,
+                    }
+                }
+            },
+        )
+    }
+
+    fn measure(&self, s: &Summary) -> Result<f64, String> {
+        let scenario = match &self.scope {
+            Some(name) => s.scenarios.iter().find(|sc| &sc.name == name),
+            None => None,
+        };
+        let step = match (&self.scope, scenario) {
+            (Some(name), None) => s
+                .scenarios
+                .iter()
+                .flat_map(|sc| &sc.steps)
+                .find(|st| &st.name == name),
+            _ => None,
+        };
+        let nothing = |what: &str| {
+            Err(format!(
+                "no {what} named `{}` in the results",
+                self.scope.as_deref().unwrap_or_default()
+            ))
+        };
+        let totals = match (&self.scope, scenario) {
+            (None, _) => s.totals,
+            (Some(_), Some(sc)) => sc.totals,
+            (Some(_), None) => Default::default(),
+        };
+        let fraction = |num: u64, den: u64| {
+            if den == 0 {
+                Err("nothing to measure yet".to_owned())
+            } else {
+                Ok(num as f64 / den as f64)
+            }
+        };
+        match self.metric {
+            Metric::Latency | Metric::ServiceTime | Metric::ScheduleLag => {
+                let stats = match (&self.scope, scenario, step) {
+                    (None, _, _) => match self.metric {
+                        Metric::Latency => &s.latency,
+                        Metric::ServiceTime => &s.service_time,
+                        _ => &s.schedule_lag,
+                    },
+                    (_, Some(sc), _) => match self.metric {
+                        Metric::Latency => &sc.latency,
+                        Metric::ServiceTime => &sc.service_time,
+                        _ => &sc.schedule_lag,
+                    },
+                    (_, None, Some(st)) if self.metric == Metric::Latency => &st.latency,
+                    (_, None, Some(_)) => {
+                        return Err(format!(
+                            "`{}` is a step: steps have latency only",
+                            self.scope.as_deref().unwrap_or_default()
+                        ));
+                    }
+                    _ => return nothing("scenario or step"),
+                };
+                self.stat(stats)
+            }
+            Metric::ErrorRate => match (&self.scope, scenario, step) {
+                (_, None, Some(st)) => fraction(st.failed, st.ok + st.failed),
+                (Some(_), None, None) => nothing("scenario or step"),
+                _ => fraction(totals.failed, totals.ok + totals.failed),
+            },
+            Metric::Checks => {
+                let all: Vec<&crate::CheckSummary> =
+                    s.scenarios.iter().flat_map(|sc| &sc.checks).collect();
+                let chosen: Vec<&crate::CheckSummary> = match (&self.scope, scenario) {
+                    (None, _) => all,
+                    (Some(_), Some(sc)) => sc.checks.iter().collect(),
+                    (Some(name), None) => all.into_iter().filter(|c| &c.name == name).collect(),
+                };
+                if chosen.is_empty() {
+                    return match &self.scope {
+                        Some(_) => nothing("check or scenario with checks"),
+                        None => Err("no checks were made".to_owned()),
+                    };
+                }
+                let passed: u64 = chosen.iter().map(|c| c.passed).sum();
+                let failed: u64 = chosen.iter().map(|c| c.failed).sum();
+                fraction(passed, passed + failed)
+            }
+            _ if self.scope.is_some() && scenario.is_none() => nothing("scenario"),
+            Metric::DropRate => fraction(totals.dropped, totals.scheduled),
+            Metric::Rps => {
+                let secs = s.scheduling_us as f64 / 1e6;
+                if secs <= 0.0 {
+                    return Err("no scheduling time yet".to_owned());
+                }
+                Ok((totals.scheduled - totals.dropped) as f64 / secs)
+            }
+            Metric::Scheduled => Ok(totals.scheduled as f64),
+            Metric::Ok => Ok(totals.ok as f64),
+            Metric::Failed => Ok(totals.failed as f64),
+            Metric::Dropped => Ok(totals.dropped as f64),
+            Metric::Interrupted => Ok(totals.interrupted as f64),
+        }
+    }
+}
+
+/// The outcome of one threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdResult {
+    /// The expression as written.
+    pub expression: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// The measured value in base units (µs, a fraction, or a number), when
+    /// there was one.
+    pub value: Option<f64>,
+    /// The measured value for people, or why nothing could be measured.
+    pub measured: String,
+    /// Whether the threshold aborts the run when it fails.
+    #[serde(default)]
+    pub abort: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(
+        expr: &str,
+        metric: Metric,
+        scope: Option<&str>,
+        stat: Option<Statistic>,
+        op: Operator,
+        value: f64,
+    ) {
+        let t = Threshold::parse(expr).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.metric, metric, "{expr}");
+        assert_eq!(t.scope.as_deref(), scope, "{expr}");
+        assert_eq!(t.statistic, stat, "{expr}");
+        assert_eq!(t.operator, op, "{expr}");
+        assert!((t.value - value).abs() < 1e-9, "{expr}: {}", t.value);
+    }
+
+    fn err(expr: &str, at: usize, message: &str) {
+        let e = Threshold::parse(expr).unwrap_err();
+        assert_eq!((e.position(), e.message.as_str()), (at, message), "{expr}");
+    }
+
+    #[test]
+    fn parses_the_documented_expressions() {
+        use Operator::*;
+        use Statistic::*;
+        ok(
+            "latency p99 < 250ms",
+            Metric::Latency,
+            None,
+            Some(Percentile(99.0)),
+            Lt,
+            250_000.0,
+        );
+        ok(
+            "latency[checkout] p95 < 300ms",
+            Metric::Latency,
+            Some("checkout"),
+            Some(Percentile(95.0)),
+            Lt,
+            300_000.0,
+        );
+        ok("error_rate < 1%", Metric::ErrorRate, None, None, Lt, 0.01);
+        ok("dropped == 0", Metric::Dropped, None, None, Eq, 0.0);
+        ok(
+            "service_time p50 <= 20ms",
+            Metric::ServiceTime,
+            None,
+            Some(Percentile(50.0)),
+            Le,
+            20_000.0,
+        );
+        ok("checks >= 99.5%", Metric::Checks, None, None, Ge, 0.995);
+        ok("rps >= 95", Metric::Rps, None, None, Ge, 95.0);
+        ok(
+            "latency[add to cart] p99.9 < 1s",
+            Metric::Latency,
+            Some("add to cart"),
+            Some(Percentile(99.9)),
+            Lt,
+            1e6,
+        );
+        ok(
+            "latency p999 < 2s",
+            Metric::Latency,
+            None,
+            Some(Percentile(99.9)),
+            Lt,
+            2e6,
+        );
+        ok(
+            "schedule_lag max<5",
+            Metric::ScheduleLag,
+            None,
+            Some(Max),
+            Lt,
+            5_000.0,
+        );
+        ok(
+            "latency avg != 100us",
+            Metric::Latency,
+            None,
+            Some(Mean),
+            Ne,
+            100.0,
+        );
+        ok("error_rate < 0.05", Metric::ErrorRate, None, None, Lt, 0.05);
+        ok(
+            "failed[api] <= 3",
+            Metric::Failed,
+            Some("api"),
+            None,
+            Le,
+            3.0,
+        );
+        let t = Threshold::parse("error_rate < 5% abort after 10s").unwrap();
+        assert_eq!(t.abort_after(), Some(Duration::from_secs(10)));
+        assert_eq!(
+            Threshold::parse("dropped == 0 abort")
+                .unwrap()
+                .abort_after(),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            Threshold::parse("dropped == 0").unwrap().abort_after(),
+            None
+        );
+    }
+
+    #[test]
+    fn points_at_the_offending_part() {
+        err("", 0, "expected a metric");
+        err(
+            "latncy p99 < 1s",
+            0,
+            "unknown metric `latncy`; expected one of: latency, service_time, schedule_lag, error_rate, drop_rate, checks, rps, scheduled, ok, failed, dropped, interrupted",
+        );
+        err(
+            "latency < 250ms",
+            8,
+            "`latency` needs a statistic before the operator, such as p99 or max",
+        );
+        err(
+            "latency p101 < 1s",
+            8,
+            "invalid percentile `p101`; expected p followed by 0 to 100, such as p95 or p99.9",
+        );
+        err(
+            "latency p99 =< 1s",
+            12,
+            "expected an operator: <, <=, >, >=, == or !=",
+        );
+        err(
+            "latency p99 < 250 ms",
+            18,
+            "unexpected `ms`; expected `abort` or the end",
+        );
+        err(
+            "latency p99 < 250xs",
+            17,
+            "unknown duration unit `xs`; expected us, ms, s or m",
+        );
+        err("latency p99 <", 13, "expected a value after the operator");
+        err(
+            "error_rate p99 < 1%",
+            11,
+            "`error_rate` takes no statistic; statistics apply to latency, service_time and schedule_lag",
+        );
+        err(
+            "error_rate < 5",
+            13,
+            "`5` is not a fraction; write a percentage such as 5% or a number from 0 to 1",
+        );
+        err(
+            "rps >= 95%",
+            9,
+            "unexpected unit `%`; `rps` is a plain number",
+        );
+        err("latency[checkout p95 < 1s", 7, "`[` without a closing `]`");
+        err(
+            "latency[] p95 < 1s",
+            7,
+            "empty name in `[]`; expected a scenario, step or check name",
+        );
+        err("dropped == zero", 11, "expected a number, found `zero`");
+        err(
+            "dropped == 0 abort later",
+            19,
+            "unexpected `later`; expected `after` or the end",
+        );
+    }
+
+    #[test]
+    fn errors_show_a_caret() {
+        let e = Threshold::parse("latency p99 =< 1s").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid threshold `latency p99 =< 1s`: expected an operator: <, <=, >, >=, == or !=\n  latency p99 =< 1s\n              ^"
+        );
+    }
+}
