@@ -103,7 +103,10 @@ impl User {
                 Some(state) => state,
                 slot => {
                     let at = Instant::now();
-                    let error = match guarded(timeout, scenario.start(self.index)).await {
+                    // Steps and metrics of the state hook count under the scenario.
+                    let context = iteration.context_only();
+                    let built = context.scope(guarded(timeout, scenario.start(self.index)));
+                    let error = match built.await {
                         Ok(Ok(built)) => {
                             // The state is ready: this turn runs the first iteration.
                             *slot = Some(built);

@@ -253,7 +253,26 @@ impl Collector {
             last.cumulative.interrupted += missing;
             last.in_flight -= missing;
         }
+        let intervals = std::mem::take(&mut self.intervals);
+        let summary = self.summary(offset, scheduling, stop_reason, intervals);
+        debug_assert!(summary.totals.is_balanced(), "{:?}", summary.totals);
+        summary
+    }
 
+    /// The results so far, without the interval series: what abort-on-fail
+    /// thresholds are checked against while the run goes on. Iterations still
+    /// running are counted as scheduled but not yet finished.
+    pub(crate) fn snapshot(&self, offset: Duration) -> Summary {
+        self.summary(offset, offset, StopReason::Completed, Vec::new())
+    }
+
+    fn summary(
+        &self,
+        offset: Duration,
+        scheduling: Duration,
+        stop_reason: StopReason,
+        intervals: Vec<Interval>,
+    ) -> Summary {
         let names = names::names();
         let mut latency = new_histogram();
         let mut service_time = new_histogram();
@@ -270,7 +289,6 @@ impl Collector {
                 dropped,
                 interrupted: t.interrupted,
             };
-            debug_assert!(counts.is_balanced(), "{counts:?}");
             totals.add(&counts);
             for (acc, h) in [
                 (&mut latency, &t.latency),
@@ -343,7 +361,9 @@ impl Collector {
             scenarios,
             errors: errors.to_counts(),
             metrics,
-            intervals: self.intervals,
+            thresholds: Vec::new(),
+            scheduling_us: micros(scheduling),
+            intervals,
         }
     }
 }

@@ -73,6 +73,9 @@ pub(crate) struct Iteration {
     index: u64,
     intended: Instant,
     finished: Cell<bool>,
+    /// Whether this value accounts for an iteration (records its outcome and
+    /// holds its in-flight count), or only carries the context.
+    accounts: bool,
 }
 
 impl Iteration {
@@ -83,7 +86,27 @@ impl Iteration {
             index,
             intended,
             finished: Cell::new(false),
+            accounts: true,
         }
+    }
+
+    /// The same context, accounting for nothing: for user code that runs
+    /// outside an iteration but whose steps and metrics should be recorded
+    /// (a user's state hook).
+    pub(crate) fn context_only(&self) -> Iteration {
+        Iteration {
+            shared: self.shared.clone(),
+            scenario: self.scenario,
+            index: self.index,
+            intended: self.intended,
+            finished: Cell::new(true),
+            accounts: false,
+        }
+    }
+
+    /// Runs `future` with this context as the task's current one.
+    pub(crate) async fn scope<F: Future>(self, future: F) -> F::Output {
+        CURRENT.scope(self, future).await
     }
 
     /// Records a panic raised while the iteration's future was being built.
@@ -108,6 +131,9 @@ impl Iteration {
 
 impl Drop for Iteration {
     fn drop(&mut self) {
+        if !self.accounts {
+            return;
+        }
         if !self.finished.get() {
             let now = Instant::now();
             self.shared.recorder.record(

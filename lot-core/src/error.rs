@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use lot_report::OutputError;
+use lot_report::{OutputError, ThresholdError};
 
 use crate::schedule::PlanError;
 
@@ -21,8 +21,14 @@ enum Kind {
         source: PlanError,
     },
     Output(OutputError),
+    Threshold(ThresholdError),
     Env {
         var: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    Flag {
+        flag: String,
         value: String,
         expected: &'static str,
     },
@@ -56,10 +62,26 @@ impl Error {
         }
     }
 
+    pub(crate) fn threshold(e: ThresholdError) -> Error {
+        Error {
+            kind: Kind::Threshold(e),
+        }
+    }
+
     pub(crate) fn env(var: &'static str, value: &str, expected: &'static str) -> Error {
         Error {
             kind: Kind::Env {
                 var,
+                value: value.to_owned(),
+                expected,
+            },
+        }
+    }
+
+    pub(crate) fn flag(flag: &str, value: &str, expected: &'static str) -> Error {
+        Error {
+            kind: Kind::Flag {
+                flag: flag.to_owned(),
                 value: value.to_owned(),
                 expected,
             },
@@ -90,9 +112,19 @@ impl Error {
         matches!(self.kind, Kind::Output(_))
     }
 
+    /// Whether a threshold expression is invalid.
+    pub fn is_threshold(&self) -> bool {
+        matches!(self.kind, Kind::Threshold(_))
+    }
+
     /// Whether an environment variable holds an invalid value.
     pub fn is_env(&self) -> bool {
         matches!(self.kind, Kind::Env { .. })
+    }
+
+    /// Whether a command-line flag is unknown or has an invalid value.
+    pub fn is_flag(&self) -> bool {
+        matches!(self.kind, Kind::Flag { .. })
     }
 
     /// Whether an executor setting (bound, timeout, interval) is invalid.
@@ -107,11 +139,17 @@ impl fmt::Display for Error {
             Kind::Plan(e) => write!(f, "invalid plan: {e}"),
             Kind::Load { index, source } => write!(f, "invalid plan of load {index}: {source}"),
             Kind::Output(e) => e.fmt(f),
+            Kind::Threshold(e) => e.fmt(f),
             Kind::Env {
                 var,
                 value,
                 expected,
             } => write!(f, "invalid {var}=`{value}`: expected {expected}"),
+            Kind::Flag {
+                flag,
+                value,
+                expected,
+            } => write!(f, "invalid {flag} `{value}`: expected {expected}"),
             Kind::Setting {
                 name,
                 value,
@@ -126,6 +164,7 @@ impl std::error::Error for Error {
         match &self.kind {
             Kind::Plan(e) | Kind::Load { source: e, .. } => Some(e),
             Kind::Output(e) => Some(e),
+            Kind::Threshold(e) => Some(e),
             _ => None,
         }
     }

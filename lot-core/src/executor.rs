@@ -38,21 +38,24 @@
 //!    second signal skips the rest of the graceful period. The summary is
 //!    printed and every output written either way.
 //!
-//! # Environment
+//! 7. Thresholds are evaluated on the results; the [`Report`] exits with 99
+//!    if one failed. One marked `abort` is also checked after every interval
+//!    and stops the run (as a signal would) when it fails.
 //!
-//! Read when the run starts; each overrides what the code configured.
+//! # Environment and command line
 //!
-//! | variable | effect |
-//! |---|---|
-//! | `LOT_OUT` | comma-separated `FORMAT=PATH` outputs (`json`; `-` is stdout); replaces [`Executor::output`] |
-//! | `LOT_QUIET` | `1`/`true`: no live progress (the summary still prints); `0`/`false`: progress on |
+//! The `LOT_*` environment variables (`LOT_OUT`, `LOT_QUIET`, `LOT_STAGES`,
+//! `LOT_THRESHOLDS`, `LOT_MAX_IN_FLIGHT`, `LOT_TIMEOUT`) are read when any
+//! run starts and override the code; a binary that opts in with
+//! [`Executor::from_args`] also takes the matching flags, which override
+//! both. See [`crate::settings`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lot_report::{
     Fanout, Interval, Limits, LoadModel, LoadPlan, OutputSpec, Plan, Progress, Reporter, StagePlan,
-    Start, StopReason, Summary, TerminalReporter, WeightedScenario,
+    Start, StopReason, Summary, TerminalReporter, Threshold, WeightedScenario,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
@@ -67,6 +70,7 @@ use crate::recorder::Recorder;
 use crate::report::Report;
 use crate::scenario::Scenario;
 use crate::schedule::{Schedule, Stage};
+use crate::settings::{HELP, Overrides};
 
 /// Default bound on iterations in flight, per arrival-rate load.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
@@ -113,6 +117,8 @@ pub struct Executor {
     outputs: Vec<String>,
     reporters: Vec<Box<dyn Reporter>>,
     handle_signals: bool,
+    thresholds: Vec<String>,
+    args: Option<Result<Overrides, Error>>,
 }
 
 impl Default for Executor {
@@ -151,7 +157,39 @@ impl Executor {
             outputs: Vec::new(),
             reporters: Vec::new(),
             handle_signals: true,
+            thresholds: Vec::new(),
+            args: None,
         }
+    }
+
+    /// An executor that also takes the standard command-line flags of the
+    /// process (`--stage`, `--out`, `--threshold`, `--quiet`,
+    /// `--max-in-flight`, `--timeout`; see [`crate::settings`]). They override
+    /// the environment, which overrides the code. `--help` prints the flags
+    /// and exits; an invalid flag is reported by `run` as a configuration
+    /// error (exit status 78) before any load is sent.
+    pub fn from_args() -> Executor {
+        let mut executor = Executor::new();
+        executor.args(std::env::args().skip(1));
+        executor
+    }
+
+    /// Takes command-line flags from `args` (without the program name), as
+    /// [`from_args`](Executor::from_args) does from the process's.
+    pub fn args<I, S>(&mut self, args: I) -> &mut Executor
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        match Overrides::from_args(args) {
+            Ok(Some(overrides)) => self.args = Some(Ok(overrides)),
+            Ok(None) => {
+                print!("{HELP}");
+                std::process::exit(0);
+            }
+            Err(e) => self.args = Some(Err(e)),
+        }
+        self
     }
 
     /// Adds an open-model stage to the plan [`run`](Executor::run) uses: the
@@ -233,6 +271,17 @@ impl Executor {
         self
     }
 
+    /// Adds a threshold, such as `latency p99 < 250ms` or `error_rate < 1%`
+    /// (grammar: [`lot_report::threshold`]). Checked when the run starts;
+    /// evaluated at the end, printed with the measured value in the summary
+    /// and every output, and a failed one makes the [`Report`] exit with 99.
+    /// An expression ending in `abort` (or `abort after 10s`) also stops the
+    /// run as soon as it fails.
+    pub fn threshold(&mut self, expression: impl Into<String>) -> &mut Executor {
+        self.thresholds.push(expression.into());
+        self
+    }
+
     /// Whether Ctrl-C and SIGTERM stop the run gracefully (default `true`).
     /// Once installed, the handlers stay for the life of the process.
     pub fn handle_signals(&mut self, enabled: bool) -> &mut Executor {
@@ -287,13 +336,39 @@ impl Executor {
 
     /// Like [`run_loads`](Executor::run_loads), but returns a configuration
     /// error as `Err`.
-    pub async fn try_run_loads(self) -> Result<Report, Error> {
-        let env = EnvConfig::read(|var| std::env::var(var).ok())?;
-        let prepared = self.prepare(env)?;
+    pub async fn try_run_loads(mut self) -> Result<Report, Error> {
+        let env = Overrides::from_env(|var| std::env::var(var).ok())?;
+        let cli = self.args.take().transpose()?.unwrap_or_default();
+        let prepared = self.prepare(env.then(cli))?;
         Ok(prepared.execute().await)
     }
 
-    fn prepare(self, env: EnvConfig) -> Result<Prepared, Error> {
+    fn prepare(mut self, overrides: Overrides) -> Result<Prepared, Error> {
+        if let Some(stages) = overrides.stages {
+            let loads = self.loads.len();
+            match self.loads.first_mut() {
+                Some(load) if loads == 1 => load.stages = stages,
+                _ => {
+                    return Err(Error::setting(
+                        "--stage (or LOT_STAGES) for a run of loads",
+                        loads,
+                        "a run with exactly one load: stages from the command line replace that load's",
+                    ));
+                }
+            }
+        }
+        if let Some(max) = overrides.max_in_flight {
+            self.max_in_flight = max;
+            for load in &mut self.loads {
+                load.max_in_flight = Some(max);
+            }
+        }
+        if let Some(timeout) = overrides.timeout {
+            self.timeout = timeout;
+        }
+        if let Some(thresholds) = overrides.thresholds {
+            self.thresholds = thresholds;
+        }
         if !self.stages.is_empty() {
             return Err(Error::setting(
                 "stages",
@@ -313,6 +388,11 @@ impl Executor {
         if self.interval < Duration::from_millis(1) {
             return Err(Error::setting("interval", self.interval, "at least 1ms"));
         }
+        let thresholds = self
+            .thresholds
+            .iter()
+            .map(|t| Threshold::parse(t).map_err(Error::threshold))
+            .collect::<Result<Vec<_>, _>>()?;
 
         let mut names: Vec<String> = Vec::new();
         let mut targets = Vec::new();
@@ -433,7 +513,7 @@ impl Executor {
             });
         }
 
-        let specs = match env.out {
+        let specs = match overrides.outputs {
             Some(specs) => specs,
             None => {
                 let mut specs = Vec::new();
@@ -445,7 +525,7 @@ impl Executor {
         };
         let mut reporters = Fanout::new();
         if self.terminal {
-            let quiet = env.quiet.or(self.quiet).unwrap_or(false);
+            let quiet = overrides.quiet.or(self.quiet).unwrap_or(false);
             let progress = if quiet {
                 Progress::Off
             } else {
@@ -474,6 +554,7 @@ impl Executor {
             interval_us: micros(self.interval),
         };
         Ok(Prepared {
+            thresholds,
             names,
             targets,
             runs,
@@ -490,34 +571,6 @@ impl Executor {
 
 fn micros(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
-}
-
-/// Settings read from the environment.
-#[derive(Debug, Default)]
-struct EnvConfig {
-    out: Option<Vec<OutputSpec>>,
-    quiet: Option<bool>,
-}
-
-impl EnvConfig {
-    fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<EnvConfig, Error> {
-        let out = lookup("LOT_OUT")
-            .map(|v| OutputSpec::parse_list(&v).map_err(Error::output))
-            .transpose()?;
-        let quiet = match lookup("LOT_QUIET").as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some("1" | "true" | "yes") => Some(true),
-            Some("0" | "false" | "no") => Some(false),
-            Some(other) => {
-                return Err(Error::env(
-                    "LOT_QUIET",
-                    other,
-                    "1, true, yes, 0, false or no",
-                ));
-            }
-        };
-        Ok(EnvConfig { out, quiet })
-    }
 }
 
 /// How far a stop request has gone.
@@ -567,6 +620,7 @@ struct LoadRun {
 }
 
 struct Prepared {
+    thresholds: Vec<Threshold>,
     names: Vec<String>,
     targets: Vec<Target>,
     runs: Vec<LoadRun>,
@@ -624,12 +678,22 @@ impl Prepared {
         });
         let collector = Collector::new(info, shared.clone());
         let (collector_stop, collector_stop_rx) = watch::channel(false);
+        let aborts: Vec<Threshold> = self
+            .thresholds
+            .iter()
+            .filter(|t| t.abort_after().is_some())
+            .cloned()
+            .collect();
         let collector_task = tokio::spawn(collect_every(
             collector,
             start,
             self.interval,
             events.clone(),
             collector_stop_rx,
+            Aborts {
+                thresholds: aborts,
+                stop: stop_tx.clone(),
+            },
         ));
         tasks.0.push(collector_task.abort_handle());
 
@@ -688,7 +752,12 @@ impl Prepared {
 
         let _ = collector_stop.send(true);
         let collector = join(collector_task).await;
-        let summary = collector.finish(Instant::now(), scheduling_end - start, stop_reason);
+        let mut summary = collector.finish(Instant::now(), scheduling_end - start, stop_reason);
+        summary.thresholds = self
+            .thresholds
+            .iter()
+            .map(|t| t.evaluate(&summary))
+            .collect();
         let _ = events.send(Event::Summary(Box::new(summary.clone())));
         drop(events);
         let failed = reporter_task.await.unwrap_or_else(|e| {
@@ -731,12 +800,58 @@ pub(crate) fn deadline(from: Instant, d: Duration) -> Instant {
         .unwrap_or(from)
 }
 
+/// The abort-on-fail thresholds, checked after every interval.
+struct Aborts {
+    thresholds: Vec<Threshold>,
+    stop: watch::Sender<Stop>,
+}
+
+impl Aborts {
+    /// Stops the run if an abort-on-fail threshold, due by `elapsed`, fails
+    /// on what has been measured so far. One that cannot be measured yet
+    /// (nothing recorded) does not stop the run.
+    fn check(&self, collector: &Collector, elapsed: Duration) {
+        let due: Vec<&Threshold> = self
+            .thresholds
+            .iter()
+            .filter(|t| t.abort_after().is_some_and(|delay| elapsed >= delay))
+            .collect();
+        if due.is_empty() || self.stop.borrow().level != StopLevel::Running {
+            return;
+        }
+        let snapshot = collector.snapshot(elapsed);
+        for threshold in due {
+            let result = threshold.evaluate(&snapshot);
+            if !result.passed && result.value.is_some() {
+                let stopped = self.stop.send_if_modified(|stop| {
+                    if stop.level != StopLevel::Running {
+                        return false;
+                    }
+                    *stop = Stop {
+                        level: StopLevel::Graceful,
+                        reason: StopReason::Threshold,
+                    };
+                    true
+                });
+                if stopped {
+                    eprintln!(
+                        "\nlot: threshold `{}` failed (measured {}): stopping the run",
+                        result.expression, result.measured
+                    );
+                }
+                return;
+            }
+        }
+    }
+}
+
 async fn collect_every(
     mut collector: Collector,
     start: Instant,
     every: Duration,
     events: mpsc::UnboundedSender<Event>,
     mut stop: watch::Receiver<bool>,
+    aborts: Aborts,
 ) -> Collector {
     let mut next = deadline(start, every);
     loop {
@@ -745,8 +860,10 @@ async fn collect_every(
             _ = stop.changed() => return collector,
             _ = tokio::time::sleep_until(next.into()) => {}
         }
-        let interval = collector.tick(next - start, false);
+        let elapsed = next - start;
+        let interval = collector.tick(elapsed, false);
         let _ = events.send(Event::Interval(Box::new(interval)));
+        aborts.check(&collector, elapsed);
         next = deadline(next, every);
         // After a stall, skip the ticks that are already past instead of bursting.
         let now = Instant::now();
@@ -845,35 +962,6 @@ async fn next_signal(_: &mut Signals) {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> Result<EnvConfig, Error> {
-        EnvConfig::read(|var| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == var)
-                .map(|(_, v)| v.to_string())
-        })
-    }
-
-    #[test]
-    fn reads_the_environment() {
-        let e = env(&[("LOT_QUIET", "1"), ("LOT_OUT", "json=-")]).unwrap();
-        assert_eq!(e.quiet, Some(true));
-        assert_eq!(e.out.unwrap().len(), 1);
-        assert_eq!(env(&[]).unwrap().quiet, None);
-        let bad = env(&[("LOT_QUIET", "loud")]).unwrap_err();
-        assert!(bad.is_env());
-        assert_eq!(
-            bad.to_string(),
-            "invalid LOT_QUIET=`loud`: expected 1, true, yes, 0, false or no"
-        );
-        let bad = env(&[("LOT_OUT", "xml=a.xml")]).unwrap_err();
-        assert!(bad.is_output());
-        assert!(
-            bad.to_string().contains("unknown output format `xml`"),
-            "{bad}"
-        );
-    }
-
     #[test]
     fn rates_accept_any_number() {
         let mut e = Executor::new();
@@ -891,7 +979,7 @@ mod tests {
             e.add_stage(1, 1, Duration::from_secs(1));
             f(&mut e);
             e.with_scenario(|| async { Ok(()) })
-                .prepare(EnvConfig::default())
+                .prepare(Overrides::default())
                 .err()
                 .map(|e| e.to_string())
         };
@@ -917,7 +1005,7 @@ mod tests {
         assert_eq!(
             Executor::new()
                 .with_scenario(|| async { Ok(()) })
-                .prepare(EnvConfig::default())
+                .prepare(Overrides::default())
                 .err()
                 .map(|e| e.to_string()),
             Some("invalid plan: the plan has no stages; add at least one with add_stage(from_rps, to_rps, duration)".to_owned())

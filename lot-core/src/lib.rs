@@ -18,6 +18,7 @@ mod recorder;
 pub mod report;
 pub mod scenario;
 pub mod schedule;
+pub mod settings;
 
 pub use error::Error;
 pub use executor::Executor;

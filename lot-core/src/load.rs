@@ -51,7 +51,8 @@ use crate::schedule::Stage;
 ///
 /// Each user calls [`start`](UserScenario::start) once, when it starts, and
 /// then hands its state to every one of its iterations, for example a client
-/// that logged in once. A failed `start` counts as a failed iteration (kind
+/// that logged in once. Steps, checks and metrics inside `start` are recorded
+/// under the scenario. A failed `start` counts as a failed iteration (kind
 /// prefixed `user start: `) and is retried after the think time.
 ///
 /// Any [`Scenario`] is also usable as a user scenario, with no state.

@@ -6,6 +6,9 @@ use lot_report::Summary;
 
 use crate::error::Error;
 
+/// Exit status of a run in which a threshold failed (as k6's).
+pub const EXIT_THRESHOLDS_FAILED: u8 = 99;
+
 /// Exit status of a run whose configuration was invalid (sysexits' `EX_CONFIG`).
 pub const EXIT_INVALID_CONFIG: u8 = 78;
 
@@ -20,9 +23,10 @@ pub const EXIT_OUTPUT_FAILED: u8 = 74;
 ///
 /// | exit status | meaning |
 /// |---|---|
-/// | 0 | the run completed and every output was written |
-/// | 74 ([`EXIT_OUTPUT_FAILED`]) | the run completed but an output could not be written |
+/// | 0 | the run completed, every threshold held and every output was written |
+/// | 74 ([`EXIT_OUTPUT_FAILED`]) | an output could not be written (thresholds held) |
 /// | 78 ([`EXIT_INVALID_CONFIG`]) | invalid configuration; no load was sent |
+/// | 99 ([`EXIT_THRESHOLDS_FAILED`]) | a threshold failed |
 #[derive(Debug)]
 pub struct Report {
     outcome: Result<Summary, Error>,
@@ -72,6 +76,7 @@ impl Report {
     pub fn exit_status(&self) -> u8 {
         match &self.outcome {
             Err(_) => EXIT_INVALID_CONFIG,
+            Ok(s) if !s.thresholds_passed() => EXIT_THRESHOLDS_FAILED,
             Ok(_) if !self.failed_outputs.is_empty() => EXIT_OUTPUT_FAILED,
             Ok(_) => 0,
         }

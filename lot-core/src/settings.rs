@@ -1,0 +1,385 @@
+//! Settings that override the code: environment variables, and command-line
+//! flags for binaries that opt in with [`Executor::from_args`].
+//!
+//! Precedence: the code's settings, then the environment, then the command
+//! line. Every flag has an environment variable:
+//!
+//! | flag | variable | effect |
+//! |---|---|---|
+//! | `--stage FROM:TO:DURATION` (repeatable) | `LOT_STAGES` (comma-separated) | replaces the stages of the run's load (only when it has one load) |
+//! | `--out FORMAT=PATH` (repeatable) | `LOT_OUT` (comma-separated) | replaces the outputs |
+//! | `--threshold EXPR` (repeatable) | `LOT_THRESHOLDS` (`;`-separated) | replaces the thresholds |
+//! | `--quiet` | `LOT_QUIET=1` | no live progress (`LOT_QUIET=0` turns it on) |
+//! | `--max-in-flight N` | `LOT_MAX_IN_FLIGHT` | the in-flight bound of every arrival-rate load |
+//! | `--timeout DURATION` | `LOT_TIMEOUT` | the per-iteration timeout |
+//!
+//! Durations are a number and a unit: `250us`, `500ms`, `10s`, `2m`, `1h`.
+//! An invalid value is a configuration error naming it (exit status 78),
+//! reported before any load is sent; `--help` prints the flags and exits.
+//!
+//! [`Executor::from_args`]: crate::Executor::from_args
+
+use std::time::Duration;
+
+use lot_report::OutputSpec;
+
+use crate::error::Error;
+use crate::schedule::Stage;
+
+/// The `--help` text.
+pub const HELP: &str = "\
+Options of this lot load test (they override the LOT_* environment variables,
+which override the settings in the code):
+
+    --stage FROM:TO:DURATION   replace the plan's stages; repeatable
+                               (example: --stage 0:100:30s --stage 100:100:2m)
+    --out FORMAT=PATH          write an output; repeatable. FORMAT: json, csv,
+                               html, md, text; PATH - is standard output
+    --threshold EXPR           a pass/fail threshold; repeatable
+                               (example: --threshold 'latency p99 < 250ms')
+    --quiet                    no live progress; the summary still prints
+    --max-in-flight N          bound on the iterations in flight of each
+                               arrival-rate load
+    --timeout DURATION         per-iteration timeout (example: 30s)
+    -h, --help                 print this help
+
+Environment: LOT_STAGES, LOT_OUT, LOT_THRESHOLDS (;-separated), LOT_QUIET,
+LOT_MAX_IN_FLIGHT, LOT_TIMEOUT.
+Exit status: 0 passed; 74 an output could not be written; 78 invalid
+configuration (nothing was sent); 99 a threshold failed.
+";
+
+/// Overrides from one source (the environment or the command line).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Overrides {
+    pub(crate) stages: Option<Vec<Stage>>,
+    pub(crate) outputs: Option<Vec<OutputSpec>>,
+    pub(crate) thresholds: Option<Vec<String>>,
+    pub(crate) quiet: Option<bool>,
+    pub(crate) max_in_flight: Option<usize>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl Overrides {
+    /// `later` wins wherever it sets something.
+    pub(crate) fn then(self, later: Overrides) -> Overrides {
+        Overrides {
+            stages: later.stages.or(self.stages),
+            outputs: later.outputs.or(self.outputs),
+            thresholds: later.thresholds.or(self.thresholds),
+            quiet: later.quiet.or(self.quiet),
+            max_in_flight: later.max_in_flight.or(self.max_in_flight),
+            timeout: later.timeout.or(self.timeout),
+        }
+    }
+
+    /// Reads the `LOT_*` variables through `lookup`.
+    pub(crate) fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Overrides, Error> {
+        let get = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
+        let env_err = |var: &'static str, value: &str, expected: &'static str| {
+            Error::env(var, value, expected)
+        };
+        let mut o = Overrides::default();
+        if let Some(v) = get("LOT_STAGES") {
+            o.stages = Some(
+                v.split(',')
+                    .map(|s| parse_stage(s.trim()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| env_err("LOT_STAGES", &v, STAGE_EXPECTED))?,
+            );
+        }
+        if let Some(v) = get("LOT_OUT") {
+            o.outputs = Some(OutputSpec::parse_list(&v).map_err(Error::output)?);
+        }
+        if let Some(v) = get("LOT_THRESHOLDS") {
+            o.thresholds = Some(
+                v.split(';')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            );
+        }
+        if let Some(v) = get("LOT_QUIET") {
+            o.quiet = Some(match v.trim() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err(env_err("LOT_QUIET", &v, "1, true, yes, 0, false or no")),
+            });
+        }
+        if let Some(v) = get("LOT_MAX_IN_FLIGHT") {
+            o.max_in_flight = Some(
+                parse_bound(&v).map_err(|_| env_err("LOT_MAX_IN_FLIGHT", &v, BOUND_EXPECTED))?,
+            );
+        }
+        if let Some(v) = get("LOT_TIMEOUT") {
+            o.timeout = Some(
+                parse_duration(&v).map_err(|_| env_err("LOT_TIMEOUT", &v, DURATION_EXPECTED))?,
+            );
+        }
+        Ok(o)
+    }
+
+    /// Parses command-line flags (without the program name). `Ok(None)`
+    /// means `--help` was asked for.
+    pub(crate) fn from_args<I, S>(args: I) -> Result<Option<Overrides>, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut o = Overrides::default();
+        let mut args = args.into_iter().map(Into::into);
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+                _ => (arg.clone(), None),
+            };
+            let takes_value = matches!(
+                flag.as_str(),
+                "--stage" | "--out" | "--threshold" | "--max-in-flight" | "--timeout"
+            );
+            let value = if takes_value {
+                match inline.or_else(|| args.next()) {
+                    Some(v) => v,
+                    None => return Err(Error::flag(&flag, "", "a value after the flag")),
+                }
+            } else {
+                if inline.is_some() {
+                    return Err(Error::flag(&flag, &arg, "no value"));
+                }
+                String::new()
+            };
+            match flag.as_str() {
+                "-h" | "--help" => return Ok(None),
+                "--quiet" => o.quiet = Some(true),
+                "--stage" => o.stages.get_or_insert_with(Vec::new).push(
+                    parse_stage(&value).map_err(|_| Error::flag(&flag, &value, STAGE_EXPECTED))?,
+                ),
+                "--out" => o
+                    .outputs
+                    .get_or_insert_with(Vec::new)
+                    .extend(OutputSpec::parse_list(&value).map_err(Error::output)?),
+                "--threshold" => o.thresholds.get_or_insert_with(Vec::new).push(value),
+                "--max-in-flight" => {
+                    o.max_in_flight = Some(
+                        parse_bound(&value)
+                            .map_err(|_| Error::flag(&flag, &value, BOUND_EXPECTED))?,
+                    )
+                }
+                "--timeout" => {
+                    o.timeout = Some(
+                        parse_duration(&value)
+                            .map_err(|_| Error::flag(&flag, &value, DURATION_EXPECTED))?,
+                    )
+                }
+                _ => {
+                    return Err(Error::flag(
+                        &arg,
+                        "",
+                        "one of --stage, --out, --threshold, --quiet, --max-in-flight, --timeout, --help",
+                    ));
+                }
+            }
+        }
+        Ok(Some(o))
+    }
+}
+
+const STAGE_EXPECTED: &str = "FROM:TO:DURATION with rates >= 0, such as 0:100:30s";
+const BOUND_EXPECTED: &str = "a whole number of iterations >= 1";
+const DURATION_EXPECTED: &str = "a duration such as 250ms, 10s, 2m or 1h";
+
+fn parse_bound(text: &str) -> Result<usize, ()> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(()),
+    }
+}
+
+/// Parses `FROM:TO:DURATION`.
+fn parse_stage(text: &str) -> Result<Stage, ()> {
+    let mut parts = text.split(':');
+    let (Some(from), Some(to), Some(duration), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(());
+    };
+    let rate = |s: &str| match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
+        _ => Err(()),
+    };
+    Ok(Stage::new(
+        rate(from)?,
+        rate(to)?,
+        parse_duration(duration)?,
+    ))
+}
+
+/// Parses a duration such as `250us`, `500ms`, `10s`, `2m`, `1h` or `1.5s`.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, ()> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or(())?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().map_err(|_| ())?;
+    let seconds = match unit {
+        "us" | "µs" => number / 1e6,
+        "ms" => number / 1e3,
+        "s" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(()),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        for (text, want) in [
+            ("250us", Duration::from_micros(250)),
+            ("500ms", Duration::from_millis(500)),
+            ("10s", Duration::from_secs(10)),
+            ("1.5s", Duration::from_millis(1500)),
+            ("2m", Duration::from_secs(120)),
+            ("1h", Duration::from_secs(3600)),
+        ] {
+            assert_eq!(parse_duration(text), Ok(want), "{text}");
+        }
+        for bad in ["", "10", "s", "10 parsecs", "-1s", "1e3s"] {
+            assert_eq!(parse_duration(bad), Err(()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stages() {
+        assert_eq!(
+            parse_stage("0:100:30s"),
+            Ok(Stage::new(0.0, 100.0, Duration::from_secs(30)))
+        );
+        assert_eq!(
+            parse_stage("0.5:2.5:500ms"),
+            Ok(Stage::new(0.5, 2.5, Duration::from_millis(500)))
+        );
+        for bad in [
+            "0:100",
+            "0:100:30s:1",
+            "a:1:1s",
+            "-1:1:1s",
+            "1:1:1parsec",
+            "inf:1:1s",
+        ] {
+            assert_eq!(parse_stage(bad), Err(()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn flags() {
+        let o = Overrides::from_args([
+            "--stage",
+            "0:10:1s",
+            "--stage=10:10:2s",
+            "--out",
+            "json=-",
+            "--threshold",
+            "latency p99 < 1s",
+            "--quiet",
+            "--max-in-flight",
+            "7",
+            "--timeout=5s",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.stages.as_ref().unwrap().len(), 2);
+        assert_eq!(o.outputs.as_ref().unwrap().len(), 1);
+        assert_eq!(o.thresholds, Some(vec!["latency p99 < 1s".to_owned()]));
+        assert_eq!(o.quiet, Some(true));
+        assert_eq!(o.max_in_flight, Some(7));
+        assert_eq!(o.timeout, Some(Duration::from_secs(5)));
+        assert_eq!(Overrides::from_args(["--help"]).unwrap(), None);
+        assert_eq!(
+            Overrides::from_args(Vec::<String>::new()).unwrap(),
+            Some(Overrides::default())
+        );
+    }
+
+    #[test]
+    fn bad_flags_name_the_value() {
+        for (args, want) in [
+            (
+                vec!["--stage", "0:abc:1s"],
+                "invalid --stage `0:abc:1s`: expected FROM:TO:DURATION with rates >= 0, such as 0:100:30s",
+            ),
+            (
+                vec!["--max-in-flight", "0"],
+                "invalid --max-in-flight `0`: expected a whole number of iterations >= 1",
+            ),
+            (
+                vec!["--timeout", "soon"],
+                "invalid --timeout `soon`: expected a duration such as 250ms, 10s, 2m or 1h",
+            ),
+            (
+                vec!["--timeout"],
+                "invalid --timeout ``: expected a value after the flag",
+            ),
+            (
+                vec!["--verbose"],
+                "invalid --verbose ``: expected one of --stage, --out, --threshold, --quiet, --max-in-flight, --timeout, --help",
+            ),
+            (
+                vec!["--quiet=1"],
+                "invalid --quiet `--quiet=1`: expected no value",
+            ),
+        ] {
+            let err = Overrides::from_args(args.clone()).unwrap_err();
+            assert_eq!(err.to_string(), want, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn environment_and_precedence() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            Overrides::from_env(move |var| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == var)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        let e = env(&[
+            ("LOT_STAGES", "0:10:1s, 10:0:1s"),
+            ("LOT_THRESHOLDS", "error_rate < 1%; dropped == 0;"),
+            ("LOT_QUIET", "1"),
+            ("LOT_TIMEOUT", "3s"),
+            ("LOT_MAX_IN_FLIGHT", "9"),
+        ])
+        .unwrap();
+        assert_eq!(e.stages.as_ref().unwrap().len(), 2);
+        assert_eq!(e.thresholds.as_ref().unwrap().len(), 2);
+        let cli = Overrides::from_args(["--timeout", "1s"]).unwrap().unwrap();
+        let both = e.then(cli);
+        assert_eq!(
+            both.timeout,
+            Some(Duration::from_secs(1)),
+            "the command line wins"
+        );
+        assert_eq!(
+            both.max_in_flight,
+            Some(9),
+            "the environment fills the rest"
+        );
+        assert_eq!(
+            env(&[("LOT_STAGES", "fast")]).unwrap_err().to_string(),
+            "invalid LOT_STAGES=`fast`: expected FROM:TO:DURATION with rates >= 0, such as 0:100:30s"
+        );
+        assert_eq!(
+            env(&[("LOT_QUIET", "loud")]).unwrap_err().to_string(),
+            "invalid LOT_QUIET=`loud`: expected 1, true, yes, 0, false or no"
+        );
+        assert!(env(&[("LOT_OUT", "xml=a.xml")]).unwrap_err().is_output());
+    }
+}
