@@ -5,6 +5,10 @@
 //! down over 5 s: exactly 2000 iterations of a two-step scenario with a check,
 //! so 4000 requests. Prints live progress and the summary;
 //! `LOT_OUT=json=run.json` also writes the results document.
+//!
+//! It takes lot's standard flags: `-- --help` lists them, and for example
+//! `-- --stage 0:500:10s --threshold 'latency p99 < 50ms' --out html=report.html`
+//! changes the plan, gates on latency and writes an HTML report.
 
 #[path = "support/server.rs"]
 mod server;
@@ -44,7 +48,7 @@ async fn visit(client: reqwest::Client, base: Arc<str>) -> anyhow::Result<()> {
 async fn main() -> Report {
     let server = server::TestServer::start().await;
 
-    let mut executor = Executor::new();
+    let mut executor = Executor::from_args();
     executor.add_stage(0, 200, Duration::from_secs(5));
     executor.add_stage(200, 200, Duration::from_secs(5));
     executor.add_stage(200, 0, Duration::from_secs(5));

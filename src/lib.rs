@@ -113,6 +113,12 @@ pub mod load {
     pub use lot_core::load::*;
 }
 
+/// Settings that override the code: the `LOT_*` environment variables and the
+/// standard command-line flags.
+pub mod settings {
+    pub use lot_core::settings::*;
+}
+
 /// The [`Scenario`] trait.
 pub mod scenario {
     pub use lot_core::scenario::*;

@@ -10,3 +10,4 @@ mod outcomes;
 mod outputs;
 mod plan;
 mod process;
+mod thresholds;
