@@ -1,5 +1,6 @@
-//! Support traits for the code `#[lot::scenario]` generates. Their
-//! diagnostics are what a user sees when a scenario fn has the wrong shape.
+//! Support traits and functions for the code `#[lot::scenario]` generates.
+//! Their diagnostics are what a user sees when a scenario fn has the wrong
+//! shape.
 
 /// What a scenario fn may return: any `Result` whose error converts into
 /// `anyhow::Error`.
@@ -26,13 +27,13 @@ impl<T, E: Into<anyhow::Error>> IntoIterationResult for Result<T, E> {
     label = "each iteration gets its own clone of this argument",
     note = "derive or implement `Clone`, or share the value through `std::sync::Arc`"
 )]
-pub trait ScenarioArgument: Sized {
-    /// The copy one iteration gets.
-    fn clone_for_iteration(&self) -> Self;
-}
+pub trait ScenarioArgument: Clone + Send + 'static {}
 
-impl<T: Clone + Send + 'static> ScenarioArgument for T {
-    fn clone_for_iteration(&self) -> Self {
-        self.clone()
-    }
+impl<T: Clone + Send + 'static> ScenarioArgument for T {}
+
+/// The copy of a scenario argument one iteration gets. Generated code names
+/// the argument's type explicitly, so that a type which is not a
+/// `ScenarioArgument` is reported at that type.
+pub fn clone_argument<T: ScenarioArgument>(value: &T) -> T {
+    value.clone()
 }

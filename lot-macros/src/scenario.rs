@@ -9,7 +9,7 @@
 //! working.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote};
 use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::spanned::Spanned as _;
@@ -224,15 +224,12 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
         quote!(#private::IntoIterationResult::into_iteration_result),
         output_span,
     );
+    // The argument's type is named in the call, so an argument that is not
+    // a `ScenarioArgument` is reported at that type.
     let clones = fields.iter().zip(&types).map(|(field, ty)| {
-        let clone = respan(
-            quote!(#private::ScenarioArgument::clone_for_iteration),
-            ty.span(),
-        );
-        let at_type = Ident::new(&field.to_string(), ty.span());
-        let borrowed = quote!(&self.#at_type);
-        quote_spanned! {ty.span()=>
-            let #field = #clone(#borrowed);
+        let clone = respan(quote!(#private::clone_argument), ty.span());
+        quote! {
+            let #field = #clone::<#ty>(&self.#field);
         }
     });
     let call = respan(quote!(__lot_body(#(#fields),*).await), output_span);
