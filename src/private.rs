@@ -21,15 +21,16 @@ impl<T, E: Into<anyhow::Error>> IntoIterationResult for Result<T, E> {
 }
 
 /// What a scenario fn's argument must be: cloned into every iteration's
-/// `'static`, `Send` future.
+/// `'static`, `Send` future, and shared between the executor's threads.
 #[diagnostic::on_unimplemented(
-    message = "scenario argument `{Self}` must be `Clone + Send + 'static`",
+    message = "scenario argument `{Self}` must be `Clone + Send + Sync + 'static`",
     label = "each iteration gets its own clone of this argument",
-    note = "derive or implement `Clone`, or share the value through `std::sync::Arc`"
+    note = "the scenario is shared between the executor's threads, and every iteration clones its arguments",
+    note = "derive or implement `Clone`; share a value that is not `Clone` through `std::sync::Arc`, and state that changes through a `Mutex` or an atomic"
 )]
-pub trait ScenarioArgument: Clone + Send + 'static {}
+pub trait ScenarioArgument: Clone + Send + Sync + 'static {}
 
-impl<T: Clone + Send + 'static> ScenarioArgument for T {}
+impl<T: Clone + Send + Sync + 'static> ScenarioArgument for T {}
 
 /// The copy of a scenario argument one iteration gets. Generated code names
 /// the argument's type explicitly, so that a type which is not a

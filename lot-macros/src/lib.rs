@@ -46,8 +46,11 @@ mod scenario;
 ///
 /// The fn must be an `async fn` without `self` or generic parameters,
 /// returning a `Result` whose error converts into `anyhow::Error` (the `Ok`
-/// value is discarded). Arguments must be owned, `Clone + Send + 'static`:
-/// share large or non-`Clone` state through an `Arc`.
+/// value is discarded). Arguments must be owned, and
+/// `Clone + Send + Sync + 'static`, since every iteration clones them and the
+/// executor shares the scenario between threads: share large or non-`Clone`
+/// state through an `Arc`, and state that changes through a `Mutex` or an
+/// atomic.
 ///
 /// Options:
 ///

@@ -225,7 +225,7 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
         output_span,
     );
     // The argument's type is named in the call, so an argument that is not
-    // a `ScenarioArgument` is reported at that type.
+    // `Clone + Send + Sync + 'static` is reported at that type.
     let clones = fields.iter().zip(&types).map(|(field, ty)| {
         let clone = respan(quote!(#private::clone_argument), ty.span());
         quote! {
