@@ -44,9 +44,9 @@ mod scenario;
 /// constructor fn of the same name. Its doc comments, attributes and
 /// visibility are kept.
 ///
-/// The fn must be an `async fn` without `self` or generic parameters,
-/// returning a `Result` whose error converts into `anyhow::Error` (the `Ok`
-/// value is discarded). Arguments must be owned, and
+/// The fn must be a safe `async fn` with the Rust ABI, without `self` or
+/// generic parameters, returning a `Result` whose error converts into
+/// `anyhow::Error` (the `Ok` value is discarded). Arguments must be owned, and
 /// `Clone + Send + Sync + 'static`, since every iteration clones them and the
 /// executor shares the scenario between threads: share large or non-`Clone`
 /// state through an `Arc`, and state that changes through a `Mutex` or an

@@ -129,6 +129,20 @@ fn check_signature(func: &ItemFn, errors: &mut Errors) {
             "#[lot::scenario] does not support generic parameters: give the arguments concrete types",
         );
     }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.at(
+            unsafety,
+            "#[lot::scenario] cannot be an `unsafe fn`: the executor calls it with no way to uphold its safety contract; use `unsafe` blocks in the body instead",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        if abi.name.as_ref().is_none_or(|name| name.value() != "Rust") {
+            errors.at(
+                abi,
+                "#[lot::scenario] does not support an `extern` ABI: the executor calls the fn from Rust; remove the `extern`",
+            );
+        }
+    }
     if let Some(variadic) = &sig.variadic {
         errors.at(
             variadic,
