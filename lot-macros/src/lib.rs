@@ -46,7 +46,8 @@ mod scenario;
 ///
 /// The fn must be a safe `async fn` with the Rust ABI, without `self` or
 /// generic parameters, returning a `Result` whose error converts into
-/// `anyhow::Error` (the `Ok` value is discarded). Arguments must be owned, and
+/// `anyhow::Error` (the `Ok` value is discarded). Arguments must be owned,
+/// with no borrow anywhere in their type (`'static` references are fine), and
 /// `Clone + Send + Sync + 'static`, since every iteration clones them and the
 /// executor shares the scenario between threads: share large or non-`Clone`
 /// state through an `Arc`, and state that changes through a `Mutex` or an

@@ -12,6 +12,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
 use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Path, ReturnType, Token, Type};
 
@@ -156,15 +157,11 @@ fn check_signature(func: &ItemFn, errors: &mut Errors) {
                 "#[lot::scenario] cannot take `self`: a scenario is a free `async fn`; pass what it needs as arguments",
             ),
             FnArg::Typed(typed) => match &*typed.ty {
-                Type::Reference(r) if !is_static(r) => errors.at(
-                    &typed.ty,
-                    "scenario arguments are cloned into every iteration, so they must be owned: use an owned type or an `Arc`",
-                ),
                 Type::ImplTrait(_) => errors.at(
                     &typed.ty,
                     "scenario arguments cannot be `impl Trait`: name the type",
                 ),
-                _ => {}
+                ty => check_owned(ty, &mut Vec::new(), errors),
             },
         }
     }
@@ -193,8 +190,95 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-fn is_static(r: &syn::TypeReference) -> bool {
-    r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
+const NOT_OWNED: &str = "scenario arguments are cloned into every iteration, so they must be owned: use an owned type or an `Arc`";
+
+/// Reports every borrow in an argument's type, however deeply nested:
+/// references and lifetimes other than `'static`. Lifetimes introduced by a
+/// `for<'a>`, and the elided ones of `Fn(&str)` and `fn(&str)`, are
+/// higher-ranked rather than borrows, and are accepted.
+fn check_owned(ty: &Type, higher_ranked: &mut Vec<Ident>, errors: &mut Errors) {
+    match ty {
+        Type::Reference(r) => match &r.lifetime {
+            Some(lifetime) if !is_borrow(lifetime, higher_ranked) => {
+                check_owned(&r.elem, higher_ranked, errors);
+            }
+            _ => errors.at(r, NOT_OWNED),
+        },
+        Type::Array(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Group(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Paren(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Ptr(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Slice(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Tuple(t) => {
+            for elem in &t.elems {
+                check_owned(elem, higher_ranked, errors);
+            }
+        }
+        Type::Path(t) => {
+            if let Some(qself) = &t.qself {
+                check_owned(&qself.ty, higher_ranked, errors);
+            }
+            check_path_owned(&t.path, higher_ranked, errors);
+        }
+        Type::TraitObject(t) => check_bounds_owned(&t.bounds, higher_ranked, errors),
+        Type::ImplTrait(t) => check_bounds_owned(&t.bounds, higher_ranked, errors),
+        _ => {}
+    }
+}
+
+fn check_path_owned(path: &Path, higher_ranked: &mut Vec<Ident>, errors: &mut Errors) {
+    for segment in &path.segments {
+        // `Fn(&str) -> &str` arguments are higher-ranked: nothing to check.
+        let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+            continue;
+        };
+        for arg in &args.args {
+            match arg {
+                syn::GenericArgument::Lifetime(lifetime) if is_borrow(lifetime, higher_ranked) => {
+                    errors.at(lifetime, NOT_OWNED);
+                }
+                syn::GenericArgument::Type(ty) => check_owned(ty, higher_ranked, errors),
+                syn::GenericArgument::AssocType(assoc) => {
+                    check_owned(&assoc.ty, higher_ranked, errors);
+                }
+                syn::GenericArgument::Constraint(constraint) => {
+                    check_bounds_owned(&constraint.bounds, higher_ranked, errors);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn check_bounds_owned(
+    bounds: &Punctuated<syn::TypeParamBound, Token![+]>,
+    higher_ranked: &mut Vec<Ident>,
+    errors: &mut Errors,
+) {
+    for bound in bounds {
+        match bound {
+            syn::TypeParamBound::Trait(bound) => {
+                let introduced = bound.lifetimes.as_ref().map_or(0, |for_| {
+                    let before = higher_ranked.len();
+                    higher_ranked.extend(for_.lifetimes.iter().filter_map(|param| match param {
+                        syn::GenericParam::Lifetime(param) => Some(param.lifetime.ident.clone()),
+                        _ => None,
+                    }));
+                    higher_ranked.len() - before
+                });
+                check_path_owned(&bound.path, higher_ranked, errors);
+                higher_ranked.truncate(higher_ranked.len() - introduced);
+            }
+            syn::TypeParamBound::Lifetime(lifetime) if is_borrow(lifetime, higher_ranked) => {
+                errors.at(lifetime, NOT_OWNED);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_borrow(lifetime: &syn::Lifetime, higher_ranked: &[Ident]) -> bool {
+    lifetime.ident != "static" && !higher_ranked.contains(&lifetime.ident)
 }
 
 fn generate(func: &ItemFn, options: Options) -> TokenStream {
