@@ -42,7 +42,8 @@ mod scenario;
 /// `lot::scenario::Scenario`: a unit struct when it takes no arguments (use
 /// `health` as the value), and otherwise a struct holding the arguments plus a
 /// constructor fn of the same name. Its doc comments, attributes and
-/// visibility are kept.
+/// visibility are kept. Inside the body the fn's name is still the fn, as it
+/// would be without the macro: a local variable may take it.
 ///
 /// The fn must be a safe `async fn` with the Rust ABI, without `self` or
 /// generic parameters, returning a `Result` whose error converts into

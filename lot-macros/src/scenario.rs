@@ -1,12 +1,12 @@
 //! Parsing and code generation of `#[lot::scenario]`.
 //!
 //! The user's function is kept whole: its signature and body are re-emitted
-//! as a nested `async fn` inside the generated `Scenario::run`, so every error
-//! in the body points at the user's own code. Around it the macro generates a
-//! type holding the arguments and, for functions with arguments, a constructor
-//! of the same name. Every problem found is reported at once; on error the
-//! user's function is emitted unchanged next to the errors, so editors keep
-//! working.
+//! as a nested `async fn` of the same name inside the generated
+//! `Scenario::run`, so every error in the body points at the user's own code.
+//! Around it the macro generates a type holding the arguments and, for
+//! functions with arguments, a constructor of the same name. Every problem
+//! found is reported at once; on error the user's function is emitted
+//! unchanged next to the errors, so editors keep working.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -308,10 +308,12 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
         .collect();
     let types: Vec<&Type> = args.iter().map(|a| &*a.ty).collect();
 
-    // The user's function, renamed and nested: its tokens are re-emitted as written.
-    let mut body_sig = func.sig.clone();
-    body_sig.ident = Ident::new("__lot_body", Span::call_site());
-    let block = &func.block;
+    // The user's function, nested in `run` under its own name, so that in
+    // the body the name is a fn (which a `let` may shadow) rather than the
+    // generated unit struct. Its tokens are re-emitted as written.
+    let mut body = func.clone();
+    body.attrs = Vec::new();
+    body.vis = syn::Visibility::Inherited;
     let output_span = match &func.sig.output {
         ReturnType::Type(_, ty) => ty.span(),
         ReturnType::Default => ident.span(),
@@ -330,14 +332,14 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
             let #field = #clone::<#ty>(&self.#field);
         }
     });
-    let call = respan(quote!(__lot_body(#(#fields),*).await), output_span);
+    let call = respan(quote!(#ident(#(#fields),*).await), output_span);
 
     let run = quote! {
         fn run(&self) -> impl ::core::future::Future<
             Output = #private::anyhow::Result<()>
         > + ::core::marker::Send + 'static {
             #[allow(clippy::needless_pass_by_value, clippy::unused_async)]
-            #body_sig #block
+            #body
             #(#clones)*
             async move { #into_result(#call) }
         }
