@@ -2,22 +2,46 @@
 //! Their diagnostics are what a user sees when a scenario fn has the wrong
 //! shape.
 
-/// What a scenario fn may return: any `Result` whose error converts into
-/// `anyhow::Error`.
+/// What a scenario fn may return: a `Result`, whose error type
+/// [`iteration_result`] then checks.
 #[diagnostic::on_unimplemented(
     message = "a scenario must return a `Result`, not `{Self}`",
     label = "expected a `Result` whose error converts into `anyhow::Error`",
     note = "for example: `-> anyhow::Result<()>` or `-> Result<(), std::io::Error>`"
 )]
 pub trait IntoIterationResult {
-    /// The iteration's outcome.
-    fn into_iteration_result(self) -> anyhow::Result<()>;
+    /// The error of the `Result`.
+    type Error;
+
+    /// The `Result` with its `Ok` value discarded.
+    fn into_iteration_result(self) -> Result<(), Self::Error>;
 }
 
-impl<T, E: Into<anyhow::Error>> IntoIterationResult for Result<T, E> {
-    fn into_iteration_result(self) -> anyhow::Result<()> {
-        self.map(drop).map_err(Into::into)
+impl<T, E> IntoIterationResult for Result<T, E> {
+    type Error = E;
+
+    fn into_iteration_result(self) -> Result<(), E> {
+        self.map(drop)
     }
+}
+
+/// What the error of a scenario fn's `Result` must be: convertible into
+/// `anyhow::Error`.
+#[diagnostic::on_unimplemented(
+    message = "a scenario's error type must convert into `anyhow::Error`, and `{Self}` does not",
+    label = "expected a `Result` whose error converts into `anyhow::Error`",
+    note = "errors that implement `std::error::Error + Send + Sync + 'static` convert; for a message, return `anyhow::Result` and use `anyhow::bail!` or `anyhow::anyhow!`"
+)]
+pub trait ScenarioError: Into<anyhow::Error> {}
+
+impl<E: Into<anyhow::Error>> ScenarioError for E {}
+
+/// The outcome of one iteration. The error type is checked here, as a bound
+/// of its own rather than on [`IntoIterationResult`]'s impl, so that an
+/// error type that does not convert is reported as such instead of as a
+/// missing `std::error::Error` impl.
+pub fn iteration_result<E: ScenarioError>(result: Result<(), E>) -> anyhow::Result<()> {
+    result.map_err(Into::into)
 }
 
 /// What a scenario fn's argument must be: cloned into every iteration's

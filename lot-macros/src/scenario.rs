@@ -9,7 +9,7 @@
 //! unchanged next to the errors, so editors keep working.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::punctuated::Punctuated;
@@ -324,6 +324,7 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
         quote!(#private::IntoIterationResult::into_iteration_result),
         output_span,
     );
+    let iteration_result = respan(quote!(#private::iteration_result), output_span);
     // The argument's type is named in the call, so an argument that is not
     // `Clone + Send + Sync + 'static` is reported at that type.
     let clones = fields.iter().zip(&types).map(|(field, ty)| {
@@ -332,7 +333,13 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
             let #field = #clone::<#ty>(&self.#field);
         }
     });
-    let call = respan(quote!(#ident(#(#fields),*).await), output_span);
+    // The arguments are locals of `run`, so they keep its spans; everything
+    // else in the call carries the return type's, so that a return type that
+    // is not a `Result` is reported there, once.
+    let mut callee = ident.clone();
+    callee.set_span(output_span);
+    let call = quote_spanned!(output_span=> #callee(#(#fields),*).await);
+    let outcome = quote_spanned!(output_span=> #iteration_result(#into_result(#call)));
 
     let run = quote! {
         fn run(&self) -> impl ::core::future::Future<
@@ -341,7 +348,7 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
             #[allow(clippy::needless_pass_by_value, clippy::unused_async)]
             #body
             #(#clones)*
-            async move { #into_result(#call) }
+            async move { #outcome }
         }
 
         fn name(&self) -> &str {
