@@ -41,9 +41,17 @@ mod scenario;
 /// The fn becomes a type of the same name implementing
 /// `lot::scenario::Scenario`: a unit struct when it takes no arguments (use
 /// `health` as the value), and otherwise a struct holding the arguments plus a
-/// constructor fn of the same name. Its doc comments, attributes and
-/// visibility are kept. Inside the body the fn's name is still the fn, as it
-/// would be without the macro: a local variable may take it.
+/// constructor fn of the same name. Its visibility is kept. Inside the body
+/// the fn's name is still the fn, as it would be without the macro: a local
+/// variable may take it.
+///
+/// Attributes that describe the scenario as an item (doc comments, `cfg`,
+/// `deprecated`, `must_use`) go on the generated type and constructor. Lint
+/// levels (`allow`, `warn`, `deny`, `forbid`) go there and on the fn that
+/// runs the body, as they would cover both the fn and its body. Every other
+/// attribute (`#[expect(...)]`, `#[inline]`, `#[tracing::instrument]`, ...)
+/// goes on the fn that runs the body, where it has its usual effect. The
+/// parts of a `cfg_attr` are sorted the same way.
 ///
 /// The fn must be a safe `async fn` with the Rust ABI, without `self` or
 /// generic parameters, returning a `Result` whose error converts into

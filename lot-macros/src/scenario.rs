@@ -14,7 +14,7 @@ use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Path, ReturnType, Token, Type};
+use syn::{Attribute, FnArg, Ident, ItemFn, LitStr, Meta, Pat, Path, ReturnType, Token, Type};
 
 const VALID_KEYS: &str = "name, crate";
 
@@ -281,6 +281,110 @@ fn is_borrow(lifetime: &syn::Lifetime, higher_ranked: &[Ident]) -> bool {
     lifetime.ident != "static" && !higher_ranked.contains(&lifetime.ident)
 }
 
+/// Where the attributes of the user's fn go in the generated code.
+#[derive(Default)]
+struct Attributes {
+    /// On the generated type and constructor.
+    item: Vec<Attribute>,
+    /// On the `Scenario` impl.
+    cfg: Vec<Attribute>,
+    /// On the nested fn that runs the body.
+    body: Vec<Attribute>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    /// The attributes that describe the scenario as an item: `doc`,
+    /// `deprecated`, `must_use`.
+    Item,
+    /// `cfg`, which the impl needs as well as the item.
+    Cfg,
+    /// Lint levels, which cover both the fn and its body as written, so that
+    /// `#[allow(dead_code)]` on an unused scenario still works. Not
+    /// `expect`, which would go unfulfilled in one of the two places.
+    ItemAndBody,
+    /// Every other attribute, such as `#[expect(...)]`, `#[inline]` or
+    /// `#[tracing::instrument]`.
+    Body,
+}
+
+impl Place {
+    const ALL: [Place; 4] = [Place::Item, Place::Cfg, Place::ItemAndBody, Place::Body];
+
+    fn of(path: &Path) -> Self {
+        let is = |names: &[&str]| names.iter().any(|name| path.is_ident(name));
+        if is(&["cfg"]) {
+            Place::Cfg
+        } else if is(&["doc", "deprecated", "must_use"]) {
+            Place::Item
+        } else if is(&["allow", "warn", "deny", "forbid"]) {
+            Place::ItemAndBody
+        } else {
+            Place::Body
+        }
+    }
+}
+
+impl Attributes {
+    fn sort(attrs: &[Attribute]) -> Self {
+        let mut sorted = Attributes::default();
+        for attr in attrs {
+            let Some((predicate, metas)) = cfg_attr(attr) else {
+                sorted.push(Place::of(attr.path()), attr.clone());
+                continue;
+            };
+            // `#[cfg_attr(predicate, a, b)]` is split by where `a` and `b`
+            // go, each part keeping the predicate.
+            for place in Place::ALL {
+                let here: Vec<&Meta> = metas
+                    .iter()
+                    .filter(|meta| Place::of(meta.path()) == place)
+                    .collect();
+                if !here.is_empty() {
+                    let mut part = attr.clone();
+                    part.meta = syn::parse_quote!(cfg_attr(#predicate, #(#here),*));
+                    sorted.push(place, part);
+                }
+            }
+        }
+        sorted
+    }
+
+    fn push(&mut self, place: Place, attr: Attribute) {
+        // An inner attribute of the body (`#![...]`) stays one there, and is
+        // written as an outer attribute on the generated items.
+        let outer = Attribute {
+            style: syn::AttrStyle::Outer,
+            ..attr.clone()
+        };
+        match place {
+            Place::Item => self.item.push(outer),
+            Place::Cfg => {
+                self.cfg.push(outer.clone());
+                self.item.push(outer);
+            }
+            Place::ItemAndBody => {
+                self.item.push(outer);
+                self.body.push(attr);
+            }
+            Place::Body => self.body.push(attr),
+        }
+    }
+}
+
+/// The predicate and attributes of a `#[cfg_attr(predicate, attributes...)]`.
+fn cfg_attr(attr: &Attribute) -> Option<(Meta, Punctuated<Meta, Token![,]>)> {
+    if !attr.path().is_ident("cfg_attr") {
+        return None;
+    }
+    attr.parse_args_with(|input: ParseStream<'_>| {
+        let predicate: Meta = input.parse()?;
+        input.parse::<Token![,]>()?;
+        Ok((predicate, Punctuated::parse_terminated(input)?))
+    })
+    .ok()
+}
+
 fn generate(func: &ItemFn, options: Options) -> TokenStream {
     let krate = options
         .krate
@@ -291,8 +395,9 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
     let name = options
         .name
         .map_or_else(|| ident.unraw().to_string(), |n| n.value());
-    let attrs = &func.attrs;
-    let cfgs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+    let attrs = Attributes::sort(&func.attrs);
+    let item_attrs = &attrs.item;
+    let cfgs = &attrs.cfg;
 
     let args: Vec<&syn::PatType> = func
         .sig
@@ -310,9 +415,10 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
 
     // The user's function, nested in `run` under its own name, so that in
     // the body the name is a fn (which a `let` may shadow) rather than the
-    // generated unit struct. Its tokens are re-emitted as written.
+    // generated unit struct, and `#[tracing::instrument]` names its span
+    // after it. Its tokens are re-emitted as written.
     let mut body = func.clone();
-    body.attrs = Vec::new();
+    body.attrs = attrs.body;
     body.vis = syn::Visibility::Inherited;
     let output_span = match &func.sig.output {
         ReturnType::Type(_, ty) => ty.span(),
@@ -330,6 +436,7 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
     let clones = fields.iter().zip(&types).map(|(field, ty)| {
         let clone = respan(quote!(#private::clone_argument), ty.span());
         quote! {
+            #[allow(deprecated)]
             let #field = #clone::<#ty>(&self.#field);
         }
     });
@@ -341,32 +448,41 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
     let call = quote_spanned!(output_span=> #callee(#(#fields),*).await);
     let outcome = quote_spanned!(output_span=> #iteration_result(#into_result(#call)));
 
-    let run = quote! {
-        fn run(&self) -> impl ::core::future::Future<
-            Output = #private::anyhow::Result<()>
-        > + ::core::marker::Send + 'static {
-            #[allow(clippy::needless_pass_by_value, clippy::unused_async)]
-            #body
-            #(#clones)*
-            async move { #outcome }
-        }
+    // The impl names the type through an alias that allows `deprecated`, so
+    // that a `#[deprecated]` scenario's own impl does not warn. An
+    // `#[allow(deprecated)]` on the impl would also silence the deprecation
+    // warnings of the user's body, which is nested in it.
+    let implementation = quote! {
+        #(#cfgs)*
+        const _: () = {
+            #[allow(deprecated)]
+            type __LotScenario = #ident;
 
-        fn name(&self) -> &str {
-            #name
-        }
+            impl #private::Scenario for __LotScenario {
+                fn run(&self) -> impl ::core::future::Future<
+                    Output = #private::anyhow::Result<()>
+                > + ::core::marker::Send + 'static {
+                    #[allow(clippy::needless_pass_by_value, clippy::unused_async)]
+                    #body
+                    #(#clones)*
+                    async move { #outcome }
+                }
+
+                fn name(&self) -> &str {
+                    #name
+                }
+            }
+        };
     };
 
     if args.is_empty() {
         return quote! {
-            #(#attrs)*
+            #(#item_attrs)*
             #[allow(non_camel_case_types)]
             #[derive(Clone, Copy, Debug, Default)]
             #vis struct #ident;
 
-            #(#cfgs)*
-            impl #private::Scenario for #ident {
-                #run
-            }
+            #implementation
         };
     }
 
@@ -379,26 +495,19 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
             _ => format_ident!("__lot_arg{}", i),
         })
         .collect();
-    let docs: Vec<_> = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc") || a.path().is_ident("cfg"))
-        .collect();
     quote! {
-        #(#docs)*
+        #(#item_attrs)*
         #[allow(non_camel_case_types)]
         #vis struct #ident {
             #(#fields: #types,)*
         }
 
-        #(#attrs)*
-        #[allow(clippy::too_many_arguments)]
+        #(#item_attrs)*
+        #[allow(clippy::too_many_arguments, deprecated)]
         #vis fn #ident(#(#params: #types),*) -> #ident {
             #ident { #(#fields: #params,)* }
         }
 
-        #(#cfgs)*
-        impl #private::Scenario for #ident {
-            #run
-        }
+        #implementation
     }
 }
