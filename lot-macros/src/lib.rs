@@ -39,11 +39,20 @@ mod scenario;
 /// ```
 ///
 /// The fn becomes a type of the same name implementing
-/// `lot::scenario::Scenario`: a unit struct when it takes no arguments (use
-/// `health` as the value), and otherwise a struct holding the arguments plus a
-/// constructor fn of the same name. Its visibility is kept. Inside the body
-/// the fn's name is still the fn, as it would be without the macro: a local
-/// variable may take it.
+/// `lot::scenario::Scenario`: a unit struct when it takes no arguments, and
+/// otherwise a struct holding the arguments plus a constructor fn of the same
+/// name. Its visibility is kept.
+///
+/// - A scenario without arguments is a unit struct *value*: pass `health`
+///   itself, not `health()`, to `Executor::run`. Like any unit struct, it
+///   turns a `let health = ...` elsewhere in its scope into a pattern that
+///   matches it, not a new variable.
+/// - The generated type takes the fn's name in the type namespace as well as
+///   in the value namespace, so a module, type or trait of the same name in
+///   the same scope conflicts with it. Rename one of them; a renamed fn can
+///   keep the name its results are reported under with `name = "..."`.
+/// - Inside the body the fn's name is still the fn, as it would be without
+///   the macro: a local variable may take it.
 ///
 /// Attributes that describe the scenario as an item (doc comments, `cfg`,
 /// `deprecated`, `must_use`) go on the generated type and constructor. Lint
