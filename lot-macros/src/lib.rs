@@ -39,15 +39,37 @@ mod scenario;
 /// ```
 ///
 /// The fn becomes a type of the same name implementing
-/// `lot::scenario::Scenario`: a unit struct when it takes no arguments (use
-/// `health` as the value), and otherwise a struct holding the arguments plus a
-/// constructor fn of the same name. Its doc comments, attributes and
-/// visibility are kept.
+/// `lot::scenario::Scenario`: a unit struct when it takes no arguments, and
+/// otherwise a struct holding the arguments plus a constructor fn of the same
+/// name. Its visibility is kept.
 ///
-/// The fn must be an `async fn` without `self` or generic parameters,
-/// returning a `Result` whose error converts into `anyhow::Error` (the `Ok`
-/// value is discarded). Arguments must be owned, `Clone + Send + 'static`:
-/// share large or non-`Clone` state through an `Arc`.
+/// - A scenario without arguments is a unit struct *value*: pass `health`
+///   itself, not `health()`, to `Executor::run`. Like any unit struct, it
+///   turns a `let health = ...` elsewhere in its scope into a pattern that
+///   matches it, not a new variable.
+/// - The generated type takes the fn's name in the type namespace as well as
+///   in the value namespace, so a module, type or trait of the same name in
+///   the same scope conflicts with it. Rename one of them; a renamed fn can
+///   keep the name its results are reported under with `name = "..."`.
+/// - Inside the body the fn's name is still the fn, as it would be without
+///   the macro: a local variable may take it.
+///
+/// Attributes that describe the scenario as an item (doc comments, `cfg`,
+/// `deprecated`, `must_use`) go on the generated type and constructor. Lint
+/// levels (`allow`, `warn`, `deny`, `forbid`) go there and on the fn that
+/// runs the body, as they would cover both the fn and its body. Every other
+/// attribute (`#[expect(...)]`, `#[inline]`, `#[tracing::instrument]`, ...)
+/// goes on the fn that runs the body, where it has its usual effect. The
+/// parts of a `cfg_attr` are sorted the same way.
+///
+/// The fn must be a safe `async fn` with the Rust ABI, without `self` or
+/// generic parameters, returning a `Result` whose error converts into
+/// `anyhow::Error` (the `Ok` value is discarded). Arguments must be owned,
+/// with no borrow anywhere in their type (`'static` references are fine), and
+/// `Clone + Send + Sync + 'static`, since every iteration clones them and the
+/// executor shares the scenario between threads: share large or non-`Clone`
+/// state through an `Arc`, and state that changes through a `Mutex` or an
+/// atomic.
 ///
 /// Options:
 ///

@@ -1,19 +1,20 @@
 //! Parsing and code generation of `#[lot::scenario]`.
 //!
 //! The user's function is kept whole: its signature and body are re-emitted
-//! as a nested `async fn` inside the generated `Scenario::run`, so every error
-//! in the body points at the user's own code. Around it the macro generates a
-//! type holding the arguments and, for functions with arguments, a constructor
-//! of the same name. Every problem found is reported at once; on error the
-//! user's function is emitted unchanged next to the errors, so editors keep
-//! working.
+//! as a nested `async fn` of the same name inside the generated
+//! `Scenario::run`, so every error in the body points at the user's own code.
+//! Around it the macro generates a type holding the arguments and, for
+//! functions with arguments, a constructor of the same name. Every problem
+//! found is reported at once; on error the user's function is emitted
+//! unchanged next to the errors, so editors keep working.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::parse::{ParseStream, Parser as _};
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::{FnArg, Ident, ItemFn, LitStr, Pat, Path, ReturnType, Token, Type};
+use syn::{Attribute, FnArg, Ident, ItemFn, LitStr, Meta, Pat, Path, ReturnType, Token, Type};
 
 const VALID_KEYS: &str = "name, crate";
 
@@ -129,6 +130,20 @@ fn check_signature(func: &ItemFn, errors: &mut Errors) {
             "#[lot::scenario] does not support generic parameters: give the arguments concrete types",
         );
     }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.at(
+            unsafety,
+            "#[lot::scenario] cannot be an `unsafe fn`: the executor calls it with no way to uphold its safety contract; use `unsafe` blocks in the body instead",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        if abi.name.as_ref().is_none_or(|name| name.value() != "Rust") {
+            errors.at(
+                abi,
+                "#[lot::scenario] does not support an `extern` ABI: the executor calls the fn from Rust; remove the `extern`",
+            );
+        }
+    }
     if let Some(variadic) = &sig.variadic {
         errors.at(
             variadic,
@@ -142,15 +157,11 @@ fn check_signature(func: &ItemFn, errors: &mut Errors) {
                 "#[lot::scenario] cannot take `self`: a scenario is a free `async fn`; pass what it needs as arguments",
             ),
             FnArg::Typed(typed) => match &*typed.ty {
-                Type::Reference(r) if !is_static(r) => errors.at(
-                    &typed.ty,
-                    "scenario arguments are cloned into every iteration, so they must be owned: use an owned type or an `Arc`",
-                ),
                 Type::ImplTrait(_) => errors.at(
                     &typed.ty,
                     "scenario arguments cannot be `impl Trait`: name the type",
                 ),
-                _ => {}
+                ty => check_owned(ty, &mut Vec::new(), errors),
             },
         }
     }
@@ -179,8 +190,199 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-fn is_static(r: &syn::TypeReference) -> bool {
-    r.lifetime.as_ref().is_some_and(|l| l.ident == "static")
+const NOT_OWNED: &str = "scenario arguments are cloned into every iteration, so they must be owned: use an owned type or an `Arc`";
+
+/// Reports every borrow in an argument's type, however deeply nested:
+/// references and lifetimes other than `'static`. Lifetimes introduced by a
+/// `for<'a>`, and the elided ones of `Fn(&str)` and `fn(&str)`, are
+/// higher-ranked rather than borrows, and are accepted.
+fn check_owned(ty: &Type, higher_ranked: &mut Vec<Ident>, errors: &mut Errors) {
+    match ty {
+        Type::Reference(r) => match &r.lifetime {
+            Some(lifetime) if !is_borrow(lifetime, higher_ranked) => {
+                check_owned(&r.elem, higher_ranked, errors);
+            }
+            _ => errors.at(r, NOT_OWNED),
+        },
+        Type::Array(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Group(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Paren(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Ptr(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Slice(t) => check_owned(&t.elem, higher_ranked, errors),
+        Type::Tuple(t) => {
+            for elem in &t.elems {
+                check_owned(elem, higher_ranked, errors);
+            }
+        }
+        Type::Path(t) => {
+            if let Some(qself) = &t.qself {
+                check_owned(&qself.ty, higher_ranked, errors);
+            }
+            check_path_owned(&t.path, higher_ranked, errors);
+        }
+        Type::TraitObject(t) => check_bounds_owned(&t.bounds, higher_ranked, errors),
+        Type::ImplTrait(t) => check_bounds_owned(&t.bounds, higher_ranked, errors),
+        _ => {}
+    }
+}
+
+fn check_path_owned(path: &Path, higher_ranked: &mut Vec<Ident>, errors: &mut Errors) {
+    for segment in &path.segments {
+        // `Fn(&str) -> &str` arguments are higher-ranked: nothing to check.
+        let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+            continue;
+        };
+        for arg in &args.args {
+            match arg {
+                syn::GenericArgument::Lifetime(lifetime) if is_borrow(lifetime, higher_ranked) => {
+                    errors.at(lifetime, NOT_OWNED);
+                }
+                syn::GenericArgument::Type(ty) => check_owned(ty, higher_ranked, errors),
+                syn::GenericArgument::AssocType(assoc) => {
+                    check_owned(&assoc.ty, higher_ranked, errors);
+                }
+                syn::GenericArgument::Constraint(constraint) => {
+                    check_bounds_owned(&constraint.bounds, higher_ranked, errors);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn check_bounds_owned(
+    bounds: &Punctuated<syn::TypeParamBound, Token![+]>,
+    higher_ranked: &mut Vec<Ident>,
+    errors: &mut Errors,
+) {
+    for bound in bounds {
+        match bound {
+            syn::TypeParamBound::Trait(bound) => {
+                let introduced = bound.lifetimes.as_ref().map_or(0, |for_| {
+                    let before = higher_ranked.len();
+                    higher_ranked.extend(for_.lifetimes.iter().filter_map(|param| match param {
+                        syn::GenericParam::Lifetime(param) => Some(param.lifetime.ident.clone()),
+                        _ => None,
+                    }));
+                    higher_ranked.len() - before
+                });
+                check_path_owned(&bound.path, higher_ranked, errors);
+                higher_ranked.truncate(higher_ranked.len() - introduced);
+            }
+            syn::TypeParamBound::Lifetime(lifetime) if is_borrow(lifetime, higher_ranked) => {
+                errors.at(lifetime, NOT_OWNED);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_borrow(lifetime: &syn::Lifetime, higher_ranked: &[Ident]) -> bool {
+    lifetime.ident != "static" && !higher_ranked.contains(&lifetime.ident)
+}
+
+/// Where the attributes of the user's fn go in the generated code.
+#[derive(Default)]
+struct Attributes {
+    /// On the generated type and constructor.
+    item: Vec<Attribute>,
+    /// On the `Scenario` impl.
+    cfg: Vec<Attribute>,
+    /// On the nested fn that runs the body.
+    body: Vec<Attribute>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    /// The attributes that describe the scenario as an item: `doc`,
+    /// `deprecated`, `must_use`.
+    Item,
+    /// `cfg`, which the impl needs as well as the item.
+    Cfg,
+    /// Lint levels, which cover both the fn and its body as written, so that
+    /// `#[allow(dead_code)]` on an unused scenario still works. Not
+    /// `expect`, which would go unfulfilled in one of the two places.
+    ItemAndBody,
+    /// Every other attribute, such as `#[expect(...)]`, `#[inline]` or
+    /// `#[tracing::instrument]`.
+    Body,
+}
+
+impl Place {
+    const ALL: [Place; 4] = [Place::Item, Place::Cfg, Place::ItemAndBody, Place::Body];
+
+    fn of(path: &Path) -> Self {
+        let is = |names: &[&str]| names.iter().any(|name| path.is_ident(name));
+        if is(&["cfg"]) {
+            Place::Cfg
+        } else if is(&["doc", "deprecated", "must_use"]) {
+            Place::Item
+        } else if is(&["allow", "warn", "deny", "forbid"]) {
+            Place::ItemAndBody
+        } else {
+            Place::Body
+        }
+    }
+}
+
+impl Attributes {
+    fn sort(attrs: &[Attribute]) -> Self {
+        let mut sorted = Attributes::default();
+        for attr in attrs {
+            let Some((predicate, metas)) = cfg_attr(attr) else {
+                sorted.push(Place::of(attr.path()), attr.clone());
+                continue;
+            };
+            // `#[cfg_attr(predicate, a, b)]` is split by where `a` and `b`
+            // go, each part keeping the predicate.
+            for place in Place::ALL {
+                let here: Vec<&Meta> = metas
+                    .iter()
+                    .filter(|meta| Place::of(meta.path()) == place)
+                    .collect();
+                if !here.is_empty() {
+                    let mut part = attr.clone();
+                    part.meta = syn::parse_quote!(cfg_attr(#predicate, #(#here),*));
+                    sorted.push(place, part);
+                }
+            }
+        }
+        sorted
+    }
+
+    fn push(&mut self, place: Place, attr: Attribute) {
+        // An inner attribute of the body (`#![...]`) stays one there, and is
+        // written as an outer attribute on the generated items.
+        let outer = Attribute {
+            style: syn::AttrStyle::Outer,
+            ..attr.clone()
+        };
+        match place {
+            Place::Item => self.item.push(outer),
+            Place::Cfg => {
+                self.cfg.push(outer.clone());
+                self.item.push(outer);
+            }
+            Place::ItemAndBody => {
+                self.item.push(outer);
+                self.body.push(attr);
+            }
+            Place::Body => self.body.push(attr),
+        }
+    }
+}
+
+/// The predicate and attributes of a `#[cfg_attr(predicate, attributes...)]`.
+fn cfg_attr(attr: &Attribute) -> Option<(Meta, Punctuated<Meta, Token![,]>)> {
+    if !attr.path().is_ident("cfg_attr") {
+        return None;
+    }
+    attr.parse_args_with(|input: ParseStream<'_>| {
+        let predicate: Meta = input.parse()?;
+        input.parse::<Token![,]>()?;
+        Ok((predicate, Punctuated::parse_terminated(input)?))
+    })
+    .ok()
 }
 
 fn generate(func: &ItemFn, options: Options) -> TokenStream {
@@ -193,8 +395,9 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
     let name = options
         .name
         .map_or_else(|| ident.unraw().to_string(), |n| n.value());
-    let attrs = &func.attrs;
-    let cfgs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+    let attrs = Attributes::sort(&func.attrs);
+    let item_attrs = &attrs.item;
+    let cfgs = &attrs.cfg;
 
     let args: Vec<&syn::PatType> = func
         .sig
@@ -210,10 +413,13 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
         .collect();
     let types: Vec<&Type> = args.iter().map(|a| &*a.ty).collect();
 
-    // The user's function, renamed and nested: its tokens are re-emitted as written.
-    let mut body_sig = func.sig.clone();
-    body_sig.ident = Ident::new("__lot_body", Span::call_site());
-    let block = &func.block;
+    // The user's function, nested in `run` under its own name, so that in
+    // the body the name is a fn (which a `let` may shadow) rather than the
+    // generated unit struct, and `#[tracing::instrument]` names its span
+    // after it. Its tokens are re-emitted as written.
+    let mut body = func.clone();
+    body.attrs = attrs.body;
+    body.vis = syn::Visibility::Inherited;
     let output_span = match &func.sig.output {
         ReturnType::Type(_, ty) => ty.span(),
         ReturnType::Default => ident.span(),
@@ -224,45 +430,59 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
         quote!(#private::IntoIterationResult::into_iteration_result),
         output_span,
     );
+    let iteration_result = respan(quote!(#private::iteration_result), output_span);
+    // The argument's type is named in the call, so an argument that is not
+    // `Clone + Send + Sync + 'static` is reported at that type.
     let clones = fields.iter().zip(&types).map(|(field, ty)| {
-        let clone = respan(
-            quote!(#private::ScenarioArgument::clone_for_iteration),
-            ty.span(),
-        );
-        let at_type = Ident::new(&field.to_string(), ty.span());
-        let borrowed = quote!(&self.#at_type);
-        quote_spanned! {ty.span()=>
-            let #field = #clone(#borrowed);
+        let clone = respan(quote!(#private::clone_argument), ty.span());
+        quote! {
+            #[allow(deprecated)]
+            let #field = #clone::<#ty>(&self.#field);
         }
     });
-    let call = respan(quote!(__lot_body(#(#fields),*).await), output_span);
+    // The arguments are locals of `run`, so they keep its spans; everything
+    // else in the call carries the return type's, so that a return type that
+    // is not a `Result` is reported there, once.
+    let mut callee = ident.clone();
+    callee.set_span(output_span);
+    let call = quote_spanned!(output_span=> #callee(#(#fields),*).await);
+    let outcome = quote_spanned!(output_span=> #iteration_result(#into_result(#call)));
 
-    let run = quote! {
-        fn run(&self) -> impl ::core::future::Future<
-            Output = #private::anyhow::Result<()>
-        > + ::core::marker::Send + 'static {
-            #[allow(clippy::needless_pass_by_value, clippy::unused_async)]
-            #body_sig #block
-            #(#clones)*
-            async move { #into_result(#call) }
-        }
+    // The impl names the type through an alias that allows `deprecated`, so
+    // that a `#[deprecated]` scenario's own impl does not warn. An
+    // `#[allow(deprecated)]` on the impl would also silence the deprecation
+    // warnings of the user's body, which is nested in it.
+    let implementation = quote! {
+        #(#cfgs)*
+        const _: () = {
+            #[allow(deprecated)]
+            type __LotScenario = #ident;
 
-        fn name(&self) -> &str {
-            #name
-        }
+            impl #private::Scenario for __LotScenario {
+                fn run(&self) -> impl ::core::future::Future<
+                    Output = #private::anyhow::Result<()>
+                > + ::core::marker::Send + 'static {
+                    #[allow(clippy::needless_pass_by_value, clippy::unused_async)]
+                    #body
+                    #(#clones)*
+                    async move { #outcome }
+                }
+
+                fn name(&self) -> &str {
+                    #name
+                }
+            }
+        };
     };
 
     if args.is_empty() {
         return quote! {
-            #(#attrs)*
+            #(#item_attrs)*
             #[allow(non_camel_case_types)]
             #[derive(Clone, Copy, Debug, Default)]
             #vis struct #ident;
 
-            #(#cfgs)*
-            impl #private::Scenario for #ident {
-                #run
-            }
+            #implementation
         };
     }
 
@@ -275,26 +495,19 @@ fn generate(func: &ItemFn, options: Options) -> TokenStream {
             _ => format_ident!("__lot_arg{}", i),
         })
         .collect();
-    let docs: Vec<_> = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc") || a.path().is_ident("cfg"))
-        .collect();
     quote! {
-        #(#docs)*
+        #(#item_attrs)*
         #[allow(non_camel_case_types)]
         #vis struct #ident {
             #(#fields: #types,)*
         }
 
-        #(#attrs)*
-        #[allow(clippy::too_many_arguments)]
+        #(#item_attrs)*
+        #[allow(clippy::too_many_arguments, deprecated)]
         #vis fn #ident(#(#params: #types),*) -> #ident {
             #ident { #(#fields: #params,)* }
         }
 
-        #(#cfgs)*
-        impl #private::Scenario for #ident {
-            #run
-        }
+        #implementation
     }
 }

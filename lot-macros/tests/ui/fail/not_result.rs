@@ -6,4 +6,9 @@ async fn returns_a_number() -> u32 {
     7
 }
 
+#[lot::scenario]
+async fn returns_a_string_error() -> Result<(), String> {
+    Err("failed".to_owned())
+}
+
 fn main() {}

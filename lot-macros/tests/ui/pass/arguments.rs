@@ -23,6 +23,19 @@ async fn several(
     Ok(a + b)
 }
 
+// Borrows are rejected, but `'static` references and the higher-ranked
+// lifetimes of closures and fn pointers are not borrows.
+#[lot::scenario]
+async fn not_borrowed(
+    label: Option<&'static str>,
+    map: Arc<dyn Fn(&str) -> String + Send + Sync>,
+    first: Arc<dyn for<'a> Fn(&'a str) -> &'a str + Send + Sync>,
+    callback: fn(&str),
+) -> anyhow::Result<()> {
+    let _ = (label, map, first, callback);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() {
     let counter = Arc::new(AtomicU64::new(0));
@@ -42,4 +55,12 @@ async fn main() {
     let report = executor.run(scenario).await;
     assert_eq!(report.expect_summary().totals.ok, 10);
     assert_eq!(counter.load(Ordering::SeqCst), 60);
+
+    let scenario = not_borrowed(
+        Some("label"),
+        Arc::new(str::to_uppercase),
+        Arc::new(|s| s),
+        |_| {},
+    );
+    assert_eq!(scenario.name(), "not_borrowed");
 }
