@@ -14,6 +14,7 @@ pub mod executor;
 pub mod load;
 mod names;
 mod open;
+mod pacer;
 mod recorder;
 pub mod report;
 pub mod scenario;
