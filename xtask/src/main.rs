@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+mod bench;
+
 const HELP: &str = "\
 cargo xtask: project automation for lot
 
@@ -9,6 +11,8 @@ USAGE:
     cargo xtask <TASK>
 
 TASKS:
+    bench     measure lot against wrk and oha on this machine (--quick: under 2 minutes);
+              results in target/bench/<unix time>/
     ci        run what CI runs: fmt check, clippy -D warnings, doc -D warnings, tests
     help      print this message
 ";
@@ -21,8 +25,12 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("ci") => ci(),
+        Some("bench") => {
+            let rest: Vec<String> = std::env::args().skip(2).collect();
+            bench::run(&rest)
+        }
         Some(other) => {
-            eprintln!("unknown task `{other}`; expected one of: ci, help\n\n{HELP}");
+            eprintln!("unknown task `{other}`; expected one of: bench, ci, help\n\n{HELP}");
             ExitCode::from(2)
         }
     }

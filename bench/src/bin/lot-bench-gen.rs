@@ -1,0 +1,136 @@
+//! The load generator `cargo xtask bench` measures: lot at a fixed arrival
+//! rate, with a no-op scenario or an HTTP GET through reqwest (the client the
+//! README recommends). Prints `key=value` lines of results.
+//!
+//! ```text
+//! lot-bench-gen noop --rate 100000 --duration 5 [--threads 2]
+//! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64]
+//! ```
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lot::report::{BoxError, Interval, Reporter};
+use lot_bench::procfs::{cpu_time, status_kb};
+
+/// Samples this process's resident memory at every interval.
+struct RssSampler(Arc<Mutex<Vec<u64>>>);
+
+#[async_trait::async_trait]
+impl Reporter for RssSampler {
+    async fn interval(&mut self, _: &Interval) -> Result<(), BoxError> {
+        if let Some(kb) = status_kb("self", "VmRSS") {
+            self.0.lock().expect("no panics while sampling").push(kb);
+        }
+        Ok(())
+    }
+}
+
+struct Args {
+    mode: String,
+    url: String,
+    rate: f64,
+    duration: f64,
+    threads: usize,
+    max_in_flight: usize,
+}
+
+fn parse() -> anyhow::Result<Args> {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_default();
+    anyhow::ensure!(
+        mode == "noop" || mode == "http",
+        "mode must be noop or http, not `{mode}`"
+    );
+    let mut parsed = Args {
+        mode,
+        url: String::new(),
+        rate: 1000.0,
+        duration: 5.0,
+        threads: 2,
+        max_in_flight: 10_000,
+    };
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--url" => parsed.url = value,
+            "--rate" => parsed.rate = value.parse()?,
+            "--duration" => parsed.duration = value.parse()?,
+            "--threads" => parsed.threads = value.parse()?,
+            "--max-in-flight" => parsed.max_in_flight = value.parse()?,
+            other => anyhow::bail!("unknown flag {other}"),
+        }
+    }
+    Ok(parsed)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = parse()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads)
+        .enable_all()
+        .build()?;
+    let rss = Arc::new(Mutex::new(Vec::new()));
+    let report = runtime.block_on(async {
+        let mut executor = lot::Executor::new();
+        executor
+            .add_stage(args.rate, args.rate, Duration::from_secs_f64(args.duration))
+            .max_in_flight(args.max_in_flight)
+            .timeout(Duration::from_secs(10))
+            .graceful_stop(Duration::from_secs(5))
+            .terminal(false)
+            .handle_signals(false)
+            .reporter(RssSampler(rss.clone()));
+        if args.mode == "noop" {
+            executor.run(|| async { Ok(()) }).await
+        } else {
+            let client = reqwest::Client::new();
+            let url = args.url.clone();
+            executor
+                .run(move || {
+                    let request = client.get(&url);
+                    async move {
+                        request.send().await?.error_for_status()?.bytes().await?;
+                        Ok(())
+                    }
+                })
+                .await
+        }
+    });
+    let cpu = cpu_time().unwrap_or_default();
+    let s = report.expect_summary();
+    // Worst per-second deviation of the achieved rate from the target, over
+    // the whole one-second intervals after the first.
+    let worst = s
+        .intervals
+        .iter()
+        .skip(1)
+        .filter(|i| i.duration_us == 1_000_000 && i.target_rps > 0.0)
+        .map(|i| (i.achieved_rps - i.target_rps).abs() / i.target_rps * 100.0)
+        .fold(0.0, f64::max);
+    let rss = rss.lock().expect("no panics while sampling");
+    let t = s.totals;
+    println!("scheduled={}", t.scheduled);
+    println!("ok={}", t.ok);
+    println!("failed={}", t.failed);
+    println!("dropped={}", t.dropped);
+    println!("interrupted={}", t.interrupted);
+    println!("achieved_rps={:.1}", s.achieved_rps);
+    println!("worst_second_deviation_pct={worst:.3}");
+    println!("lag_p50_us={}", s.schedule_lag.p50_us);
+    println!("lag_p99_us={}", s.schedule_lag.p99_us);
+    println!("latency_p50_us={}", s.latency.p50_us);
+    println!("latency_p99_us={}", s.latency.p99_us);
+    println!("cpu_us={}", cpu.as_micros());
+    println!("peak_rss_kb={}", status_kb("self", "VmHWM").unwrap_or(0));
+    println!(
+        "rss_kb_series={}",
+        rss.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+    );
+    if let Some(kind) = s.errors.first() {
+        println!("first_error={}", kind.kind.replace('\n', " "));
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Shared code of the benchmark programs.
+
+pub mod procfs;

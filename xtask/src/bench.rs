@@ -1,0 +1,733 @@
+//! `cargo xtask bench`: lot against wrk and oha on this machine, side by side.
+//!
+//! Every comparison runs in the same invocation against the same target (a
+//! one-thread hyper server, `lot-bench-server`), so a noisy machine still
+//! gives stable ratios. With two or more cores the generator is pinned to
+//! core 0 and the server to core 1 (`taskset`). CPU time and peak RSS of every
+//! tool are read the same way, from `/proc/PID` while it runs.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+// Shared with the benchmark programs, which use all of it.
+#[allow(dead_code)]
+#[path = "../../bench/src/procfs.rs"]
+mod procfs;
+
+/// Which runs to make.
+struct Plan {
+    quick: bool,
+    noop_rates: Vec<u64>,
+    noop_secs: u64,
+    fixed_rate: u64,
+    fixed_secs: u64,
+    closed_secs: u64,
+    search_steps: u32,
+    search_secs: u64,
+    memory_secs: Option<u64>,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Plan {
+        Plan {
+            quick,
+            noop_rates: vec![10_000, 50_000, 100_000, 200_000, 500_000],
+            noop_secs: if quick { 2 } else { 5 },
+            fixed_rate: 5_000,
+            fixed_secs: if quick { 4 } else { 10 },
+            closed_secs: if quick { 4 } else { 10 },
+            search_steps: if quick { 3 } else { 5 },
+            search_secs: if quick { 3 } else { 5 },
+            memory_secs: (!quick).then_some(60),
+        }
+    }
+}
+
+/// What a measured process used.
+#[derive(Clone, Copy, Debug, Default)]
+struct Usage {
+    cpu: Duration,
+    peak_rss_kb: u64,
+    wall: Duration,
+}
+
+/// One command line, run to completion while its usage is sampled.
+struct Run {
+    stdout: String,
+    usage: Usage,
+}
+
+fn pinned(core: Option<usize>, program: &Path, args: &[String]) -> Command {
+    match core {
+        Some(core) => {
+            let mut c = Command::new("taskset");
+            c.arg("-c").arg(core.to_string()).arg(program).args(args);
+            c
+        }
+        None => {
+            let mut c = Command::new(program);
+            c.args(args);
+            c
+        }
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut text = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        let a = a.to_string_lossy();
+        if a.contains(' ') {
+            let _ = write!(text, " '{a}'");
+        } else {
+            let _ = write!(text, " {a}");
+        }
+    }
+    text
+}
+
+/// Runs `cmd`, sampling `/proc/PID` every 20 ms, and records the command line.
+fn measure(mut cmd: Command, log: &mut Vec<String>) -> Run {
+    log.push(describe(&cmd));
+    let started = Instant::now();
+    let mut child = match cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cannot start `{}`: {e}", describe(&cmd));
+            return Run {
+                stdout: String::new(),
+                usage: Usage::default(),
+            };
+        }
+    };
+    let pid = child.id().to_string();
+    let out = child.stdout.take().expect("stdout is piped");
+    let reader = std::thread::spawn(move || std::io::read_to_string(out).unwrap_or_default());
+    let err = child.stderr.take().expect("stderr is piped");
+    let err_reader = std::thread::spawn(move || std::io::read_to_string(err).unwrap_or_default());
+    let mut usage = Usage::default();
+    let status = loop {
+        // `taskset` execs the tool, so the pid is the tool's own.
+        if let Some(cpu) = procfs::cpu_time_of(&pid) {
+            usage.cpu = cpu;
+        }
+        if let Some(kb) = procfs::status_kb(&pid, "VmHWM") {
+            usage.peak_rss_kb = kb;
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => break child.wait().expect("waiting for a benchmark child"),
+        }
+    };
+    usage.wall = started.elapsed();
+    let stdout = reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        eprintln!(
+            "`{}` failed ({status}):\n{stderr}",
+            log.last().map_or("", String::as_str)
+        );
+    }
+    Run {
+        stdout: format!("{stdout}{stderr}"),
+        usage,
+    }
+}
+
+fn key_values(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+fn num(kv: &BTreeMap<String, String>, key: &str) -> f64 {
+    kv.get(key).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(tool))
+        .find(|p| p.is_file())
+}
+
+fn version(tool: &Path, args: &[&str]) -> String {
+    Command::new(tool)
+        .args(args)
+        .output()
+        .map(|o| {
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            text.lines().next().unwrap_or("").trim().to_owned()
+        })
+        .unwrap_or_else(|e| format!("unknown ({e})"))
+}
+
+/// A row of the results: a name and labelled values.
+struct Row {
+    section: &'static str,
+    name: String,
+    values: Vec<(&'static str, String)>,
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(bin: &Path, core: Option<usize>, log: &mut Vec<String>) -> Server {
+    let mut cmd = pinned(core, bin, &[]);
+    log.push(describe(&cmd));
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting lot-bench-server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .expect("reading the server's address");
+    let addr = line
+        .trim()
+        .strip_prefix("listening ")
+        .unwrap_or("")
+        .to_owned();
+    Server {
+        child,
+        url: format!("http://{addr}/"),
+    }
+}
+
+fn fmt_ratio(lot: f64, peer: f64) -> String {
+    if lot.is_finite() && peer.is_finite() && peer > 0.0 {
+        format!("{:.2}", lot / peer)
+    } else {
+        "–".to_owned()
+    }
+}
+
+fn us_per(cpu: Duration, n: f64) -> f64 {
+    if n > 0.0 {
+        cpu.as_secs_f64() * 1e6 / n
+    } else {
+        f64::NAN
+    }
+}
+
+/// Requests per second from wrk's or oha's text output.
+fn peer_rps(output: &str) -> f64 {
+    output
+        .lines()
+        .find_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("Requests/sec:")
+                .map(|v| v.split_whitespace().next().unwrap_or("").parse().ok())
+        })
+        .flatten()
+        .unwrap_or(f64::NAN)
+}
+
+/// Successful requests in oha's text output (its "Status code distribution").
+fn oha_requests(output: &str) -> f64 {
+    output
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix('[')?;
+            let (code, count) = rest.split_once(']')?;
+            code.starts_with('2').then(|| {
+                count
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse::<f64>().ok())
+            })?
+        })
+        .sum()
+}
+
+pub fn run(args: &[String]) -> ExitCode {
+    for a in args {
+        if a != "--quick" {
+            eprintln!("unknown option `{a}`; expected --quick");
+            return ExitCode::from(2);
+        }
+    }
+    let plan = Plan::new(args.iter().any(|a| a == "--quick"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is in the workspace")
+        .to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("building the benchmark programs (release)...");
+    let built = Command::new(&cargo)
+        .args(["build", "--release", "--quiet", "-p", "lot-bench"])
+        .current_dir(&root)
+        .status();
+    if !built.is_ok_and(|s| s.success()) {
+        eprintln!("cargo build --release -p lot-bench failed");
+        return ExitCode::FAILURE;
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let gen_bin = target.join("release/lot-bench-gen");
+    let server_bin = target.join("release/lot-bench-server");
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let taskset = which("taskset");
+    let (gen_core, server_core) = if cores >= 2 && taskset.is_some() {
+        (Some(0), Some(1))
+    } else {
+        (None, None)
+    };
+    let pinning = match gen_core {
+        Some(_) => "generator pinned to core 0, server to core 1 (taskset)".to_owned(),
+        None => format!(
+            "no pinning ({cores} cores, taskset {})",
+            if taskset.is_some() {
+                "found"
+            } else {
+                "missing"
+            }
+        ),
+    };
+    let wrk = which("wrk");
+    let oha = which("oha");
+    let mut notes = vec![pinning.clone()];
+    if wrk.is_none() {
+        notes.push("wrk not installed: `apt-get install wrk`; its columns are skipped".to_owned());
+    }
+    if oha.is_none() {
+        notes.push("oha not installed: `cargo install oha`; its columns are skipped".to_owned());
+    }
+    notes.push("wrk2 is not packaged for Debian; the fixed-rate comparison uses oha -q".to_owned());
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+
+    let mut log = Vec::new();
+    let mut rows = Vec::new();
+
+    // 1. The scheduler with a no-op scenario, on every core.
+    for &rate in &plan.noop_rates {
+        eprintln!("no-op scenario at {rate}/s for {} s...", plan.noop_secs);
+        let args = vec![
+            "noop".into(),
+            "--rate".into(),
+            rate.to_string(),
+            "--duration".into(),
+            plan.noop_secs.to_string(),
+            "--threads".into(),
+            cores.to_string(),
+        ];
+        let run = measure(pinned(None, &gen_bin, &args), &mut log);
+        let kv = key_values(&run.stdout);
+        let ok = num(&kv, "ok");
+        rows.push(Row {
+            section: "no-op scheduler",
+            name: format!("{rate}/s"),
+            values: vec![
+                ("achieved/s", format!("{:.0}", num(&kv, "achieved_rps"))),
+                (
+                    "worst second off target",
+                    format!("{:.2}%", num(&kv, "worst_second_deviation_pct")),
+                ),
+                ("lag p50", format!("{:.0}µs", num(&kv, "lag_p50_us"))),
+                ("lag p99", format!("{:.0}µs", num(&kv, "lag_p99_us"))),
+                (
+                    "CPU/iteration",
+                    format!("{:.2}µs", us_per(run.usage.cpu, ok)),
+                ),
+                (
+                    "peak RSS",
+                    format!("{:.1}MB", run.usage.peak_rss_kb as f64 / 1024.0),
+                ),
+            ],
+        });
+    }
+
+    let server = start_server(&server_bin, server_core, &mut log);
+
+    // 2. HTTP at a fixed rate: lot vs oha -q.
+    eprintln!(
+        "HTTP at {}/s for {} s: lot...",
+        plan.fixed_rate, plan.fixed_secs
+    );
+    let args = vec![
+        "http".into(),
+        "--url".into(),
+        server.url.clone(),
+        "--rate".into(),
+        plan.fixed_rate.to_string(),
+        "--duration".into(),
+        plan.fixed_secs.to_string(),
+        "--threads".into(),
+        "1".into(),
+    ];
+    let lot_fixed = measure(pinned(gen_core, &gen_bin, &args), &mut log);
+    let kv = key_values(&lot_fixed.stdout);
+    let lot_cpu_per = us_per(lot_fixed.usage.cpu, num(&kv, "ok"));
+    let mut fixed_values = vec![
+        ("lot achieved/s", format!("{:.0}", num(&kv, "achieved_rps"))),
+        ("lot CPU/request", format!("{lot_cpu_per:.1}µs")),
+        (
+            "lot peak RSS",
+            format!("{:.1}MB", lot_fixed.usage.peak_rss_kb as f64 / 1024.0),
+        ),
+    ];
+    if let Some(oha) = &oha {
+        eprintln!(
+            "HTTP at {}/s for {} s: oha -q...",
+            plan.fixed_rate, plan.fixed_secs
+        );
+        let args = vec![
+            "--no-tui".into(),
+            "-z".into(),
+            format!("{}s", plan.fixed_secs),
+            "-q".into(),
+            plan.fixed_rate.to_string(),
+            "-c".into(),
+            "64".into(),
+            server.url.clone(),
+        ];
+        let run = measure(pinned(gen_core, oha, &args), &mut log);
+        let done = oha_requests(&run.stdout);
+        let oha_cpu_per = us_per(run.usage.cpu, done);
+        fixed_values.push((
+            "oha achieved/s",
+            format!("{:.0}", done / plan.fixed_secs as f64),
+        ));
+        fixed_values.push(("oha CPU/request", format!("{oha_cpu_per:.1}µs")));
+        fixed_values.push((
+            "oha peak RSS",
+            format!("{:.1}MB", run.usage.peak_rss_kb as f64 / 1024.0),
+        ));
+        fixed_values.push(("CPU ratio lot/oha", fmt_ratio(lot_cpu_per, oha_cpu_per)));
+    }
+    rows.push(Row {
+        section: "HTTP fixed rate",
+        name: format!("{}/s", plan.fixed_rate),
+        values: fixed_values,
+    });
+
+    // 3. Saturation: closed-loop maxima of the peers, then lot's highest
+    //    sustained open-model rate.
+    let mut peer_max: Vec<(&str, f64, u64)> = Vec::new();
+    if let Some(wrk) = &wrk {
+        eprintln!("saturation: wrk -t1 -c64 for {} s...", plan.closed_secs);
+        let args = vec![
+            "-t1".into(),
+            "-c64".into(),
+            format!("-d{}s", plan.closed_secs),
+            server.url.clone(),
+        ];
+        let run = measure(pinned(gen_core, wrk, &args), &mut log);
+        peer_max.push(("wrk", peer_rps(&run.stdout), run.usage.peak_rss_kb));
+    }
+    if let Some(oha) = &oha {
+        eprintln!("saturation: oha -c 64 for {} s...", plan.closed_secs);
+        let args = vec![
+            "--no-tui".into(),
+            "-z".into(),
+            format!("{}s", plan.closed_secs),
+            "-c".into(),
+            "64".into(),
+            server.url.clone(),
+        ];
+        let run = measure(pinned(gen_core, oha, &args), &mut log);
+        peer_max.push(("oha", peer_rps(&run.stdout), run.usage.peak_rss_kb));
+    }
+    let reference = peer_max
+        .iter()
+        .map(|p| p.1)
+        .filter(|v| v.is_finite())
+        .fold(f64::NAN, f64::max);
+    // Find the highest sustained rate: halve from the peers' maximum until
+    // lot sustains it, then bisect between sustained and not.
+    let sustains = |rate: f64, log: &mut Vec<String>| -> (bool, u64) {
+        eprintln!(
+            "saturation: lot at {rate:.0}/s for {} s...",
+            plan.search_secs
+        );
+        let args = vec![
+            "http".into(),
+            "--url".into(),
+            server.url.clone(),
+            "--rate".into(),
+            format!("{rate:.0}"),
+            "--duration".into(),
+            plan.search_secs.to_string(),
+            "--threads".into(),
+            "1".into(),
+            "--max-in-flight".into(),
+            "64".into(),
+        ];
+        let run = measure(pinned(gen_core, &gen_bin, &args), log);
+        let kv = key_values(&run.stdout);
+        let drop_rate = num(&kv, "dropped") / num(&kv, "scheduled");
+        let ok = drop_rate < 0.01 && num(&kv, "lag_p99_us") < 5_000.0 && num(&kv, "failed") == 0.0;
+        (ok, run.usage.peak_rss_kb)
+    };
+    let mut hi = if reference.is_finite() {
+        reference
+    } else {
+        100_000.0
+    };
+    let mut best: Option<(f64, u64)> = None;
+    let mut steps = 0;
+    while best.is_none() && steps < plan.search_steps + 3 && hi >= 500.0 {
+        steps += 1;
+        let rate = hi / 2.0;
+        match sustains(rate, &mut log) {
+            (true, rss) => best = Some((rate, rss)),
+            (false, _) => hi = rate,
+        }
+    }
+    for _ in 0..plan.search_steps {
+        let Some((lo, _)) = best else { break };
+        let rate = (lo + hi) / 2.0;
+        match sustains(rate, &mut log) {
+            (true, rss) => best = Some((rate, rss)),
+            (false, _) => hi = rate,
+        }
+    }
+    let mut saturation = vec![(
+        "lot sustained/s",
+        best.map_or("below the search range".to_owned(), |(r, _)| {
+            format!("{r:.0}")
+        }),
+    )];
+    if let Some((_, rss)) = best {
+        saturation.push(("lot peak RSS", format!("{:.1}MB", rss as f64 / 1024.0)));
+    }
+    for (name, max, rss) in &peer_max {
+        let label: &'static str = if *name == "wrk" {
+            "wrk max/s"
+        } else {
+            "oha max/s"
+        };
+        saturation.push((label, format!("{max:.0}")));
+        let ratio_label: &'static str = if *name == "wrk" {
+            "ratio lot/wrk"
+        } else {
+            "ratio lot/oha"
+        };
+        saturation.push((ratio_label, fmt_ratio(best.map_or(f64::NAN, |b| b.0), *max)));
+        let rss_label: &'static str = if *name == "wrk" {
+            "wrk peak RSS"
+        } else {
+            "oha peak RSS"
+        };
+        saturation.push((rss_label, format!("{:.1}MB", *rss as f64 / 1024.0)));
+    }
+    rows.push(Row {
+        section: "HTTP saturation",
+        name: "64 connections".to_owned(),
+        values: saturation,
+    });
+
+    // 4. Memory over a minute at 20,000/s.
+    if let Some(secs) = plan.memory_secs {
+        eprintln!("memory: lot at 20000/s for {secs} s...");
+        let args = vec![
+            "http".into(),
+            "--url".into(),
+            server.url.clone(),
+            "--rate".into(),
+            "20000".into(),
+            "--duration".into(),
+            secs.to_string(),
+            "--threads".into(),
+            "1".into(),
+            "--max-in-flight".into(),
+            "256".into(),
+        ];
+        let run = measure(pinned(gen_core, &gen_bin, &args), &mut log);
+        let kv = key_values(&run.stdout);
+        let series: Vec<f64> = kv
+            .get("rss_kb_series")
+            .map(|s| s.split(',').filter_map(|v| v.parse().ok()).collect())
+            .unwrap_or_default();
+        let growth = match (series.get(10), series.last()) {
+            (Some(&at10), Some(&last)) if at10 > 0.0 => {
+                format!("{:+.1}%", (last - at10) / at10 * 100.0)
+            }
+            _ => "–".to_owned(),
+        };
+        rows.push(Row {
+            section: "memory",
+            name: format!("20000/s for {secs} s"),
+            values: vec![
+                ("achieved/s", format!("{:.0}", num(&kv, "achieved_rps"))),
+                ("dropped", format!("{:.0}", num(&kv, "dropped"))),
+                (
+                    "RSS at 10 s",
+                    series
+                        .get(10)
+                        .map_or("–".into(), |v| format!("{:.1}MB", v / 1024.0)),
+                ),
+                (
+                    "RSS at end",
+                    series
+                        .last()
+                        .map_or("–".into(), |v| format!("{:.1}MB", v / 1024.0)),
+                ),
+                ("growth after 10 s", growth),
+            ],
+        });
+    }
+    drop(server);
+
+    write_results(
+        &target,
+        &plan,
+        &rows,
+        &notes,
+        &log,
+        &[("wrk", wrk.as_deref()), ("oha", oha.as_deref())],
+    )
+}
+
+fn write_results(
+    target: &Path,
+    plan: &Plan,
+    rows: &[Row],
+    notes: &[String],
+    log: &[String],
+    tools: &[(&str, Option<&Path>)],
+) -> ExitCode {
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let dir = target.join("bench").join(stamp.to_string());
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("cannot create {}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut versions = vec![("rustc".to_owned(), version(Path::new("rustc"), &["-V"]))];
+    for (name, path) in tools {
+        versions.push((
+            (*name).to_owned(),
+            match (name, path) {
+                (_, None) => "not installed".to_owned(),
+                (&"wrk", Some(p)) => version(p, &["-v"]),
+                (_, Some(p)) => version(p, &["--version"]),
+            },
+        ));
+    }
+
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# lot benchmark{}\n",
+        if plan.quick { " (quick)" } else { "" }
+    );
+    let _ = writeln!(md, "Machine: {cores} cores, {cpu}. {}.\n", notes.join(". "));
+    let mut section = "";
+    for row in rows {
+        if row.section != section {
+            section = row.section;
+            let _ = writeln!(md, "\n## {section}\n");
+            let _ = write!(md, "| run |");
+            for (label, _) in &row.values {
+                let _ = write!(md, " {label} |");
+            }
+            let _ = write!(md, "\n|---|");
+            for _ in &row.values {
+                md.push_str("---|");
+            }
+            md.push('\n');
+        }
+        let _ = write!(md, "| {} |", row.name);
+        for (_, value) in &row.values {
+            let _ = write!(md, " {value} |");
+        }
+        md.push('\n');
+    }
+    print!("{md}");
+
+    let mut readme = String::new();
+    let _ = writeln!(readme, "# How these results were produced\n");
+    let _ = writeln!(
+        readme,
+        "`cargo xtask bench{}` on {cores} cores ({cpu}).\n",
+        if plan.quick { " --quick" } else { "" }
+    );
+    let _ = writeln!(readme, "Tool versions:\n");
+    for (name, v) in &versions {
+        let _ = writeln!(readme, "- {name}: {v}");
+    }
+    let _ = writeln!(readme, "\nNotes:\n");
+    for n in notes {
+        let _ = writeln!(readme, "- {n}");
+    }
+    let _ = writeln!(readme, "\nCommands, in the order they ran:\n\n```text");
+    for l in log {
+        let _ = writeln!(readme, "{l}");
+    }
+    let _ = writeln!(readme, "```");
+
+    let json_str = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut raw = String::from("{\n  \"rows\": [\n");
+    for (i, row) in rows.iter().enumerate() {
+        let values: Vec<String> = row
+            .values
+            .iter()
+            .map(|(k, v)| format!("{}: {}", json_str(k), json_str(v)))
+            .collect();
+        let _ = writeln!(
+            raw,
+            "    {{\"section\": {}, \"run\": {}, {}}}{}",
+            json_str(row.section),
+            json_str(&row.name),
+            values.join(", "),
+            if i + 1 < rows.len() { "," } else { "" }
+        );
+    }
+    let _ = write!(
+        raw,
+        "  ],\n  \"machine\": {{\"cores\": {cores}, \"cpu\": {}}},\n  \"commands\": [{}]\n}}\n",
+        json_str(&cpu),
+        log.iter()
+            .map(|l| json_str(l))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    for (name, text) in [
+        ("summary.md", &md),
+        ("README.md", &readme),
+        ("raw.json", &raw),
+    ] {
+        if let Err(e) = std::fs::write(dir.join(name), text) {
+            eprintln!("cannot write {name}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    eprintln!("results in {}", dir.display());
+    ExitCode::SUCCESS
+}
