@@ -44,6 +44,15 @@ pub(crate) struct User {
     pacing: Option<Duration>,
 }
 
+/// Counts a user out of its scenario's active users when its task ends.
+struct Leaving<'a>(&'a crate::collector::Counters);
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        self.0.users.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// A small deterministic generator (xorshift64*) for think times, seeded per user.
 struct Rng(u64);
 
@@ -81,61 +90,88 @@ impl User {
     }
 
     pub(crate) async fn run<U: UserScenario>(self, scenario: &U) {
-        let started = Instant::now();
+        let counters = &self.shared.counters[self.scenario];
+        counters.users.fetch_add(1, Ordering::AcqRel);
+        let _leaving = Leaving(counters);
         let mut rng = Rng::new(self.index);
         let mut state: Option<U::State> = None;
-        let mut k: u32 = 0;
+        let mut next_due = Instant::now();
         let timeout = self.shared.timeout;
         while !self.stop.requested() {
-            let intended = match self.pacing {
-                Some(period) => {
-                    let due = deadline(started, period.saturating_mul(k));
-                    if !self.pause_until(due).await {
-                        break;
-                    }
-                    due
-                }
-                None => Instant::now(),
-            };
-            k = k.saturating_add(1);
-            let iteration = self.begin(intended);
+            if self.pacing.is_some() && !self.pause_until(next_due).await {
+                break;
+            }
+            // The state hook runs once, before the user's first iteration. Its
+            // time belongs to no iteration; its steps and metrics are recorded.
             let state = match &mut state {
                 Some(state) => state,
                 slot => {
                     let at = Instant::now();
-                    // Steps and metrics of the state hook count under the scenario.
-                    let context = iteration.context_only();
+                    let context = Iteration::detached(self.shared.clone(), self.scenario, at);
                     let built = context.scope(guarded(timeout, scenario.start(self.index)));
-                    let error = match built.await {
-                        Ok(Ok(built)) => {
-                            // The state is ready: this turn runs the first iteration.
-                            *slot = Some(built);
-                            None
+                    match built.await {
+                        Ok(Ok(built)) => slot.insert(built),
+                        Ok(Err(e)) => {
+                            self.fail_start(at, &e.context("user start"));
+                            if !self.after_iteration(at, &mut next_due, &mut rng).await {
+                                break;
+                            }
+                            continue;
                         }
-                        Ok(Err(e)) => Some(e.context("user start")),
-                        Err(Failure::Timeout) => Some(anyhow::anyhow!("user start: timeout")),
-                        Err(Failure::Panic(payload)) => Some(anyhow::anyhow!(
-                            "user start: panic: {}",
-                            panic_message(&*payload)
-                        )),
-                    };
-                    if let Some(e) = error {
-                        iteration.fail(at, Outcome::Error(&e));
-                        if !self.think(&mut rng).await {
-                            break;
+                        Err(failure) => {
+                            let e = match failure {
+                                Failure::Timeout => anyhow::anyhow!("user start: timeout"),
+                                Failure::Panic(payload) => anyhow::anyhow!(
+                                    "user start: panic: {}",
+                                    panic_message(&*payload)
+                                ),
+                            };
+                            self.fail_start(at, &e);
+                            if !self.after_iteration(at, &mut next_due, &mut rng).await {
+                                break;
+                            }
+                            continue;
                         }
-                        continue;
                     }
-                    slot.as_mut().expect("the state was just built")
                 }
             };
+            // With pacing, the iteration was due at `next_due` (earlier than
+            // now if the last one ran long: that lateness is its lag);
+            // without, it is due when the user is ready.
+            let start = Instant::now();
+            let intended = if self.pacing.is_some() {
+                next_due.min(start)
+            } else {
+                start
+            };
+            let iteration = self.begin(intended);
             match catch_iteration_panic(|| scenario.run(state)) {
                 Ok(future) => iterate(future, iteration).await,
                 Err(payload) => iteration.fail_to_start(&*payload),
             }
-            if self.pacing.is_none() && !self.think(&mut rng).await {
+            if !self.after_iteration(start, &mut next_due, &mut rng).await {
                 break;
             }
+        }
+    }
+
+    /// Records a failed state hook as a failed iteration.
+    fn fail_start(&self, at: Instant, error: &anyhow::Error) {
+        self.begin(at).fail(at, Outcome::Error(error));
+    }
+
+    /// After an iteration that started at `start`: with pacing, the next is
+    /// due one period after this one started (so an iteration that overran
+    /// is followed at once, and the cadence resumes from there, never in a
+    /// burst); without, the think time passes. `false` if the user was asked
+    /// to stop meanwhile.
+    async fn after_iteration(&self, start: Instant, next_due: &mut Instant, rng: &mut Rng) -> bool {
+        match self.pacing {
+            Some(period) => {
+                *next_due = deadline(start, period);
+                !self.stop.requested()
+            }
+            None => self.think(rng).await,
         }
     }
 
@@ -158,6 +194,20 @@ struct Running {
     task: AbortHandle,
 }
 
+/// Forgets users that have finished, and interrupts those past their deadline.
+fn reap(stopping: &mut Vec<(Running, Instant)>, now: Instant) {
+    stopping.retain(|(user, until)| {
+        if user.task.is_finished() {
+            return false;
+        }
+        if now >= *until {
+            user.task.abort();
+            return false;
+        }
+        true
+    });
+}
+
 /// What a users load needs to run.
 pub(crate) struct UsersLoad {
     pub(crate) shared: Arc<Shared>,
@@ -173,11 +223,11 @@ pub(crate) struct UsersLoad {
 }
 
 impl UsersLoad {
-    fn spawn(&self, index: u64, member: usize) -> Running {
+    fn spawn(&self, id: u64, member: usize) -> Running {
         let (scenario, member) = &self.members[member];
         let stop = Arc::new(UserStop::default());
         let user = User {
-            index,
+            index: id,
             shared: self.shared.clone(),
             scenario: *scenario,
             stop: stop.clone(),
@@ -194,10 +244,13 @@ impl UsersLoad {
         let begin = deadline(start, self.start_after);
         let end = deadline(begin, self.schedule.duration());
         let mut mix = Mix::new(&self.weights);
+        // Slot `i` keeps its scenario for the whole run; every user started in
+        // it gets a fresh id, so a user still finishing after a ramp-down never
+        // shares its id (and think-time sequence) with its replacement.
         let mut assignment: Vec<usize> = Vec::new();
+        let mut next_id = 0u64;
         let mut active: Vec<Running> = Vec::new();
         let mut stopping: Vec<(Running, Instant)> = Vec::new();
-        let mut tick = begin;
         let stopped_at = loop {
             if stop.borrow().level != StopLevel::Running {
                 break Instant::now();
@@ -206,60 +259,60 @@ impl UsersLoad {
             if now >= end {
                 break end;
             }
-            if now >= begin {
-                let level = self.schedule.level_at(now - begin).max(0.0);
-                let target = crate::schedule::whole(level) as usize;
-                while active.len() < target {
-                    let index = active.len();
-                    while assignment.len() <= index {
-                        assignment.push(mix.next());
-                    }
-                    active.push(self.spawn(index as u64, assignment[index]));
+            if now < begin {
+                tokio::select! {
+                    biased;
+                    _ = stop.changed() => {}
+                    _ = tokio::time::sleep_until(begin.into()) => {}
                 }
-                while active.len() > target {
-                    let user = active.pop().expect("more users than the target");
-                    user.stop.request();
-                    stopping.push((user, deadline(now, self.graceful_ramp_down)));
-                }
+                continue;
             }
-            stopping.retain(|(user, until)| {
-                if user.task.is_finished() {
-                    return false;
+            let level = self.schedule.level_at(now - begin).max(0.0);
+            let target = crate::schedule::whole(level) as usize;
+            while active.len() < target {
+                let slot = active.len();
+                while assignment.len() <= slot {
+                    assignment.push(mix.next());
                 }
-                if now >= *until {
-                    user.task.abort();
-                    return false;
-                }
-                true
-            });
-            tick = deadline(tick.max(begin), ADJUST_EVERY).max(now);
+                active.push(self.spawn(next_id, assignment[slot]));
+                next_id += 1;
+            }
+            while active.len() > target {
+                let user = active.pop().expect("more users than the target");
+                user.stop.request();
+                stopping.push((user, deadline(now, self.graceful_ramp_down)));
+            }
+            reap(&mut stopping, now);
+            let tick = deadline(now, ADJUST_EVERY).min(end);
             tokio::select! {
                 biased;
                 _ = stop.changed() => {}
-                _ = tokio::time::sleep_until(tick.min(end).into()) => {}
+                _ = tokio::time::sleep_until(tick.into()) => {}
             }
         };
 
-        // Stop: every user finishes its iteration within the graceful stop.
+        // Stop: every user finishes its iteration within the graceful stop
+        // (users already ramping down keep their own deadline).
         let graceful_end = deadline(Instant::now(), self.graceful_stop);
         stopping.extend(active.drain(..).map(|user| {
             user.stop.request();
             (user, graceful_end)
         }));
         loop {
-            stopping.retain(|(user, _)| !user.task.is_finished());
-            let now = Instant::now();
-            let immediate = stop.borrow().level == StopLevel::Immediate;
-            if stopping.is_empty() || immediate || stopping.iter().all(|(_, until)| now >= *until) {
+            reap(&mut stopping, Instant::now());
+            if stopping.is_empty() {
+                break;
+            }
+            if stop.borrow().level == StopLevel::Immediate {
+                for (user, _) in stopping.drain(..) {
+                    user.task.abort();
+                }
                 break;
             }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(2)) => {}
                 _ = stop.changed() => {}
             }
-        }
-        for (user, _) in &stopping {
-            user.task.abort();
         }
         stopped_at
     }

@@ -90,15 +90,15 @@ impl Iteration {
         }
     }
 
-    /// The same context, accounting for nothing: for user code that runs
+    /// A context that accounts for no iteration: for user code that runs
     /// outside an iteration but whose steps and metrics should be recorded
-    /// (a user's state hook).
-    pub(crate) fn context_only(&self) -> Iteration {
+    /// under `scenario` (a user's state hook).
+    pub(crate) fn detached(shared: Arc<Shared>, scenario: usize, at: Instant) -> Iteration {
         Iteration {
-            shared: self.shared.clone(),
-            scenario: self.scenario,
-            index: self.index,
-            intended: self.intended,
+            shared,
+            scenario,
+            index: 0,
+            intended: at,
             finished: Cell::new(true),
             accounts: false,
         }

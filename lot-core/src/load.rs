@@ -51,9 +51,12 @@ use crate::schedule::Stage;
 ///
 /// Each user calls [`start`](UserScenario::start) once, when it starts, and
 /// then hands its state to every one of its iterations, for example a client
-/// that logged in once. Steps, checks and metrics inside `start` are recorded
-/// under the scenario. A failed `start` counts as a failed iteration (kind
-/// prefixed `user start: `) and is retried after the think time.
+/// that logged in once. `start`'s time is part of no iteration, but its
+/// steps, checks and metrics are recorded under the scenario. A failed
+/// `start` counts as a failed iteration (kind prefixed `user start: `) and is
+/// retried after the think time (or at the next pacing instant). Users are
+/// numbered from 0 in the order they start; a user started again after a
+/// ramp-down gets a new number.
 ///
 /// Any [`Scenario`] is also usable as a user scenario, with no state.
 pub trait UserScenario: Send + Sync + 'static {
@@ -284,8 +287,9 @@ impl Load {
         self
     }
 
-    /// Bounds this load's iterations in flight (arrival rate only; the
-    /// executor's bound applies otherwise).
+    /// Bounds this load's iterations in flight (arrival-rate loads only; an
+    /// arrival-rate load without one uses the executor's bound). A users
+    /// load has one iteration in flight per user.
     pub fn max_in_flight(mut self, max: usize) -> Load {
         self.max_in_flight = Some(max);
         self
@@ -297,11 +301,13 @@ impl Load {
         self
     }
 
-    /// Starts each user's iterations on a fixed cadence (closed model): the
-    /// `k`-th iteration of a user is due `k · pacing` after the user started,
-    /// or at once if the previous one ran late. Latency is measured from the
-    /// due instant, so a slow target cannot hide behind a late user.
-    /// Replaces the think time.
+    /// Starts each user's iterations on a fixed cadence (closed model): an
+    /// iteration is due one `period` after the user's previous one started.
+    /// If the previous one ran longer than `period`, the next starts as soon
+    /// as it ends and its latency is measured from its due instant (so a slow
+    /// target cannot hide behind a late user); the cadence then resumes from
+    /// that start, never in a burst of catch-up iterations. Replaces the
+    /// think time.
     pub fn pacing(mut self, period: Duration) -> Load {
         self.pacing = Some(period);
         self
