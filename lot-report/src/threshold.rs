@@ -12,17 +12,17 @@
 //! statistic  = "min" | "mean" | "avg" | "max" | "p" number       p50, p95, p99, p99.9, p999, ...
 //! operator   = "<" | "<=" | ">" | ">=" | "==" | "!="
 //! value      = number [ unit ]
-//! unit       = "us" | "µs" | "ms" | "s" | "m"                    for durations (bare number: ms)
+//! unit       = "us" | "µs" | "ms" | "s" | "m" | "h"              for durations (bare number: ms)
 //!            | "%"                                               for fractions (bare number: 0 to 1)
 //! abort      = "abort" [ "after" number unit ]                   stop the run when it fails
 //! ```
 //!
 //! | metric | measures | scope `[name]` |
 //! |---|---|---|
-//! | `latency`, `service_time`, `schedule_lag` | the statistic of the duration, over every scenario | a scenario, or else a step (its duration) |
-//! | `error_rate` | `failed / (ok + failed)` | a scenario, or else a step |
+//! | `latency`, `service_time`, `schedule_lag` | the statistic of the duration, over every scenario | a scenario, or else a step (its duration, over every scenario that has a step of that name) |
+//! | `error_rate` | `failed / (ok + failed)` | a scenario, or else a step (over every scenario) |
 //! | `drop_rate` | `dropped / scheduled` | a scenario |
-//! | `checks` | passed / evaluated, over every check | a check, or else a scenario's checks |
+//! | `checks` | passed / evaluated, over every check | a scenario (all its checks), or else a check (in every scenario) |
 //! | `rps` | iterations launched per second of scheduling | a scenario |
 //! | `scheduled` … `interrupted` | the outcome count | a scenario |
 //!
@@ -248,6 +248,7 @@ fn duration_us(number: f64, unit: &str) -> Option<f64> {
         "" | "ms" => 1e3,
         "s" => 1e6,
         "m" => 60e6,
+        "h" => 3600e6,
         _ => return None,
     };
     Some(number * scale)
@@ -305,13 +306,16 @@ impl Threshold {
                 "max" => Some(Statistic::Max),
                 p if p.starts_with('p') => {
                     let digits = &p[1..];
-                    let value =
-                        if digits.len() > 2 && !digits.contains('.') && digits.starts_with("99") {
-                            // p999 = 99.9, p9999 = 99.99
-                            format!("99.{}", &digits[2..]).parse::<f64>().ok()
-                        } else {
-                            digits.parse::<f64>().ok()
-                        };
+                    let value = if digits.len() > 2 && !digits.contains('.') {
+                        // Only runs of nines are shorthand: p999 = 99.9, p9999 = 99.99.
+                        digits
+                            .bytes()
+                            .all(|b| b == b'9')
+                            .then(|| format!("99.{}", &digits[2..]).parse::<f64>().ok())
+                            .flatten()
+                    } else {
+                        digits.parse::<f64>().ok()
+                    };
                     match value {
                         Some(v) if (0.0..=100.0).contains(&v) => Some(Statistic::Percentile(v)),
                         _ => {
@@ -383,7 +387,7 @@ impl Threshold {
             Kind::Duration => duration_us(number, unit).ok_or_else(|| {
                 c.error(
                     value_at + raw.len() - unit.len(),
-                    format!("unknown duration unit `{unit}`; expected us, ms, s or m"),
+                    format!("unknown duration unit `{unit}`; expected us, ms, s, m or h"),
                 )
             })?,
             Kind::Fraction => match unit {
@@ -541,18 +545,38 @@ impl Threshold {
         )
     }
 
+    /// The scope's name, if the threshold has one.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// Whether the scope can only name a scenario (counts, `drop_rate`,
+    /// `rps`); the other metrics also accept a step or a check name.
+    pub fn scope_is_scenario_only(&self) -> bool {
+        !matches!(
+            self.metric,
+            Metric::Latency
+                | Metric::ServiceTime
+                | Metric::ScheduleLag
+                | Metric::ErrorRate
+                | Metric::Checks
+        )
+    }
+
     fn measure(&self, s: &Summary) -> Result<f64, String> {
         let scenario = match &self.scope {
             Some(name) => s.scenarios.iter().find(|sc| &sc.name == name),
             None => None,
         };
-        let step = match (&self.scope, scenario) {
+        // A step name may be used in several scenarios: all of them count.
+        let steps: Vec<&crate::StepSummary> = match (&self.scope, scenario) {
             (Some(name), None) => s
                 .scenarios
                 .iter()
                 .flat_map(|sc| &sc.steps)
-                .find(|st| &st.name == name),
-            _ => None,
+                .filter(|st| &st.name == name)
+                .collect(),
+            _ => Vec::new(),
         };
         let nothing = |what: &str| {
             Err(format!(
@@ -574,34 +598,39 @@ impl Threshold {
         };
         match self.metric {
             Metric::Latency | Metric::ServiceTime | Metric::ScheduleLag => {
-                let stats = match (&self.scope, scenario, step) {
-                    (None, _, _) => match self.metric {
-                        Metric::Latency => &s.latency,
-                        Metric::ServiceTime => &s.service_time,
-                        _ => &s.schedule_lag,
-                    },
-                    (_, Some(sc), _) => match self.metric {
-                        Metric::Latency => &sc.latency,
-                        Metric::ServiceTime => &sc.service_time,
-                        _ => &sc.schedule_lag,
-                    },
-                    (_, None, Some(st)) if self.metric == Metric::Latency => &st.latency,
-                    (_, None, Some(_)) => {
+                let pick = |latency: &'_ Stats, service: &'_ Stats, lag: &'_ Stats| -> Stats {
+                    match self.metric {
+                        Metric::Latency => latency.clone(),
+                        Metric::ServiceTime => service.clone(),
+                        _ => lag.clone(),
+                    }
+                };
+                let stats = match (&self.scope, scenario) {
+                    (None, _) => pick(&s.latency, &s.service_time, &s.schedule_lag),
+                    (_, Some(sc)) => pick(&sc.latency, &sc.service_time, &sc.schedule_lag),
+                    (_, None) if steps.is_empty() => return nothing("scenario or step"),
+                    (_, None) if self.metric != Metric::Latency => {
                         return Err(format!(
                             "`{}` is a step: steps have latency only",
                             self.scope.as_deref().unwrap_or_default()
                         ));
                     }
-                    _ => return nothing("scenario or step"),
+                    (_, None) => merged(steps.iter().map(|st| &st.latency))?,
                 };
-                self.stat(stats)
+                self.stat(&stats)
             }
-            Metric::ErrorRate => match (&self.scope, scenario, step) {
-                (_, None, Some(st)) => fraction(st.failed, st.ok + st.failed),
-                (Some(_), None, None) => nothing("scenario or step"),
+            Metric::ErrorRate => match (&self.scope, scenario) {
+                (Some(_), None) if steps.is_empty() => nothing("scenario or step"),
+                (Some(_), None) => {
+                    let failed: u64 = steps.iter().map(|st| st.failed).sum();
+                    let ok: u64 = steps.iter().map(|st| st.ok).sum();
+                    fraction(failed, ok + failed)
+                }
                 _ => fraction(totals.failed, totals.ok + totals.failed),
             },
             Metric::Checks => {
+                // A scenario's name first (all its checks), else a check's
+                // name (in every scenario that makes it).
                 let all: Vec<&crate::CheckSummary> =
                     s.scenarios.iter().flat_map(|sc| &sc.checks).collect();
                 let chosen: Vec<&crate::CheckSummary> = match (&self.scope, scenario) {
@@ -635,6 +664,22 @@ impl Threshold {
             Metric::Interrupted => Ok(totals.interrupted as f64),
         }
     }
+}
+
+/// The statistics of several distributions merged into one.
+fn merged<'a>(all: impl Iterator<Item = &'a Stats>) -> Result<Stats, String> {
+    let mut total: Option<hdrhistogram::Histogram<u64>> = None;
+    for stats in all {
+        let h = stats.histogram().map_err(|e| e.to_string())?;
+        match &mut total {
+            Some(t) => t
+                .add(&h)
+                .map_err(|e| format!("cannot merge histograms: {e:?}"))?,
+            None => total = Some(h),
+        }
+    }
+    let total = total.ok_or_else(|| "nothing to merge".to_owned())?;
+    Ok(Stats::from_histogram(&total))
 }
 
 /// The outcome of one threshold.
@@ -797,7 +842,12 @@ mod tests {
         err(
             "latency p99 < 250xs",
             17,
-            "unknown duration unit `xs`; expected us, ms, s or m",
+            "unknown duration unit `xs`; expected us, ms, s, m or h",
+        );
+        err(
+            "latency p990 < 1s",
+            8,
+            "invalid percentile `p990`; expected p followed by 0 to 100, such as p95 or p99.9",
         );
         err("latency p99 <", 13, "expected a value after the operator");
         err(
