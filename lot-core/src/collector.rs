@@ -32,6 +32,8 @@ pub(crate) struct Counters {
     pub(crate) dropped: AtomicU64,
     /// Iterations launched and not yet finished (the bound is checked against it).
     pub(crate) in_flight: AtomicU64,
+    /// Users running (closed model).
+    pub(crate) users: AtomicU64,
 }
 
 /// The rate a scenario's plan asks for.
@@ -49,6 +51,11 @@ pub(crate) enum Target {
 }
 
 impl Target {
+    /// Whether the scenario is driven by an arrival rate.
+    fn is_rate(&self) -> bool {
+        matches!(self, Target::Rate { .. })
+    }
+
     /// Arrivals due from the start of the run to `t`.
     fn count_at(&self, t: Duration) -> f64 {
         match self {
@@ -207,6 +214,8 @@ impl Collector {
                 interrupted: total.interrupted,
             };
             let in_flight = cumulative.scheduled - cumulative.finished();
+            let users = counters.users.load(Ordering::Acquire);
+            interval.users += users;
             interval.scenarios.push(ScenarioInterval {
                 name: self.info.names[i].clone(),
                 counts,
@@ -214,6 +223,7 @@ impl Collector {
                 target_rps: self.info.targets[i].rate(t0, offset),
                 started: launched - last_launched,
                 in_flight,
+                users,
                 steps,
             });
             interval.in_flight += in_flight;
@@ -223,7 +233,15 @@ impl Collector {
         interval.latency = interval_latency(&self.overall);
         interval.target_rps = interval.scenarios.iter().map(|s| s.target_rps).sum();
         if dt_s > 0.0 {
-            interval.achieved_rps = interval.started as f64 / dt_s;
+            // Compared with the target, so counted over arrival-rate scenarios only.
+            let open_started: u64 = interval
+                .scenarios
+                .iter()
+                .zip(&self.info.targets)
+                .filter(|(_, t)| t.is_rate())
+                .map(|(s, _)| s.started)
+                .sum();
+            interval.achieved_rps = open_started as f64 / dt_s;
         }
         self.last_offset = offset;
         self.intervals.push(interval.clone());
@@ -307,7 +325,14 @@ impl Collector {
         }
         let sched_s = scheduling.as_secs_f64();
         let (target_rps, achieved_rps) = if sched_s > 0.0 {
-            let launched: u64 = self.last.iter().map(|(l, _)| l).sum();
+            // Compared with the target, so counted over arrival-rate scenarios only.
+            let launched: u64 = self
+                .last
+                .iter()
+                .zip(&self.info.targets)
+                .filter(|(_, t)| t.is_rate())
+                .map(|((l, _), _)| l)
+                .sum();
             let due: f64 = self
                 .info
                 .targets

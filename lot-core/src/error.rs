@@ -27,6 +27,8 @@ enum Kind {
         value: String,
         expected: &'static str,
     },
+    /// A configuration problem said in full.
+    Message(String),
     Flag {
         flag: String,
         value: String,
@@ -75,6 +77,12 @@ impl Error {
                 value: value.to_owned(),
                 expected,
             },
+        }
+    }
+
+    pub(crate) fn message(text: impl Into<String>) -> Error {
+        Error {
+            kind: Kind::Message(text.into()),
         }
     }
 
@@ -145,6 +153,7 @@ impl fmt::Display for Error {
                 value,
                 expected,
             } => write!(f, "invalid {var}=`{value}`: expected {expected}"),
+            Kind::Message(text) => f.write_str(text),
             Kind::Flag {
                 flag,
                 value,

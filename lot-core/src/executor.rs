@@ -349,17 +349,20 @@ impl Executor {
             match self.loads.first_mut() {
                 Some(load) if loads == 1 => load.stages = stages,
                 _ => {
-                    return Err(Error::setting(
-                        "--stage (or LOT_STAGES) for a run of loads",
-                        loads,
-                        "a run with exactly one load: stages from the command line replace that load's",
-                    ));
+                    return Err(Error::message(format!(
+                        "--stage (or LOT_STAGES) replaces the stages of a run's only load, but this run has {loads} loads; change their stages in the code"
+                    )));
                 }
             }
         }
+        let overrides_max = overrides.max_in_flight;
         if let Some(max) = overrides.max_in_flight {
             self.max_in_flight = max;
-            for load in &mut self.loads {
+            for load in self
+                .loads
+                .iter_mut()
+                .filter(|l| l.model == Model::ArrivalRate)
+            {
                 load.max_in_flight = Some(max);
             }
         }
@@ -410,12 +413,26 @@ impl Executor {
                     "at least one scenario in every load: add one with .scenario(...)",
                 ));
             }
-            if load.model == Model::ArrivalRate && !load.closed.is_empty() {
-                return Err(Error::setting(
-                    "load",
-                    l,
-                    "user scenarios only in a Load::users() load",
-                ));
+            let misplaced = match load.model {
+                Model::ArrivalRate if !load.closed.is_empty() => Some("a user scenario"),
+                Model::ArrivalRate if load.think != Think::None => Some("think_time"),
+                Model::ArrivalRate if load.pacing.is_some() => Some("pacing"),
+                Model::ArrivalRate if load.graceful_ramp_down.is_some() => {
+                    Some("graceful_ramp_down")
+                }
+                Model::Users if load.max_in_flight.is_some() && overrides_max.is_none() => {
+                    Some("max_in_flight")
+                }
+                _ => None,
+            };
+            if let Some(what) = misplaced {
+                let (kind, other) = match load.model {
+                    Model::ArrivalRate => ("an arrival-rate", "Load::users()"),
+                    Model::Users => ("a users", "Load::arrival_rate()"),
+                };
+                return Err(Error::message(format!(
+                    "load {l} is {kind} load, where {what} does not apply; it belongs to a {other} load"
+                )));
             }
             let weights: Vec<u64> = match load.model {
                 Model::ArrivalRate => load.open.iter().map(|(w, _)| *w).collect(),
@@ -513,6 +530,26 @@ impl Executor {
             });
         }
 
+        // A scope that can only name a scenario is checked now; one that may
+        // name a step or a check is only known once the run has made them.
+        for t in &thresholds {
+            let Some(scope) = t.scope() else { continue };
+            if names.iter().any(|n| n == scope) {
+                continue;
+            }
+            if t.scope_is_scenario_only() {
+                return Err(Error::message(format!(
+                    "invalid threshold `{}`: no scenario named `{scope}`; the scenarios are: {}",
+                    t.expression(),
+                    names.join(", ")
+                )));
+            }
+            eprintln!(
+                "lot: threshold `{}`: no scenario is named `{scope}`, so it must name a step or a check",
+                t.expression()
+            );
+        }
+
         let specs = match overrides.outputs {
             Some(specs) => specs,
             None => {
@@ -534,7 +571,7 @@ impl Executor {
             reporters.push(TerminalReporter::new(progress));
         }
         for spec in &specs {
-            reporters.push_boxed(spec.open().map_err(Error::output)?);
+            reporters.push_output(spec.open().map_err(Error::output)?);
         }
         for r in self.reporters {
             reporters.push_boxed(r);
@@ -693,6 +730,7 @@ impl Prepared {
             Aborts {
                 thresholds: aborts,
                 stop: stop_tx.clone(),
+                tripped: None,
             },
         ));
         tasks.0.push(collector_task.abort_handle());
@@ -751,24 +789,53 @@ impl Prepared {
         let stop_reason = stop_rx.borrow().reason;
 
         let _ = collector_stop.send(true);
-        let collector = join(collector_task).await;
+        let (collector, tripped) = join(collector_task).await;
         let mut summary = collector.finish(Instant::now(), scheduling_end - start, stop_reason);
         summary.thresholds = self
             .thresholds
             .iter()
-            .map(|t| t.evaluate(&summary))
+            .map(|t| {
+                let mut result = t.evaluate(&summary);
+                // The threshold that stopped the run failed, whatever the
+                // iterations still running when it did brought it back to.
+                if let Some((expression, measured, at)) = &tripped {
+                    if *expression == result.expression {
+                        result.passed = false;
+                        result.measured = format!(
+                            "{measured} at {:.1}s, when it stopped the run ({} at the end)",
+                            at.as_secs_f64(),
+                            result.measured
+                        );
+                    }
+                }
+                result
+            })
             .collect();
         let _ = events.send(Event::Summary(Box::new(summary.clone())));
         drop(events);
-        let failed = reporter_task.await.unwrap_or_else(|e| {
-            eprintln!("lot: the reporters' task failed: {e}");
-            vec!["reporters".to_owned()]
-        });
+        // A reporter that hangs must not hold the run (and the process) forever.
+        let failed = match tokio::time::timeout(REPORTERS_FINISH, reporter_task).await {
+            Ok(Ok(failed)) => failed,
+            Ok(Err(e)) => {
+                eprintln!("lot: the reporters' task failed: {e}");
+                vec!["reporters".to_owned()]
+            }
+            Err(_) => {
+                eprintln!(
+                    "lot: the reporters did not finish within {}s of the end of the run; giving up on them",
+                    REPORTERS_FINISH.as_secs()
+                );
+                vec!["reporters (timed out)".to_owned()]
+            }
+        };
         drop(tasks);
         drop(stop_tx);
         Report::completed(summary, failed)
     }
 }
+
+/// How long the reporters may take to handle the summary.
+const REPORTERS_FINISH: Duration = Duration::from_secs(60);
 
 /// Awaits a task of the run; a panic in it (a bug in lot) is re-raised here.
 async fn join<T>(task: tokio::task::JoinHandle<T>) -> T {
@@ -804,13 +871,15 @@ pub(crate) fn deadline(from: Instant, d: Duration) -> Instant {
 struct Aborts {
     thresholds: Vec<Threshold>,
     stop: watch::Sender<Stop>,
+    /// The one that stopped the run, with what it measured then.
+    tripped: Option<(String, String, Duration)>,
 }
 
 impl Aborts {
     /// Stops the run if an abort-on-fail threshold, due by `elapsed`, fails
     /// on what has been measured so far. One that cannot be measured yet
     /// (nothing recorded) does not stop the run.
-    fn check(&self, collector: &Collector, elapsed: Duration) {
+    fn check(&mut self, collector: &Collector, elapsed: Duration) {
         let due: Vec<&Threshold> = self
             .thresholds
             .iter()
@@ -838,6 +907,7 @@ impl Aborts {
                         "\nlot: threshold `{}` failed (measured {}): stopping the run",
                         result.expression, result.measured
                     );
+                    self.tripped = Some((result.expression, result.measured, elapsed));
                 }
                 return;
             }
@@ -851,13 +921,13 @@ async fn collect_every(
     every: Duration,
     events: mpsc::UnboundedSender<Event>,
     mut stop: watch::Receiver<bool>,
-    aborts: Aborts,
-) -> Collector {
+    mut aborts: Aborts,
+) -> (Collector, Option<(String, String, Duration)>) {
     let mut next = deadline(start, every);
     loop {
         tokio::select! {
             biased;
-            _ = stop.changed() => return collector,
+            _ = stop.changed() => return (collector, aborts.tripped),
             _ = tokio::time::sleep_until(next.into()) => {}
         }
         let elapsed = next - start;
@@ -885,7 +955,9 @@ async fn drive_reporters(
             Event::Summary(s) => reporters.summary(&s).await,
         };
     }
-    reporters.failed()
+    // Only the outputs' failures change the exit status; other reporters'
+    // were reported on stderr.
+    reporters.failed_outputs()
 }
 
 /// Listens for Ctrl-C and SIGTERM: the first stops scheduling, the second

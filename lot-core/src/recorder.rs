@@ -122,6 +122,25 @@ impl KindBuf {
 
 impl fmt::Write for KindBuf {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        // Text from the target may hold terminal escape sequences: control
+        // characters become spaces (line breaks, tabs) or U+FFFD.
+        if s.contains(char::is_control) {
+            for c in s.chars() {
+                let c = match c {
+                    '\n' | '\r' | '\t' => ' ',
+                    c if c.is_control() => '\u{fffd}',
+                    c => c,
+                };
+                self.write_plain(c.encode_utf8(&mut [0; 4]))?;
+            }
+            return Ok(());
+        }
+        self.write_plain(s)
+    }
+}
+
+impl KindBuf {
+    fn write_plain(&mut self, s: &str) -> fmt::Result {
         // Reserve room for the ellipsis so a truncated kind is visibly cut.
         let room = MAX_ERROR_KIND_LEN - self.len - '…'.len_utf8();
         if self.truncated {
@@ -648,6 +667,13 @@ mod tests {
         assert_eq!(counts[0].kind, "brand new");
         assert_eq!(counts[1].kind, "e1");
         assert_eq!(counts.len(), 2);
+    }
+
+    #[test]
+    fn control_characters_do_not_reach_the_terminal() {
+        let mut k = KindBuf::new();
+        write!(k, "bad\x1b[31mred\x07\nnext").unwrap();
+        assert_eq!(k.as_str(), "bad\u{fffd}[31mred\u{fffd} next");
     }
 
     #[test]

@@ -114,7 +114,8 @@ impl Overrides {
         }
         if let Some(v) = get("LOT_TIMEOUT") {
             o.timeout = Some(
-                parse_duration(&v).map_err(|_| env_err("LOT_TIMEOUT", &v, DURATION_EXPECTED))?,
+                parse_positive_duration(&v)
+                    .map_err(|_| env_err("LOT_TIMEOUT", &v, DURATION_EXPECTED))?,
             );
         }
         Ok(o)
@@ -168,9 +169,16 @@ impl Overrides {
                 }
                 "--timeout" => {
                     o.timeout = Some(
-                        parse_duration(&value)
+                        parse_positive_duration(&value)
                             .map_err(|_| Error::flag(&flag, &value, DURATION_EXPECTED))?,
                     )
+                }
+                _ if !arg.starts_with('-') => {
+                    return Err(Error::flag(
+                        "argument",
+                        &arg,
+                        "a flag; this test takes no positional arguments (see --help)",
+                    ));
                 }
                 _ => {
                     return Err(Error::flag(
@@ -187,7 +195,11 @@ impl Overrides {
 
 const STAGE_EXPECTED: &str = "FROM:TO:DURATION with rates >= 0, such as 0:100:30s";
 const BOUND_EXPECTED: &str = "a whole number of iterations >= 1";
-const DURATION_EXPECTED: &str = "a duration such as 250ms, 10s, 2m or 1h";
+const DURATION_EXPECTED: &str = "a duration > 0 such as 250ms, 10s, 2m or 1h";
+
+fn parse_positive_duration(text: &str) -> Result<Duration, ()> {
+    parse_duration(text).and_then(|d| if d.is_zero() { Err(()) } else { Ok(d) })
+}
 
 fn parse_bound(text: &str) -> Result<usize, ()> {
     match text.trim().parse::<usize>() {
@@ -320,7 +332,15 @@ mod tests {
             ),
             (
                 vec!["--timeout", "soon"],
-                "invalid --timeout `soon`: expected a duration such as 250ms, 10s, 2m or 1h",
+                "invalid --timeout `soon`: expected a duration > 0 such as 250ms, 10s, 2m or 1h",
+            ),
+            (
+                vec!["--timeout", "0s"],
+                "invalid --timeout `0s`: expected a duration > 0 such as 250ms, 10s, 2m or 1h",
+            ),
+            (
+                vec!["extra"],
+                "invalid argument `extra`: expected a flag; this test takes no positional arguments (see --help)",
             ),
             (
                 vec!["--timeout"],

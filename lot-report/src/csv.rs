@@ -10,12 +10,16 @@
 //! | `duration_s` | length of the interval in seconds |
 //! | `scope` | `total`, `scenario` or `step` |
 //! | `scenario`, `step` | names (empty where they do not apply) |
-//! | `target_rps` | arrival rate the plan asked for (empty for steps) |
+//! | `target_rps` | arrival rate the plan asked for (empty for steps and for closed-model scenarios, which have no target rate) |
 //! | `started` | iterations launched in the interval (empty for steps) |
 //! | `ok`, `failed` | outcomes reached in the interval |
 //! | `dropped`, `interrupted` | arrivals dropped / iterations interrupted in the interval (empty for steps) |
 //! | `in_flight` | iterations running at the end of the interval (empty for steps) |
+//! | `users` | users running at the end of the interval, for closed-model loads (empty for steps) |
 //! | `latency_p50_us` … `latency_max_us` | latency of what completed in the interval, microseconds |
+//!
+//! The CSV holds the time series only; the run's totals, percentiles and
+//! threshold results are in the JSON, Markdown, HTML and text outputs.
 //!
 //! Quoting follows RFC 4180, and a text field that a spreadsheet would run as
 //! a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is
@@ -27,7 +31,7 @@ use std::fmt::Write as _;
 use crate::model::{IntervalLatency, Summary};
 
 /// The header row.
-pub const HEADER: &str = "interval,start_s,duration_s,scope,scenario,step,target_rps,started,ok,failed,dropped,interrupted,in_flight,latency_p50_us,latency_p90_us,latency_p99_us,latency_max_us";
+pub const HEADER: &str = "interval,start_s,duration_s,scope,scenario,step,target_rps,started,ok,failed,dropped,interrupted,in_flight,users,latency_p50_us,latency_p90_us,latency_p99_us,latency_max_us";
 
 /// A text field, quoted and neutralised as needed.
 pub fn field(text: &str) -> String {
@@ -46,8 +50,9 @@ struct Row<'a> {
     scope: &'a str,
     scenario: &'a str,
     step: &'a str,
-    /// target_rps, started, dropped, interrupted, in_flight (absent for steps).
-    rates: Option<(f64, u64, u64, u64, u64)>,
+    /// target_rps (absent for closed-model scenarios), started, dropped,
+    /// interrupted, in_flight, users (all absent for steps).
+    rates: Option<(Option<f64>, u64, u64, u64, u64, u64)>,
     ok: u64,
     failed: u64,
     latency: &'a IntervalLatency,
@@ -65,11 +70,12 @@ pub fn render(summary: &Summary) -> String {
             scenario: "",
             step: "",
             rates: Some((
-                interval.target_rps,
+                Some(interval.target_rps),
                 interval.started,
                 c.dropped,
                 c.interrupted,
                 interval.in_flight,
+                interval.users,
             )),
             ok: c.ok,
             failed: c.failed,
@@ -81,11 +87,12 @@ pub fn render(summary: &Summary) -> String {
                 scenario: &sc.name,
                 step: "",
                 rates: Some((
-                    sc.target_rps,
+                    (sc.users == 0 || sc.target_rps > 0.0).then_some(sc.target_rps),
                     sc.started,
                     sc.counts.dropped,
                     sc.counts.interrupted,
                     sc.in_flight,
+                    sc.users,
                 )),
                 ok: sc.counts.ok,
                 failed: sc.counts.failed,
@@ -104,20 +111,21 @@ pub fn render(summary: &Summary) -> String {
             }
         }
         for row in rows {
-            let (target, started, dropped, interrupted, in_flight) = match row.rates {
-                Some((t, s, d, i, f)) => (
-                    format!("{t:.3}"),
+            let (target, started, dropped, interrupted, in_flight, users) = match row.rates {
+                Some((t, s, d, i, f, u)) => (
+                    t.map(|t| format!("{t:.3}")).unwrap_or_default(),
                     s.to_string(),
                     d.to_string(),
                     i.to_string(),
                     f.to_string(),
+                    u.to_string(),
                 ),
                 None => Default::default(),
             };
             let l = row.latency;
             let _ = write!(
                 out,
-                "{},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+                "{},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
                 interval.index,
                 interval.start_us as f64 / 1e6,
                 interval.duration_us as f64 / 1e6,
@@ -131,6 +139,7 @@ pub fn render(summary: &Summary) -> String {
                 dropped,
                 interrupted,
                 in_flight,
+                users,
                 l.p50_us,
                 l.p90_us,
                 l.p99_us,

@@ -315,7 +315,7 @@ pub fn render(s: &Summary) -> String {
         &mut out,
         "",
         &t.scheduled.to_string(),
-        &format!("scheduled of {} planned", s.plan.iterations),
+        &format!("scheduled ({})", s.scheduled_breakdown()),
     );
     card(&mut out, "good", &t.ok.to_string(), "ok");
     for (label, n) in [
@@ -334,7 +334,7 @@ pub fn render(s: &Summary) -> String {
         &mut out,
         "",
         &format!("{:.2}/s", s.achieved_rps),
-        &format!("achieved (target {:.2}/s)", s.target_rps),
+        &format!("arrival rate achieved (target {:.2}/s)", s.target_rps),
     );
     if !s.thresholds.is_empty() {
         let passed = s.thresholds.iter().filter(|t| t.passed).count();
@@ -437,6 +437,33 @@ pub fn render(s: &Summary) -> String {
                         .iter()
                         .map(|i| (secs(i), i.counts.interrupted as f64))
                         .collect(),
+                },
+            ],
+        },
+        Chart {
+            id: "chart-concurrency",
+            title: "Iterations in flight and users",
+            unit: Unit::Count,
+            x_axis: XAxis::Seconds,
+            series: vec![
+                Series {
+                    name: "in flight",
+                    points: s
+                        .intervals
+                        .iter()
+                        .map(|i| (secs(i), i.in_flight as f64))
+                        .collect(),
+                },
+                Series {
+                    name: "users",
+                    points: if s.intervals.iter().any(|i| i.users > 0) {
+                        s.intervals
+                            .iter()
+                            .map(|i| (secs(i), i.users as f64))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
                 },
             ],
         },

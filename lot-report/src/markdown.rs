@@ -69,12 +69,13 @@ pub fn render(s: &Summary) -> String {
     );
     let _ = writeln!(
         out,
-        "| scheduled | {} of {} planned |",
-        t.scheduled, s.plan.iterations
+        "| scheduled | {} ({}) |",
+        t.scheduled,
+        s.scheduled_breakdown()
     );
     let _ = writeln!(
         out,
-        "| rate | {:.2}/s achieved, {:.2}/s target |",
+        "| arrival rate | {:.2}/s achieved, {:.2}/s target |",
         s.achieved_rps, s.target_rps
     );
     for (label, n) in [

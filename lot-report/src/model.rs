@@ -238,6 +238,9 @@ pub struct ScenarioInterval {
     /// Iterations of the scenario running at the end of the interval.
     #[serde(default)]
     pub in_flight: u64,
+    /// Users of the scenario running at the end of the interval (closed model).
+    #[serde(default)]
+    pub users: u64,
     /// The scenario's steps that ended in the interval.
     #[serde(default)]
     pub steps: Vec<StepInterval>,
@@ -267,7 +270,7 @@ pub struct Interval {
     pub duration_us: u64,
     /// Arrival rate the plan asked for over this interval.
     pub target_rps: f64,
-    /// Arrivals launched per second over this interval.
+    /// Arrivals of the arrival-rate loads launched per second over this interval.
     pub achieved_rps: f64,
     /// Iterations launched in the interval.
     pub started: u64,
@@ -279,6 +282,9 @@ pub struct Interval {
     ///
     /// `cumulative.scheduled == cumulative.finished() + in_flight` holds.
     pub in_flight: u64,
+    /// Users running at the end of the interval (closed-model loads).
+    #[serde(default)]
+    pub users: u64,
     /// Latency of the iterations that completed in the interval.
     pub latency: IntervalLatency,
     /// The same per scenario.
@@ -446,6 +452,35 @@ impl Metrics {
 }
 
 impl Summary {
+    /// Iterations run by closed-model (users) scenarios, which no plan counts
+    /// in advance.
+    pub fn user_iterations(&self) -> u64 {
+        let users: Vec<&str> = self
+            .plan
+            .loads
+            .iter()
+            .filter(|l| l.model == LoadModel::Users)
+            .flat_map(|l| l.scenarios.iter().map(|s| s.name.as_str()))
+            .collect();
+        self.scenarios
+            .iter()
+            .filter(|s| users.contains(&s.name.as_str()))
+            .map(|s| s.totals.scheduled)
+            .sum()
+    }
+
+    /// "2000 planned" or, with users loads, "2000 planned at arrival rates,
+    /// 316 by users": what `totals.scheduled` is made of.
+    pub fn scheduled_breakdown(&self) -> String {
+        match self.user_iterations() {
+            0 => format!("{} planned", self.plan.iterations),
+            users => format!(
+                "{} planned at arrival rates, {users} by users",
+                self.plan.iterations
+            ),
+        }
+    }
+
     /// Whether every threshold held (true when there are none).
     pub fn thresholds_passed(&self) -> bool {
         self.thresholds.iter().all(|t| t.passed)
@@ -467,9 +502,11 @@ pub struct Summary {
     pub plan: Plan,
     /// The limits in force.
     pub limits: Limits,
-    /// Arrivals that came due per second of scheduling time.
+    /// Arrivals of the arrival-rate loads that came due per second of
+    /// scheduling time.
     pub target_rps: f64,
-    /// Iterations launched per second of scheduling time.
+    /// Iterations of the arrival-rate loads launched per second of scheduling
+    /// time (users' iterations are not counted here: they have no target).
     pub achieved_rps: f64,
     /// Outcome counts of the whole run.
     pub totals: Totals,

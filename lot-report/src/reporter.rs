@@ -96,8 +96,10 @@ impl<R: Reporter> Reporter for Option<R> {
 
 /// Several reporters fed the same events, in order.
 ///
-/// A member that fails is reported once on stderr and skipped from then on;
-/// the others keep receiving events. [`Fanout`] itself never fails.
+/// A member that fails (returns an error or panics) is reported on stderr the
+/// first time, and still receives the next events, so a metrics pusher
+/// survives a dropped packet; the others are never affected. [`Fanout`]
+/// itself never fails.
 #[derive(Default)]
 pub struct Fanout {
     members: Vec<Member>,
@@ -105,7 +107,10 @@ pub struct Fanout {
 
 struct Member {
     reporter: Box<dyn Reporter>,
-    failed: bool,
+    failures: u64,
+    /// Whether it writes one of the run's outputs (`LOT_OUT`), whose failure
+    /// changes the exit status.
+    output: bool,
 }
 
 impl Fanout {
@@ -123,7 +128,18 @@ impl Fanout {
     pub fn push_boxed(&mut self, reporter: Box<dyn Reporter>) {
         self.members.push(Member {
             reporter,
-            failed: false,
+            failures: 0,
+            output: false,
+        });
+    }
+
+    /// Adds a reporter that writes one of the run's outputs: see
+    /// [`failed_outputs`](Fanout::failed_outputs).
+    pub fn push_output(&mut self, reporter: Box<dyn Reporter>) {
+        self.members.push(Member {
+            reporter,
+            failures: 0,
+            output: true,
         });
     }
 
@@ -137,25 +153,34 @@ impl Fanout {
         self.members.is_empty()
     }
 
-    /// Names of the members that have failed so far.
+    /// Names of the members that have failed so far, with how often.
     pub fn failed(&self) -> Vec<String> {
         self.members
             .iter()
-            .filter(|m| m.failed)
+            .filter(|m| m.failures > 0)
+            .map(|m| format!("{} ({} failures)", m.reporter.name(), m.failures))
+            .collect()
+    }
+
+    /// Names of the outputs (added with [`push_output`](Fanout::push_output))
+    /// that have failed so far.
+    pub fn failed_outputs(&self) -> Vec<String> {
+        self.members
+            .iter()
+            .filter(|m| m.output && m.failures > 0)
             .map(|m| m.reporter.name())
             .collect()
     }
 
     fn note(member: &mut Member, result: Result<(), BoxError>) {
         if let Err(e) = result {
-            if member.failed {
-                return;
+            member.failures += 1;
+            if member.failures == 1 {
+                eprintln!(
+                    "lot: reporter {} failed (further failures are only counted): {e}",
+                    member.reporter.name()
+                );
             }
-            member.failed = true;
-            eprintln!(
-                "lot: reporter {} failed and receives nothing more: {e}",
-                member.reporter.name()
-            );
         }
     }
 }
@@ -191,7 +216,7 @@ impl Reporter for Fanout {
     }
 
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
-        for m in self.members.iter_mut().filter(|m| !m.failed) {
+        for m in &mut self.members {
             let r = guarded(m.reporter.start(start)).await;
             Fanout::note(m, r);
         }
@@ -199,7 +224,7 @@ impl Reporter for Fanout {
     }
 
     async fn interval(&mut self, interval: &Interval) -> Result<(), BoxError> {
-        for m in self.members.iter_mut().filter(|m| !m.failed) {
+        for m in &mut self.members {
             let r = guarded(m.reporter.interval(interval)).await;
             Fanout::note(m, r);
         }
@@ -207,7 +232,7 @@ impl Reporter for Fanout {
     }
 
     async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
-        for m in self.members.iter_mut().filter(|m| !m.failed) {
+        for m in &mut self.members {
             let r = guarded(m.reporter.summary(summary)).await;
             Fanout::note(m, r);
         }
@@ -247,7 +272,7 @@ mod tests {
             Err("disk full".into())
         }
         async fn interval(&mut self, _: &Interval) -> Result<(), BoxError> {
-            unreachable!("a failed member receives nothing more")
+            Err("still failing".into())
         }
     }
 
@@ -279,6 +304,13 @@ mod tests {
         fanout.start(&start()).await.unwrap();
         fanout.interval(&Interval::default()).await.unwrap();
         assert_eq!(*seen.lock().unwrap(), ["start", "interval"]);
-        assert_eq!(fanout.failed(), ["Faulty", "Faulty"]);
+        assert_eq!(
+            fanout.failed(),
+            ["Faulty (2 failures)", "Faulty (2 failures)"]
+        );
+        assert!(
+            fanout.failed_outputs().is_empty(),
+            "none of them is an output"
+        );
     }
 }

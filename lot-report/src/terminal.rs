@@ -158,8 +158,11 @@ pub fn render_summary(s: &Summary) -> String {
     );
     let _ = writeln!(
         out,
-        "  scheduled    {:>10}   planned {}, target {:.2}/s, achieved {:.2}/s",
-        t.scheduled, s.plan.iterations, s.target_rps, s.achieved_rps
+        "  scheduled    {:>10}   {}; arrival rate target {:.2}/s, achieved {:.2}/s",
+        t.scheduled,
+        s.scheduled_breakdown(),
+        s.target_rps,
+        s.achieved_rps
     );
     for (label, n) in [
         ("ok", t.ok),

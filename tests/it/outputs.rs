@@ -108,7 +108,7 @@ async fn every_format_is_written_and_escapes_what_the_target_sent() {
 
     // Markdown: tables, with markup from the run shown as text.
     let md = run.read("summary.md");
-    assert!(md.contains("| scheduled | 100 of 100 planned |"), "{md}");
+    assert!(md.contains("| scheduled | 100 (100 planned) |"), "{md}");
     assert!(
         md.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"),
         "{md}"

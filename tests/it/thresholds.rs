@@ -148,6 +148,83 @@ async fn abort_on_fail_stops_the_run_early() {
     assert_eq!(report.exit_status(), EXIT_THRESHOLDS_FAILED);
 }
 
+/// An abort-on-fail threshold that tripped fails, even if iterations still
+/// running when it did bring its value back under the limit by the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_threshold_that_aborted_the_run_fails_it() {
+    let mut executor = Executor::new();
+    executor
+        .add_stage(1000, 1000, Duration::from_secs(10))
+        .interval(Duration::from_millis(100))
+        .terminal(false)
+        .threshold("error_rate < 10% abort");
+    let report = executor
+        .run(|| async {
+            let index = lot::iteration().map_or(0, |it| it.index());
+            if index < 5 {
+                anyhow::bail!("early failure");
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(())
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(s.stop_reason, StopReason::Threshold);
+    let t = &s.thresholds[0];
+    assert!(!t.passed, "{t:?}");
+    assert!(
+        t.measured.contains("when it stopped the run"),
+        "{}",
+        t.measured
+    );
+    assert_eq!(report.exit_status(), EXIT_THRESHOLDS_FAILED);
+}
+
+/// A step name used in several scenarios is measured over all of them; a
+/// scope that can only be a scenario is checked before the run.
+#[tokio::test]
+async fn scopes_resolve_across_scenarios_and_are_checked_early() {
+    use lot::load::Load;
+    use lot::scenario::named;
+    let login = |pause: u64| {
+        move || async move {
+            lot::step("login", async {
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                Ok::<(), anyhow::Error>(())
+            })
+            .await
+        }
+    };
+    let mut executor = Executor::new();
+    executor
+        .terminal(false)
+        .load(
+            Load::arrival_rate()
+                .stage(20, 20, Duration::from_millis(500))
+                .scenario(named("fast", login(0)))
+                .scenario(named("slow", login(150))),
+        )
+        .threshold("latency[login] max < 100ms");
+    let report = executor.run_loads().await;
+    let s = report.expect_summary();
+    assert!(
+        !s.thresholds[0].passed,
+        "the slow scenario's login counts: {:?}",
+        s.thresholds[0]
+    );
+
+    let mut executor = Executor::new();
+    executor
+        .terminal(false)
+        .add_stage(20, 20, Duration::from_millis(500))
+        .threshold("dropped[nope] == 0");
+    let err = executor.try_run(|| async { Ok(()) }).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid threshold `dropped[nope] == 0`: no scenario named `nope`; the scenarios are: default"
+    );
+}
+
 async fn quickstart_with(args: &[&str], envs: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let output = Command::new(quickstart())
         .args(args)
