@@ -12,6 +12,7 @@
 //!
 //! ```text
 //! lot-report render --format html|csv|md|text|json [-o OUT] run.json
+//! lot-report merge [--allow-partial] [-o OUT] shard-*.json
 //! ```
 //!
 //! # The JSON results document
@@ -38,6 +39,8 @@
 //! | `errors[]` | `kind`, `count`, most frequent first |
 //! | `thresholds[]` | [`ThresholdResult`]: `expression`, `passed`, `value` (base units: µs, a fraction, or a number), `measured` (for people), `abort` |
 //! | `scheduling_us` | how long arrivals were scheduled (to the end of the last load, or the stop) |
+//! | `segment` | for one shard of a distributed run: `index`, `count` (absent otherwise) |
+//! | `merged_segments` | for merged results: the shards merged in (absent otherwise) |
 //! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` (`name`, `counts`, `latency`, `steps[]`: `name`, `ok`, `failed`, `latency`) |
 //!
 //! `latency` is measured from each iteration's *intended* start, so time an
@@ -55,6 +58,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod reporter;
@@ -65,7 +69,7 @@ pub mod threshold;
 pub use model::{
     CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
     IntervalLatency, Limits, LoadModel, LoadPlan, Metrics, Plan, SCHEMA_VERSION, ScenarioInterval,
-    ScenarioSummary, StagePlan, Start, StepInterval, StepSummary, StopReason, Summary,
+    ScenarioSummary, Segment, StagePlan, Start, StepInterval, StepSummary, StopReason, Summary,
     TimingSummary, Totals, WeightedScenario,
 };
 pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sink};

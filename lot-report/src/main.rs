@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! lot-report render --format html -o report.html run.json
+//! lot-report merge -o total.json shard-*.json
 //! ```
 
 use std::process::ExitCode;
@@ -13,20 +14,26 @@ lot-report: work with saved lot results
 
 USAGE:
     lot-report render [--format FORMAT] [-o OUT] RESULTS.json
+    lot-report merge [--allow-partial] [--format FORMAT] [-o OUT] SHARD.json...
 
 COMMANDS:
     render    re-render a JSON results document
+    merge     merge the results of a distributed run's shards (LOT_SEGMENT=I/N)
+              into one: counts add up, percentiles come from the merged
+              histograms, thresholds are evaluated again on the whole
 
 OPTIONS:
     -f, --format FORMAT   json, csv, html, md or text (default: from OUT's
-                          extension, else text)
+                          extension, else text for render and json for merge)
     -o, --output OUT      file to write, replaced atomically; - for standard
                           output (the default)
+        --allow-partial   merge even when shards are missing (they are named)
     -h, --help            print this message
 
 EXIT STATUS:
-    0 on success, 2 for a usage error, 1 when the input cannot be read or
-    the output written.
+    0 on success, 2 for a usage error, 1 when an input cannot be read, the
+    shards cannot be merged or the output written, 99 when a threshold
+    fails on the merged results.
 ";
 
 /// A failure, with the exit status it maps to.
@@ -66,17 +73,35 @@ fn run(args: &[String]) -> Result<(), Failure> {
             print!("{HELP}");
             Ok(())
         }
-        Some("render") => render(&args[1..]),
+        Some("render") => render(&args[1..], false),
+        Some("merge") => render(&args[1..], true),
         Some(other) => Err(usage(format!(
-            "unknown command `{other}`; expected: render"
+            "unknown command `{other}`; expected: render, merge"
         ))),
     }
 }
 
-fn render(args: &[String]) -> Result<(), Failure> {
+fn read(path: &str) -> Result<Summary, Failure> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| failed(format!("cannot read `{path}`: {e}")))?;
+    let summary: Summary = serde_json::from_str(&text)
+        .map_err(|e| failed(format!("`{path}` is not a lot JSON results document: {e}")))?;
+    if summary.schema_version != lot_report::SCHEMA_VERSION {
+        return Err(failed(format!(
+            "`{path}` has schema version {}; this lot-report reads version {}",
+            summary.schema_version,
+            lot_report::SCHEMA_VERSION
+        )));
+    }
+    Ok(summary)
+}
+
+/// `render` (one input) or `merge` (several) into one output.
+fn render(args: &[String], merging: bool) -> Result<(), Failure> {
     let mut format = None;
     let mut output = None;
-    let mut input = None;
+    let mut inputs: Vec<String> = Vec::new();
+    let mut allow_partial = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let mut value = |flag: &str| {
@@ -96,6 +121,7 @@ fn render(args: &[String]) -> Result<(), Failure> {
                 })?);
             }
             "-o" | "--output" => output = Some(value(arg)?),
+            "--allow-partial" if merging => allow_partial = true,
             "-h" | "--help" => {
                 print!("{HELP}");
                 return Ok(());
@@ -103,14 +129,21 @@ fn render(args: &[String]) -> Result<(), Failure> {
             flag if flag.starts_with('-') && flag != "-" => {
                 return Err(usage(format!("unknown option `{flag}`")));
             }
-            path => {
-                if input.replace(path.to_owned()).is_some() {
-                    return Err(usage("give exactly one results file"));
-                }
-            }
+            path => inputs.push(path.to_owned()),
         }
     }
-    let input = input.ok_or_else(|| usage("missing the results file to render"))?;
+    if inputs.is_empty() {
+        return Err(usage(if merging {
+            "missing the shard results to merge"
+        } else {
+            "missing the results file to render"
+        }));
+    }
+    if !merging && inputs.len() > 1 {
+        return Err(usage(
+            "give exactly one results file to render (merge combines several)",
+        ));
+    }
     let destination = match output.as_deref() {
         None | Some("-") => Destination::Stdout,
         Some(path) => Destination::File(path.into()),
@@ -120,22 +153,28 @@ fn render(args: &[String]) -> Result<(), Failure> {
             .extension()
             .and_then(|e| e.to_str())
             .and_then(|e| Format::from_name(if e == "htm" { "html" } else { e }))
-            .unwrap_or(Format::Text),
+            .unwrap_or(if merging { Format::Json } else { Format::Text }),
+        Destination::Stdout if merging => Format::Json,
         Destination::Stdout => Format::Text,
     });
 
-    let text = std::fs::read_to_string(&input)
-        .map_err(|e| failed(format!("cannot read `{input}`: {e}")))?;
-    let summary: Summary = serde_json::from_str(&text)
-        .map_err(|e| failed(format!("`{input}` is not a lot JSON results document: {e}")))?;
-    if summary.schema_version != lot_report::SCHEMA_VERSION {
-        return Err(failed(format!(
-            "`{input}` has schema version {}; this lot-report reads version {}",
-            summary.schema_version,
-            lot_report::SCHEMA_VERSION
-        )));
-    }
+    let summary = if merging {
+        let shards = inputs
+            .iter()
+            .map(|path| Ok((path.clone(), read(path)?)))
+            .collect::<Result<Vec<_>, Failure>>()?;
+        lot_report::merge::merge(&shards, allow_partial).map_err(|e| failed(e.to_string()))?
+    } else {
+        read(&inputs[0])?
+    };
     let mut sink = Sink::open(&destination).map_err(|e| failed(e.to_string()))?;
     sink.commit(format.render(&summary).as_bytes())
-        .map_err(|e| failed(format!("cannot write `{destination}`: {e}")))
+        .map_err(|e| failed(format!("cannot write `{destination}`: {e}")))?;
+    if merging && !summary.thresholds_passed() {
+        return Err(Failure {
+            status: 99,
+            message: "a threshold failed on the merged results".to_owned(),
+        });
+    }
+    Ok(())
 }

@@ -191,6 +191,17 @@ pub struct Limits {
     pub interval_us: u64,
 }
 
+/// Which share of a distributed run a process ran: shard `index` of `count`
+/// (`LOT_SEGMENT=index/count`). Arrival `k` of every arrival-rate load, and
+/// user slot `k` of every users load, belongs to shard `k mod count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// This shard, from 0.
+    pub index: u64,
+    /// How many shards share the run.
+    pub count: u64,
+}
+
 /// Sent to reporters once, before the first arrival.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Start {
@@ -202,6 +213,9 @@ pub struct Start {
     pub limits: Limits,
     /// Names of the scenarios, in the order used by every per-scenario list.
     pub scenarios: Vec<String>,
+    /// The share of a distributed run this process runs, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<Segment>,
 }
 
 /// Latency percentiles of one interval, in microseconds.
@@ -530,6 +544,14 @@ pub struct Summary {
     /// last load's stages, or to the stop.
     #[serde(default)]
     pub scheduling_us: u64,
+    /// The share of a distributed run these results cover, for one shard's
+    /// results; `None` for a whole run or merged results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<Segment>,
+    /// For merged results, the shards merged in (all of `0..count`, unless
+    /// merged with `--allow-partial`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_segments: Vec<u64>,
     /// The interval time series.
     pub intervals: Vec<Interval>,
 }

@@ -290,6 +290,7 @@ mod tests {
                 interval_us: 1,
             },
             scenarios: vec![],
+            segment: None,
         }
     }
 

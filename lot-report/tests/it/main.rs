@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 
 use lot_report::{Format, Summary};
 
-fn fixture() -> PathBuf {
+/// The saved quickstart results.
+pub fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/data/quickstart.json")
 }
 
@@ -96,7 +97,16 @@ fn bad_invocations_name_the_problem() {
             2,
             "unknown option `--colour`",
         ),
-        (vec!["merge", fixture], 2, "unknown command `merge`"),
+        (
+            vec!["merge", fixture],
+            1,
+            "is not a shard: it was not run with LOT_SEGMENT",
+        ),
+        (
+            vec!["split", fixture],
+            2,
+            "unknown command `split`; expected: render, merge",
+        ),
         (
             vec!["render", "/nonexistent/run.json"],
             1,
@@ -119,4 +129,99 @@ fn bad_invocations_name_the_problem() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+mod merging {
+    use lot_report::merge::merge;
+    use lot_report::{Segment, Summary};
+
+    fn shard(index: u64, count: u64) -> Summary {
+        let text = std::fs::read_to_string(super::fixture()).unwrap();
+        let mut s: Summary = serde_json::from_str(&text).unwrap();
+        s.segment = Some(Segment { index, count });
+        s
+    }
+
+    fn labelled(shards: Vec<Summary>) -> Vec<(String, Summary)> {
+        shards
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (format!("shard-{i}.json"), s))
+            .collect()
+    }
+
+    #[test]
+    fn merged_counts_add_up_and_percentiles_come_from_the_merged_histograms() {
+        let a = shard(0, 2);
+        let mut b = shard(1, 2);
+        // Make the second shard different: its latencies are shifted.
+        let mut h = b.latency.histogram().unwrap();
+        h.record_n(50_000, 100).unwrap();
+        b.latency = lot_report::Stats::from_histogram(&h);
+        let merged = merge(&labelled(vec![a.clone(), b.clone()]), false).unwrap();
+        let mut t = a.totals;
+        t.add(&b.totals);
+        assert_eq!(merged.totals, t);
+        let mut combined = a.latency.histogram().unwrap();
+        combined.add(b.latency.histogram().unwrap()).unwrap();
+        assert_eq!(merged.latency.count, combined.len());
+        assert_eq!(merged.latency.p99_us, combined.value_at_quantile(0.99));
+        assert_eq!(merged.latency.p999_us, combined.value_at_quantile(0.999));
+        assert_eq!(merged.merged_segments, [0, 1]);
+        assert_eq!(merged.segment, None);
+        let steps: u64 = merged.scenarios[0].steps.iter().map(|s| s.ok).sum();
+        let shard_steps: u64 = a.scenarios[0].steps.iter().map(|s| s.ok).sum();
+        assert_eq!(steps, 2 * shard_steps);
+        let ok: u64 = merged.intervals.iter().map(|i| i.counts.ok).sum();
+        assert_eq!(ok, merged.totals.ok, "the series adds up");
+    }
+
+    #[test]
+    fn refuses_what_is_not_one_run() {
+        let check = |shards: Vec<Summary>, allow_partial: bool, want: &str| {
+            let err = merge(&labelled(shards), allow_partial)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(err, want);
+        };
+        let mut whole = shard(0, 2);
+        whole.segment = None;
+        check(
+            vec![shard(0, 2), whole],
+            false,
+            "`shard-1.json` is not a shard: it was not run with LOT_SEGMENT",
+        );
+        check(
+            vec![shard(0, 2), shard(1, 3)],
+            false,
+            "`shard-1.json` is shard 1 of 3, but `shard-0.json` is of 2: shards of different runs",
+        );
+        check(
+            vec![shard(1, 2), shard(1, 2)],
+            false,
+            "`shard-0.json` and `shard-1.json` are both shard 1 of 2",
+        );
+        let mut other = shard(1, 2);
+        other.plan.loads[0].stages[0].to += 1.0;
+        check(
+            vec![shard(0, 2), other],
+            false,
+            "`shard-1.json` and `shard-0.json` ran different plans (stages, scenarios or limits differ)",
+        );
+        check(
+            vec![shard(0, 4), shard(2, 4)],
+            false,
+            "incomplete: shards 1, 3 of 4 missing (merge anyway with --allow-partial)",
+        );
+        let mut old = shard(1, 2);
+        old.schema_version = 0;
+        check(
+            vec![shard(0, 2), old],
+            false,
+            "`shard-1.json` has schema version 0; expected 1",
+        );
+        check(vec![], false, "no results to merge");
+        let partial = merge(&labelled(vec![shard(0, 4), shard(2, 4)]), true).unwrap();
+        assert_eq!(partial.merged_segments, [0, 2]);
+    }
 }
