@@ -12,6 +12,7 @@ use crate::executor::{Stop, StopLevel, deadline};
 use crate::load::{ClosedMember, Mix, Think, UserScenario};
 use crate::recorder::{Outcome, panic_message};
 use crate::schedule::Schedule;
+use lot_report::Segment;
 
 /// How often the user count is brought in line with the stages.
 const ADJUST_EVERY: Duration = Duration::from_millis(10);
@@ -220,6 +221,9 @@ pub(crate) struct UsersLoad {
     pub(crate) pacing: Option<Duration>,
     pub(crate) graceful_ramp_down: Duration,
     pub(crate) graceful_stop: Duration,
+    /// For one shard of a distributed run: it runs user slot `k` only if
+    /// `k mod count == index`.
+    pub(crate) segment: Option<Segment>,
 }
 
 impl UsersLoad {
@@ -268,13 +272,23 @@ impl UsersLoad {
                 continue;
             }
             let level = self.schedule.level_at(now - begin).max(0.0);
-            let target = crate::schedule::whole(level) as usize;
+            let (shard, shards) = self
+                .segment
+                .map_or((0, 1), |s| (s.index as usize, s.count as usize));
+            // Slots `shard`, `shard + shards`, ... below the level are this shard's.
+            let target = crate::schedule::slots_owned(
+                crate::schedule::whole(level) as u64,
+                shard as u64,
+                shards as u64,
+            ) as usize;
             while active.len() < target {
-                let slot = active.len();
+                let slot = shard + active.len() * shards;
                 while assignment.len() <= slot {
                     assignment.push(mix.next());
                 }
-                active.push(self.spawn(next_id, assignment[slot]));
+                // Ids are unique across shards too: shard s numbers its users
+                // s, s + shards, s + 2·shards, ...
+                active.push(self.spawn(next_id * shards as u64 + shard as u64, assignment[slot]));
                 next_id += 1;
             }
             while active.len() > target {

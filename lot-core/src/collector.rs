@@ -388,6 +388,8 @@ impl Collector {
             metrics,
             thresholds: Vec::new(),
             scheduling_us: micros(scheduling),
+            segment: None,
+            merged_segments: Vec::new(),
             intervals,
         }
     }

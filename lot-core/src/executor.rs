@@ -54,8 +54,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lot_report::{
-    Fanout, Interval, Limits, LoadModel, LoadPlan, OutputSpec, Plan, Progress, Reporter, StagePlan,
-    Start, StopReason, Summary, TerminalReporter, Threshold, WeightedScenario,
+    Fanout, Interval, Limits, LoadModel, LoadPlan, OutputSpec, Plan, Progress, Reporter, Segment,
+    StagePlan, Start, StopReason, Summary, TerminalReporter, Threshold, WeightedScenario,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
@@ -355,6 +355,18 @@ impl Executor {
                 }
             }
         }
+        let segment = overrides.segment;
+        let start_at_ms = overrides.start_at_ms;
+        if let Some(at) = start_at_ms {
+            let late_ms = unix_ms_now().saturating_sub(at);
+            if late_ms > MAX_START_DELAY.as_millis() as u64 {
+                return Err(Error::message(format!(
+                    "LOT_START_AT (or --start-at) is {:.1}s in the past; a shard may start at most {}s after it (set a start time a little in the future for every shard)",
+                    late_ms as f64 / 1000.0,
+                    MAX_START_DELAY.as_secs()
+                )));
+            }
+        }
         let overrides_max = overrides.max_in_flight;
         if let Some(max) = overrides.max_in_flight {
             self.max_in_flight = max;
@@ -467,12 +479,13 @@ impl Executor {
             }
             let schedule = Arc::new(schedule);
             let is_rate = load.model == Model::ArrivalRate;
+            let shards = segment.map_or(1.0, |s| s.count as f64);
             for &w in &weights {
                 targets.push(if is_rate {
                     Target::Rate {
                         schedule: schedule.clone(),
                         start_after: load.start_after,
-                        share: w as f64 / total as f64,
+                        share: w as f64 / total as f64 / shards,
                     }
                 } else {
                     Target::None
@@ -591,6 +604,8 @@ impl Executor {
             interval_us: micros(self.interval),
         };
         Ok(Prepared {
+            segment,
+            start_at_ms,
             thresholds,
             names,
             targets,
@@ -657,6 +672,8 @@ struct LoadRun {
 }
 
 struct Prepared {
+    segment: Option<Segment>,
+    start_at_ms: Option<u64>,
     thresholds: Vec<Threshold>,
     names: Vec<String>,
     targets: Vec<Target>,
@@ -694,17 +711,36 @@ impl Prepared {
                 .push(listen_for_signals(stop_tx.clone()).abort_handle());
         }
 
-        let started_at_unix_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        // Every shard of a distributed run starts at the same wall-clock
+        // instant, so that their arrival instants interleave exactly.
+        let mut waiting = stop_rx.clone();
+        let (start, started_at_unix_ms) = match self.start_at_ms {
+            Some(at) => {
+                let now = unix_ms_now();
+                if at > now {
+                    let wait = Duration::from_millis(at - now);
+                    eprintln!("lot: waiting {:.1}s for the start time", wait.as_secs_f64());
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = waiting.changed() => {}
+                    }
+                    (Instant::now(), at)
+                } else {
+                    let late = Duration::from_millis(now - at);
+                    let now = Instant::now();
+                    (now.checked_sub(late).unwrap_or(now), at)
+                }
+            }
+            None => (Instant::now(), unix_ms_now()),
+        };
         let _ = events.send(Event::Start(Box::new(Start {
             started_at_unix_ms,
             plan: self.plan.clone(),
             limits: self.limits.clone(),
             scenarios: self.names.clone(),
+            segment: self.segment,
         })));
 
-        let start = Instant::now();
         let info = Arc::new(RunInfo {
             names: self.names,
             targets: self.targets,
@@ -756,6 +792,7 @@ impl Prepared {
                         start_after: run.start_after,
                         max_in_flight: run.max_in_flight,
                         graceful_stop: self.graceful_stop,
+                        segment: self.segment,
                     };
                     tokio::spawn(load.drive(start, stop))
                 }
@@ -775,6 +812,7 @@ impl Prepared {
                         pacing: run.pacing,
                         graceful_ramp_down: run.graceful_ramp_down,
                         graceful_stop: self.graceful_stop,
+                        segment: self.segment,
                     };
                     tokio::spawn(load.drive(start, stop))
                 }
@@ -791,6 +829,7 @@ impl Prepared {
         let _ = collector_stop.send(true);
         let (collector, tripped) = join(collector_task).await;
         let mut summary = collector.finish(Instant::now(), scheduling_end - start, stop_reason);
+        summary.segment = self.segment;
         summary.thresholds = self
             .thresholds
             .iter()
@@ -856,6 +895,16 @@ impl Drop for TaskGuard {
             task.abort();
         }
     }
+}
+
+/// How late after `LOT_START_AT` a shard may still start (anchored to that
+/// instant, launching the arrivals it missed at once, with their lag).
+const MAX_START_DELAY: Duration = Duration::from_secs(5);
+
+fn unix_ms_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// `from + d`, or a point a century away when that does not fit: a

@@ -9,6 +9,8 @@ use tokio::task::AbortHandle;
 
 use crate::context::{Iteration, Shared};
 use crate::executor::{Stop, StopLevel, deadline};
+use lot_report::Segment;
+
 use crate::load::{Mix, OpenMember};
 use crate::pacer::Pacer;
 use crate::schedule::Schedule;
@@ -26,9 +28,17 @@ pub(crate) struct RateLoad {
     pub(crate) start_after: Duration,
     pub(crate) max_in_flight: u64,
     pub(crate) graceful_stop: Duration,
+    /// For one shard of a distributed run: it launches arrival `k` only if
+    /// `k mod count == index`.
+    pub(crate) segment: Option<Segment>,
 }
 
 impl RateLoad {
+    fn owns(&self, k: u64) -> bool {
+        self.segment
+            .is_none_or(|s| crate::schedule::owned_by(k, s.index, s.count))
+    }
+
     fn in_flight(&self) -> u64 {
         self.members
             .iter()
@@ -123,7 +133,14 @@ impl Launcher<'_> {
         let mut last_wake = Instant::now();
         let mut arrivals = schedule.arrivals();
         let mut next = arrivals.next().map(|offset| (0u64, offset));
-        while let Some((_, offset)) = next {
+        while let Some((index, offset)) = next {
+            // Another shard's arrival: its mix pick is still drawn, so that
+            // every shard agrees on which scenario each arrival runs.
+            if !self.load.owns(index) {
+                self.mix.next();
+                next = arrivals.next().map(|offset| (index + 1, offset));
+                continue;
+            }
             if stop.borrow().level != StopLevel::Running {
                 return Instant::now();
             }
@@ -157,7 +174,11 @@ impl Launcher<'_> {
                 if intended > now || launched == BATCH {
                     break;
                 }
-                self.launch(index, intended);
+                if self.load.owns(index) {
+                    self.launch(index, intended);
+                } else {
+                    self.mix.next();
+                }
                 next = arrivals.next().map(|offset| (index + 1, offset));
                 launched += 1;
             }

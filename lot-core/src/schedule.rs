@@ -146,6 +146,19 @@ pub(crate) fn whole(m: f64) -> f64 {
     }
 }
 
+/// Whether arrival (or user slot) `k` belongs to shard `index` of `count`
+/// in a distributed run: shards take every `count`-th arrival, so their
+/// starts interleave evenly and together they make up the whole schedule.
+pub fn owned_by(k: u64, index: u64, count: u64) -> bool {
+    count <= 1 || k % count == index
+}
+
+/// How many of the user slots `0..level` belong to shard `index` of `count`.
+pub fn slots_owned(level: u64, index: u64, count: u64) -> u64 {
+    let count = count.max(1);
+    (level + count - 1 - index.min(count - 1)) / count
+}
+
 /// The most arrivals a plan may start: beyond 2^53 an `f64` count can no
 /// longer tell one arrival from the next.
 pub const MAX_ITERATIONS: u64 = 1 << 53;
@@ -489,6 +502,36 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn shards_add_up_to_the_whole_schedule(stages in prop::collection::vec(stage(), 1..6), n in 1u64..16) {
+            let schedule = Schedule::new(&stages).unwrap();
+            let whole: Vec<(u64, Duration)> = schedule.arrivals().enumerate().map(|(k, o)| (k as u64, o)).collect();
+            let mut union: Vec<(u64, Duration)> = Vec::new();
+            let mut counts = Vec::new();
+            for i in 0..n {
+                let mine: Vec<(u64, Duration)> = whole.iter().copied().filter(|(k, _)| owned_by(*k, i, n)).collect();
+                counts.push(mine.len() as u64);
+                union.extend(mine);
+            }
+            // Disjoint (no arrival twice) and complete (every arrival once).
+            union.sort();
+            prop_assert_eq!(&union, &whole);
+            prop_assert_eq!(counts.iter().sum::<u64>(), schedule.len());
+            // Evenly interleaved: shard sizes differ by at most one.
+            let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+            prop_assert!(hi - lo <= 1);
+        }
+
+        #[test]
+        fn user_slots_split_exactly(level in 0u64..10_000, n in 1u64..16) {
+            let total: u64 = (0..n).map(|i| slots_owned(level, i, n)).sum();
+            prop_assert_eq!(total, level);
+            for i in 0..n {
+                let direct = (0..level).filter(|k| owned_by(*k, i, n)).count() as u64;
+                prop_assert_eq!(slots_owned(level, i, n), direct);
+            }
+        }
+
         #[test]
         fn count_is_the_floor_of_the_integral(stages in prop::collection::vec(stage(), 1..8)) {
             let schedule = Schedule::new(&stages).unwrap();

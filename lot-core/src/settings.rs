@@ -12,6 +12,8 @@
 //! | `--quiet` | `LOT_QUIET=1` | no live progress (`LOT_QUIET=0` turns it on) |
 //! | `--max-in-flight N` | `LOT_MAX_IN_FLIGHT` | the in-flight bound of every arrival-rate load |
 //! | `--timeout DURATION` | `LOT_TIMEOUT` | the per-iteration timeout |
+//! | `--segment I/N` | `LOT_SEGMENT=I/N`, or `LOT_SEGMENT_COUNT=N` with `JOB_COMPLETION_INDEX=I` (a Kubernetes Indexed Job) | run only shard `I` (from 0) of `N` of a distributed run |
+//! | `--start-at TIME` | `LOT_START_AT` | start at this wall-clock instant: Unix seconds (`1767225600`, `1767225600.5`) or RFC 3339 (`2026-01-01T00:00:00Z`) |
 //!
 //! Durations are a number and a unit: `250us`, `500ms`, `10s`, `2m`, `1h`.
 //! An invalid value is a configuration error naming it (exit status 78),
@@ -21,7 +23,7 @@
 
 use std::time::Duration;
 
-use lot_report::OutputSpec;
+use lot_report::{OutputSpec, Segment};
 
 use crate::error::Error;
 use crate::schedule::Stage;
@@ -41,10 +43,15 @@ which override the settings in the code):
     --max-in-flight N          bound on the iterations in flight of each
                                arrival-rate load
     --timeout DURATION         per-iteration timeout (example: 30s)
+    --segment I/N              run only shard I (from 0) of N of a distributed
+                               run; every shard runs the same binary
+    --start-at TIME            start at this wall-clock instant (Unix seconds
+                               or RFC 3339, such as 2026-01-01T00:00:00Z)
     -h, --help                 print this help
 
 Environment: LOT_STAGES, LOT_OUT, LOT_THRESHOLDS (;-separated), LOT_QUIET,
-LOT_MAX_IN_FLIGHT, LOT_TIMEOUT.
+LOT_MAX_IN_FLIGHT, LOT_TIMEOUT, LOT_SEGMENT (or LOT_SEGMENT_COUNT with
+JOB_COMPLETION_INDEX), LOT_START_AT.
 Exit status: 0 passed; 74 an output could not be written; 78 invalid
 configuration (nothing was sent); 99 a threshold failed.
 ";
@@ -58,6 +65,9 @@ pub(crate) struct Overrides {
     pub(crate) quiet: Option<bool>,
     pub(crate) max_in_flight: Option<usize>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) segment: Option<Segment>,
+    /// Milliseconds since the Unix epoch.
+    pub(crate) start_at_ms: Option<u64>,
 }
 
 impl Overrides {
@@ -70,6 +80,8 @@ impl Overrides {
             quiet: later.quiet.or(self.quiet),
             max_in_flight: later.max_in_flight.or(self.max_in_flight),
             timeout: later.timeout.or(self.timeout),
+            segment: later.segment.or(self.segment),
+            start_at_ms: later.start_at_ms.or(self.start_at_ms),
         }
     }
 
@@ -118,6 +130,30 @@ impl Overrides {
                     .map_err(|_| env_err("LOT_TIMEOUT", &v, DURATION_EXPECTED))?,
             );
         }
+        if let Some(v) = get("LOT_SEGMENT") {
+            o.segment =
+                Some(parse_segment(&v).map_err(|_| env_err("LOT_SEGMENT", &v, SEGMENT_EXPECTED))?);
+        } else if let Some(count) = get("LOT_SEGMENT_COUNT") {
+            let Some(index) = get("JOB_COMPLETION_INDEX") else {
+                return Err(env_err(
+                    "LOT_SEGMENT_COUNT",
+                    &count,
+                    "JOB_COMPLETION_INDEX set too (as a Kubernetes Indexed Job sets it), or LOT_SEGMENT=I/N instead",
+                ));
+            };
+            let text = format!("{}/{}", index.trim(), count.trim());
+            o.segment = Some(parse_segment(&text).map_err(|_| {
+                env_err(
+                    "LOT_SEGMENT_COUNT",
+                    &format!("{count}` with JOB_COMPLETION_INDEX=`{index}"),
+                    "a shard count N >= 1 and an index from 0 to N - 1",
+                )
+            })?);
+        }
+        if let Some(v) = get("LOT_START_AT") {
+            o.start_at_ms =
+                Some(parse_start_at(&v).map_err(|_| env_err("LOT_START_AT", &v, START_EXPECTED))?);
+        }
         Ok(o)
     }
 
@@ -137,7 +173,13 @@ impl Overrides {
             };
             let takes_value = matches!(
                 flag.as_str(),
-                "--stage" | "--out" | "--threshold" | "--max-in-flight" | "--timeout"
+                "--stage"
+                    | "--out"
+                    | "--threshold"
+                    | "--max-in-flight"
+                    | "--timeout"
+                    | "--segment"
+                    | "--start-at"
             );
             let value = if takes_value {
                 match inline.or_else(|| args.next()) {
@@ -173,6 +215,18 @@ impl Overrides {
                             .map_err(|_| Error::flag(&flag, &value, DURATION_EXPECTED))?,
                     )
                 }
+                "--segment" => {
+                    o.segment = Some(
+                        parse_segment(&value)
+                            .map_err(|_| Error::flag(&flag, &value, SEGMENT_EXPECTED))?,
+                    )
+                }
+                "--start-at" => {
+                    o.start_at_ms = Some(
+                        parse_start_at(&value)
+                            .map_err(|_| Error::flag(&flag, &value, START_EXPECTED))?,
+                    )
+                }
                 _ if !arg.starts_with('-') => {
                     return Err(Error::flag(
                         "argument",
@@ -184,13 +238,107 @@ impl Overrides {
                     return Err(Error::flag(
                         &arg,
                         "",
-                        "one of --stage, --out, --threshold, --quiet, --max-in-flight, --timeout, --help",
+                        "one of --stage, --out, --threshold, --quiet, --max-in-flight, --timeout, --segment, --start-at, --help",
                     ));
                 }
             }
         }
         Ok(Some(o))
     }
+}
+
+const SEGMENT_EXPECTED: &str = "I/N: shard I (from 0) of N, such as 0/4";
+const START_EXPECTED: &str = "Unix seconds (1767225600) or an RFC 3339 time (2026-01-01T00:00:00Z)";
+
+/// Parses `I/N` with `N >= 1` and `I < N`.
+fn parse_segment(text: &str) -> Result<Segment, ()> {
+    let (index, count) = text.trim().split_once('/').ok_or(())?;
+    let index: u64 = index.trim().parse().map_err(|_| ())?;
+    let count: u64 = count.trim().parse().map_err(|_| ())?;
+    if count == 0 || index >= count {
+        return Err(());
+    }
+    Ok(Segment { index, count })
+}
+
+/// Parses Unix seconds or an RFC 3339 time into milliseconds since the epoch.
+fn parse_start_at(text: &str) -> Result<u64, ()> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return if seconds.is_finite() && seconds >= 0.0 {
+            Ok((seconds * 1000.0).round() as u64)
+        } else {
+            Err(())
+        };
+    }
+    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Result<i64, ()> {
+        let part = text.get(range).ok_or(())?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().map_err(|_| ())
+        } else {
+            Err(())
+        }
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(());
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return Err(());
+    }
+    let mut rest = &text[19..];
+    let mut millis = 0i64;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let end = fraction
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(fraction.len());
+        if end == 0 {
+            return Err(());
+        }
+        let padded = format!("{:0<3}", &fraction[..end.min(3)]);
+        millis = padded.parse().map_err(|_| ())?;
+        rest = &fraction[end..];
+    }
+    let offset_minutes = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first() {
+                Some(b'+') => 1,
+                Some(b'-') => -1,
+                _ => return Err(()),
+            };
+            let (h, m) = rest[1..].split_once(':').ok_or(())?;
+            if h.len() != 2 || m.len() != 2 {
+                return Err(());
+            }
+            sign * (h.parse::<i64>().map_err(|_| ())? * 60 + m.parse::<i64>().map_err(|_| ())?)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    let ms = seconds * 1000 + millis;
+    u64::try_from(ms).map_err(|_| ())
 }
 
 const STAGE_EXPECTED: &str = "FROM:TO:DURATION with rates >= 0, such as 0:100:30s";
@@ -348,7 +496,7 @@ mod tests {
             ),
             (
                 vec!["--verbose"],
-                "invalid --verbose ``: expected one of --stage, --out, --threshold, --quiet, --max-in-flight, --timeout, --help",
+                "invalid --verbose ``: expected one of --stage, --out, --threshold, --quiet, --max-in-flight, --timeout, --segment, --start-at, --help",
             ),
             (
                 vec!["--quiet=1"],
@@ -357,6 +505,34 @@ mod tests {
         ] {
             let err = Overrides::from_args(args.clone()).unwrap_err();
             assert_eq!(err.to_string(), want, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn segments_and_start_times() {
+        assert_eq!(parse_segment("0/4"), Ok(Segment { index: 0, count: 4 }));
+        assert_eq!(parse_segment(" 3 / 4 "), Ok(Segment { index: 3, count: 4 }));
+        for bad in ["4/4", "1/0", "-1/4", "a/4", "1", "1/2/3"] {
+            assert_eq!(parse_segment(bad), Err(()), "{bad}");
+        }
+        for (text, ms) in [
+            ("1767225600", 1_767_225_600_000),
+            ("1767225600.25", 1_767_225_600_250),
+            ("2026-01-01T00:00:00Z", 1_767_225_600_000),
+            ("2026-01-01T01:00:00+01:00", 1_767_225_600_000),
+            ("2025-12-31T19:00:00.5-05:00", 1_767_225_600_500),
+            ("2000-02-29t12:00:00z", 951_825_600_000),
+        ] {
+            assert_eq!(parse_start_at(text), Ok(ms), "{text}");
+        }
+        for bad in [
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00+1:00",
+            "-5",
+        ] {
+            assert_eq!(parse_start_at(bad), Err(()), "{bad}");
         }
     }
 
@@ -401,5 +577,17 @@ mod tests {
             "invalid LOT_QUIET=`loud`: expected 1, true, yes, 0, false or no"
         );
         assert!(env(&[("LOT_OUT", "xml=a.xml")]).unwrap_err().is_output());
+        let k8s = env(&[("LOT_SEGMENT_COUNT", "4"), ("JOB_COMPLETION_INDEX", "2")]).unwrap();
+        assert_eq!(k8s.segment, Some(Segment { index: 2, count: 4 }));
+        assert_eq!(
+            env(&[("LOT_SEGMENT", "4/4")]).unwrap_err().to_string(),
+            "invalid LOT_SEGMENT=`4/4`: expected I/N: shard I (from 0) of N, such as 0/4"
+        );
+        assert!(
+            env(&[("LOT_SEGMENT_COUNT", "4")])
+                .unwrap_err()
+                .to_string()
+                .contains("JOB_COMPLETION_INDEX")
+        );
     }
 }
