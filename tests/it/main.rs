@@ -10,4 +10,5 @@ mod outcomes;
 mod outputs;
 mod plan;
 mod process;
+mod shards;
 mod thresholds;

@@ -9,32 +9,41 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// The quickstart example, built next to this test binary. It is built (or
-/// found up to date) once per test run, so a filtered `cargo test`, which
-/// builds no examples, still runs the current code.
+/// The quickstart example, built next to this test binary.
 pub fn quickstart() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().expect("the test binary has a path");
-            let profile_dir = exe
-                .parent()
-                .and_then(|deps| deps.parent())
-                .expect("test binaries live in target/<profile>/deps")
-                .to_path_buf();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let mut build = std::process::Command::new(cargo);
-            build.args(["build", "--quiet", "--example", "quickstart"]);
-            if profile_dir.ends_with("release") {
-                build.arg("--release");
-            }
-            assert!(
-                build.status().expect("running cargo build").success(),
-                "building the quickstart example"
-            );
-            profile_dir.join("examples").join("quickstart")
-        })
-        .clone()
+    example("quickstart")
+}
+
+/// An example, built next to this test binary. It is built (or found up to
+/// date) once per test run, so a filtered `cargo test`, which builds no
+/// examples, still runs the current code.
+pub fn example(name: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
+        return path.clone();
+    }
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test binaries live in target/<profile>/deps")
+        .to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "--quiet", "--example", name]);
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    assert!(
+        build.status().expect("running cargo build").success(),
+        "building the {name} example"
+    );
+    let path = profile_dir.join("examples").join(name);
+    built.push((name.to_owned(), path.clone()));
+    path
 }
 
 fn spawn(envs: &[(&str, String)]) -> Child {
