@@ -277,10 +277,8 @@ fn table_head(out: &mut String, columns: &[&str]) {
 }
 
 fn stats_cells(out: &mut String, st: &Stats) {
-    for v in [
-        st.min_us, st.mean_us, st.p50_us, st.p90_us, st.p95_us, st.p99_us, st.p999_us, st.max_us,
-    ] {
-        let _ = write!(out, "<td>{}</td>", fmt_us(v));
+    for v in st.columns() {
+        let _ = write!(out, "<td>{v}</td>");
     }
 }
 
@@ -622,42 +620,12 @@ pub fn render(s: &Summary) -> String {
     if !m.is_empty() {
         out.push_str("<h2>Metrics</h2>");
         table_head(&mut out, &["metric", "kind", "value"]);
-        for c in &m.counters {
+        for (name, kind, value) in m.rows() {
             let _ = write!(
                 out,
-                "<tr><td class=\"text\">{}</td><td>counter</td><td>{}</td></tr>",
-                escape(&c.name),
-                c.value
-            );
-        }
-        for g in &m.gauges {
-            let _ = write!(
-                out,
-                "<tr><td class=\"text\">{}</td><td>gauge</td><td>{}</td></tr>",
-                escape(&g.name),
-                g.value
-            );
-        }
-        for t in &m.timings {
-            let _ = write!(
-                out,
-                "<tr><td class=\"text\">{}</td><td>timing</td><td>p50 {}, p99 {}, max {} ({} values)</td></tr>",
-                escape(&t.name),
-                fmt_us(t.stats.p50_us),
-                fmt_us(t.stats.p99_us),
-                fmt_us(t.stats.max_us),
-                t.stats.count
-            );
-        }
-        for h in &m.histograms {
-            let _ = write!(
-                out,
-                "<tr><td class=\"text\">{}</td><td>histogram</td><td>p50 {}, p99 {}, max {} ({} values)</td></tr>",
-                escape(&h.name),
-                h.stats.p50,
-                h.stats.p99,
-                h.stats.max,
-                h.stats.count
+                "<tr><td class=\"text\">{}</td><td>{kind}</td><td>{}</td></tr>",
+                escape(name),
+                escape(&value)
             );
         }
         out.push_str("</tbody></table>");

@@ -38,18 +38,7 @@ fn percent(n: u64, of: u64) -> String {
 }
 
 fn stats_row(out: &mut String, label: &str, st: &Stats) {
-    let _ = writeln!(
-        out,
-        "| {label} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        fmt_us(st.min_us),
-        fmt_us(st.mean_us),
-        fmt_us(st.p50_us),
-        fmt_us(st.p90_us),
-        fmt_us(st.p95_us),
-        fmt_us(st.p99_us),
-        fmt_us(st.p999_us),
-        fmt_us(st.max_us),
-    );
+    let _ = writeln!(out, "| {label} | {} |", st.columns().join(" | "));
 }
 
 /// Renders `summary` as Markdown.
@@ -176,33 +165,8 @@ pub fn render(s: &Summary) -> String {
     let m = &s.metrics;
     if !m.is_empty() {
         out.push_str("\n### Metrics\n\n| metric | kind | value |\n|---|---|---|\n");
-        for c in &m.counters {
-            let _ = writeln!(out, "| {} | counter | {} |", escape(&c.name), c.value);
-        }
-        for g in &m.gauges {
-            let _ = writeln!(out, "| {} | gauge | {} |", escape(&g.name), g.value);
-        }
-        for t in &m.timings {
-            let _ = writeln!(
-                out,
-                "| {} | timing | p50 {}, p99 {}, max {} ({} values) |",
-                escape(&t.name),
-                fmt_us(t.stats.p50_us),
-                fmt_us(t.stats.p99_us),
-                fmt_us(t.stats.max_us),
-                t.stats.count
-            );
-        }
-        for h in &m.histograms {
-            let _ = writeln!(
-                out,
-                "| {} | histogram | p50 {}, p99 {}, max {} ({} values) |",
-                escape(&h.name),
-                h.stats.p50,
-                h.stats.p99,
-                h.stats.max,
-                h.stats.count
-            );
+        for (name, kind, value) in m.rows() {
+            let _ = writeln!(out, "| {} | {kind} | {} |", escape(name), escape(&value));
         }
     }
     out

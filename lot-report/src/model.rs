@@ -456,6 +456,45 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Every metric as `(name, kind, value)` for display, value in words:
+    /// `12`, `3.5 (last set)`, `p50 1.20ms, p99 4.00ms, max 9.00ms (100 values)`.
+    pub fn rows(&self) -> Vec<(&str, &'static str, String)> {
+        use crate::terminal::fmt_us;
+        let mut rows: Vec<(&str, &'static str, String)> = Vec::new();
+        for c in &self.counters {
+            rows.push((&c.name, "counter", c.value.to_string()));
+        }
+        for g in &self.gauges {
+            rows.push((&g.name, "gauge", format!("{} (last set)", g.value)));
+        }
+        for t in &self.timings {
+            let st = &t.stats;
+            rows.push((
+                &t.name,
+                "timing",
+                format!(
+                    "p50 {}, p99 {}, max {} ({} values)",
+                    fmt_us(st.p50_us),
+                    fmt_us(st.p99_us),
+                    fmt_us(st.max_us),
+                    st.count
+                ),
+            ));
+        }
+        for h in &self.histograms {
+            let st = &h.stats;
+            rows.push((
+                &h.name,
+                "histogram",
+                format!(
+                    "p50 {}, p99 {}, max {} ({} values)",
+                    st.p50, st.p99, st.max, st.count
+                ),
+            ));
+        }
+        rows
+    }
+
     /// Whether no custom metric was recorded.
     pub fn is_empty(&self) -> bool {
         self.counters.is_empty()

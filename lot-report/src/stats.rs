@@ -128,7 +128,26 @@ impl Stats {
     pub fn histogram(&self) -> Result<Histogram<u64>, DecodeError> {
         decode(&self.hdr)
     }
+
+    /// Min, mean, p50, p90, p95, p99, p99.9 and max, formatted for people:
+    /// the columns of every latency table.
+    pub fn columns(&self) -> [String; 8] {
+        [
+            self.min_us,
+            self.mean_us,
+            self.p50_us,
+            self.p90_us,
+            self.p95_us,
+            self.p99_us,
+            self.p999_us,
+            self.max_us,
+        ]
+        .map(crate::terminal::fmt_us)
+    }
 }
+
+/// The headers of [`Stats::columns`].
+pub const STATS_COLUMNS: [&str; 8] = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"];
 
 /// Summary statistics of a custom histogram of plain (unitless) values.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -227,31 +227,8 @@ pub fn render_summary(s: &Summary) -> String {
     let m = &s.metrics;
     if !m.is_empty() {
         out.push_str("\n  metrics\n");
-        for c in &m.counters {
-            let _ = writeln!(out, "    {:<28} {}", c.name, c.value);
-        }
-        for g in &m.gauges {
-            let _ = writeln!(out, "    {:<28} {} (last set)", g.name, g.value);
-        }
-        for t in &m.timings {
-            let st = &t.stats;
-            let _ = writeln!(
-                out,
-                "    {:<28} count {}, p50 {}, p99 {}, max {}",
-                t.name,
-                st.count,
-                fmt_us(st.p50_us),
-                fmt_us(st.p99_us),
-                fmt_us(st.max_us)
-            );
-        }
-        for h in &m.histograms {
-            let st = &h.stats;
-            let _ = writeln!(
-                out,
-                "    {:<28} count {}, p50 {}, p99 {}, max {}",
-                h.name, st.count, st.p50, st.p99, st.max
-            );
+        for (name, kind, value) in m.rows() {
+            let _ = writeln!(out, "    {name:<28} {kind:<10} {value}");
         }
     }
     if !s.thresholds.is_empty() {
@@ -285,28 +262,21 @@ pub fn render_summary(s: &Summary) -> String {
 }
 
 fn stats_table(out: &mut String, indent: &str, latency: &Stats, service: &Stats, lag: &Stats) {
-    let _ = writeln!(
-        out,
-        "{indent}  {:<14}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
-        "", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"
-    );
+    let _ = write!(out, "{indent}  {:<14}", "");
+    for h in crate::stats::STATS_COLUMNS {
+        let _ = write!(out, "{h:>9}");
+    }
+    out.push('\n');
     for (label, st) in [
         ("latency", latency),
         ("service time", service),
         ("schedule lag", lag),
     ] {
-        let _ = writeln!(
-            out,
-            "{indent}  {label:<14}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
-            fmt_us(st.min_us),
-            fmt_us(st.mean_us),
-            fmt_us(st.p50_us),
-            fmt_us(st.p90_us),
-            fmt_us(st.p95_us),
-            fmt_us(st.p99_us),
-            fmt_us(st.p999_us),
-            fmt_us(st.max_us),
-        );
+        let _ = write!(out, "{indent}  {label:<14}");
+        for v in st.columns() {
+            let _ = write!(out, "{v:>9}");
+        }
+        out.push('\n');
     }
 }
 
