@@ -208,6 +208,18 @@ pub fn render_summary(s: &Summary) -> String {
                     fmt_us(st.latency.p99_us),
                     fmt_us(st.latency.max_us),
                 );
+                // A step's failures are shown even when the scenario handled
+                // them (and the iteration succeeded).
+                for e in st.errors.iter().take(3) {
+                    let _ = writeln!(out, "      {:>8}  {}", e.count, e.kind);
+                }
+                if st.errors.len() > 3 {
+                    let _ = writeln!(
+                        out,
+                        "      (+{} more kinds in the JSON output)",
+                        st.errors.len() - 3
+                    );
+                }
             }
         }
         if !sc.checks.is_empty() {

@@ -153,6 +153,16 @@ async fn failed_steps_are_counted_with_their_kind() {
     assert!(step.errors[0].kind.contains("404"), "{:?}", step.errors);
     assert_eq!(s.totals.failed, 20);
     assert_eq!(s.scenarios[0].name, "failing_step");
+    // The terminal summary shows the step's failure kinds under it.
+    let text = lot::report::Format::Text.render(s);
+    let step_row = text.find("missing page").expect("the step's row");
+    let kind_row = text[step_row..]
+        .find("404")
+        .expect("its error kind below it");
+    assert!(
+        text[step_row..step_row + kind_row].contains("      20  "),
+        "{text}"
+    );
 }
 
 /// A step cut short by the iteration timeout is recorded as cancelled.
