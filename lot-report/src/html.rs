@@ -302,10 +302,14 @@ pub fn render(s: &Summary) -> String {
     );
     let _ = write!(
         out,
-        "<h1>{title}</h1><p class=\"sub\">{reason} in {} (plan {}), started {}</p>",
+        "<h1>{title}</h1><p class=\"sub\">{reason} in {} (plan {}), started {}{}</p>",
         fmt_us(s.duration_us),
         fmt_us(s.plan.duration_us),
-        crate::terminal::fmt_unix_ms(s.started_at_unix_ms)
+        crate::terminal::fmt_unix_ms(s.started_at_unix_ms),
+        match s.describe_shards() {
+            d if d.is_empty() => d,
+            d => format!("; {}", escape(&d)),
+        }
     );
 
     out.push_str("<section class=\"cards\" id=\"headline\">");

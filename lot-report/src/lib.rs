@@ -40,7 +40,7 @@
 //! | `thresholds[]` | [`ThresholdResult`]: `expression`, `passed`, `value` (base units: µs, a fraction, or a number), `measured` (for people), `abort` |
 //! | `scheduling_us` | how long arrivals were scheduled (to the end of the last load, or the stop) |
 //! | `segment` | for one shard of a distributed run: `index`, `count` (absent otherwise) |
-//! | `merged_segments` | for merged results: the shards merged in (absent otherwise) |
+//! | `merged` | for merged results: `count` (shards in the run) and `shards` (those merged in) (absent otherwise) |
 //! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` (`name`, `counts`, `latency`, `steps[]`: `name`, `ok`, `failed`, `latency`) |
 //!
 //! `latency` is measured from each iteration's *intended* start, so time an
@@ -68,9 +68,9 @@ pub mod threshold;
 
 pub use model::{
     CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
-    IntervalLatency, Limits, LoadModel, LoadPlan, Metrics, Plan, SCHEMA_VERSION, ScenarioInterval,
-    ScenarioSummary, Segment, StagePlan, Start, StepInterval, StepSummary, StopReason, Summary,
-    TimingSummary, Totals, WeightedScenario,
+    IntervalLatency, Limits, LoadModel, LoadPlan, Merged, Metrics, Plan, SCHEMA_VERSION,
+    ScenarioInterval, ScenarioSummary, Segment, StagePlan, Start, StepInterval, StepSummary,
+    StopReason, Summary, TimingSummary, Totals, WeightedScenario,
 };
 pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sink};
 pub use reporter::{BoxError, Fanout, Reporter};

@@ -56,6 +56,10 @@ pub fn render(s: &Summary) -> String {
         fmt_us(s.plan.duration_us),
         crate::terminal::fmt_unix_ms(s.started_at_unix_ms)
     );
+    let shards = s.describe_shards();
+    if !shards.is_empty() {
+        let _ = writeln!(out, "| distributed run | {shards} |");
+    }
     let _ = writeln!(
         out,
         "| scheduled | {} ({}) |",

@@ -7,16 +7,23 @@
 //! percentiles are exactly those of one histogram of all the samples.
 //! Thresholds are evaluated again on the merged results.
 //!
-//! The interval series are aligned by their start offset (every shard starts
-//! at the same `LOT_START_AT` instant); their counts are sums, their maximum
-//! latency the maximum, and their p50/p90/p99 the count-weighted means of
-//! the shards' (intervals carry no histogram, so these are estimates; the
-//! run's own percentiles are exact). Gauges are the sum of the shards' last
-//! values.
+//! The interval series are aligned by start offset (every shard starts at
+//! the same `LOT_START_AT` instant, so their ticks mostly coincide): a merged
+//! interval starts wherever any shard's does, and a shard without an interval
+//! there (a skipped tick, an earlier end) contributes no new counts but its
+//! cumulative counts, in-flight iterations and users so far, so the merged
+//! cumulative series never dips. Counts are sums and rates are per second of
+//! the merged interval; maximum latency is the maximum, and p50/p90/p99 are
+//! the count-weighted means of the shards' (intervals carry no histogram, so
+//! these are estimates; the run's own percentiles are exact). Gauges are the
+//! sum of the shards' last values.
+//!
+//! A threshold marked `abort` that stopped any shard fails the merged run.
 //!
 //! Merging refuses, with a message naming the file: results of another
-//! schema version, results that are not shards, shards of different plans
-//! or shard counts, the same shard twice, and (unless partial merges are
+//! schema version, results that are not shards, shards of different plans,
+//! thresholds or shard counts, shards that did not start at the same instant
+//! (different runs), the same shard twice, and (unless partial merges are
 //! allowed) an incomplete set, naming the missing shards.
 
 use std::collections::BTreeMap;
@@ -26,8 +33,8 @@ use hdrhistogram::Histogram;
 
 use crate::model::{
     CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
-    IntervalLatency, Metrics, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary, StepInterval,
-    StepSummary, StopReason, Summary, TimingSummary, Totals,
+    IntervalLatency, Merged, Metrics, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary,
+    StepInterval, StepSummary, StopReason, Summary, TimingSummary, Totals,
 };
 use crate::stats::{Stats, ValueStats};
 use crate::threshold::Threshold;
@@ -94,6 +101,24 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
                 "`{label}` and `{first_label}` ran different plans (stages, scenarios or limits differ)"
             )));
         }
+        let expressions = |s: &Summary| {
+            s.thresholds
+                .iter()
+                .map(|t| t.expression.clone())
+                .collect::<Vec<_>>()
+        };
+        if expressions(s) != expressions(first) {
+            return Err(refuse(format!(
+                "`{label}` and `{first_label}` have different thresholds"
+            )));
+        }
+        // Every shard of one run starts at the same LOT_START_AT instant.
+        if s.started_at_unix_ms != first.started_at_unix_ms {
+            return Err(refuse(format!(
+                "`{label}` started at {} ms and `{first_label}` at {} ms since the Unix epoch: shards of different runs (the shards of one run share LOT_START_AT)",
+                s.started_at_unix_ms, first.started_at_unix_ms
+            )));
+        }
     }
     let count = count.expect("there is at least one shard");
     let missing: Vec<String> = (0..count)
@@ -109,13 +134,34 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
     }
     let all: Vec<&Summary> = shards.iter().map(|(_, s)| s).collect();
     let mut merged = merge_all(&all)?;
-    merged.merged_segments = seen.keys().copied().collect();
+    merged.merged = Some(Merged {
+        count,
+        shards: seen.keys().copied().collect(),
+    });
     merged.thresholds = first
         .thresholds
         .iter()
-        .map(|t| match Threshold::parse(&t.expression) {
-            Ok(threshold) => threshold.evaluate(&merged),
-            Err(_) => t.clone(),
+        .enumerate()
+        .map(|(i, t)| {
+            let mut result = match Threshold::parse(&t.expression) {
+                Ok(threshold) => threshold.evaluate(&merged),
+                Err(_) => t.clone(),
+            };
+            // An abort-on-fail threshold that stopped a shard failed the run.
+            let tripped = all.iter().find(|s| {
+                s.stop_reason == StopReason::Threshold
+                    && s.thresholds.get(i).is_some_and(|r| r.abort && !r.passed)
+            });
+            if let Some(shard) = tripped {
+                result.passed = false;
+                result.measured = format!(
+                    "{} (it stopped shard {} early: {})",
+                    result.measured,
+                    shard.segment.map_or(0, |g| g.index),
+                    shard.thresholds[i].measured
+                );
+            }
+            result
         })
         .collect();
     Ok(merged)
@@ -262,81 +308,149 @@ fn merge_latency(all: &[&IntervalLatency]) -> IntervalLatency {
     }
 }
 
-fn merge_intervals(all: &[&Summary]) -> Vec<Interval> {
-    // Shards start together, so their intervals share start offsets; group by it.
-    let mut by_start: BTreeMap<u64, Vec<&Interval>> = BTreeMap::new();
-    for s in all {
-        for i in &s.intervals {
-            by_start.entry(i.start_us).or_default().push(i);
-        }
+/// What a shard contributes to a merged interval: its own interval starting
+/// there, or, where it has none (its ticks fell elsewhere, or it ended
+/// earlier), its last state carried forward with no new counts.
+fn carried(last: &Interval) -> Interval {
+    Interval {
+        start_us: last.start_us,
+        duration_us: 0,
+        target_rps: 0.0,
+        achieved_rps: 0.0,
+        started: 0,
+        counts: Totals::default(),
+        latency: IntervalLatency::default(),
+        scenarios: last
+            .scenarios
+            .iter()
+            .map(|s| ScenarioInterval {
+                name: s.name.clone(),
+                counts: Totals::default(),
+                latency: IntervalLatency::default(),
+                target_rps: 0.0,
+                started: 0,
+                steps: Vec::new(),
+                ..s.clone()
+            })
+            .collect(),
+        ..last.clone()
     }
-    by_start
-        .into_values()
+}
+
+fn merge_intervals(all: &[&Summary]) -> Vec<Interval> {
+    // Shards start together, so their ticks mostly coincide; merge at every
+    // start offset any shard has.
+    let mut starts: Vec<u64> = all
+        .iter()
+        .flat_map(|s| s.intervals.iter().map(|i| i.start_us))
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut cursor = vec![0usize; all.len()];
+    let mut last: Vec<Option<&Interval>> = vec![None; all.len()];
+    starts
+        .into_iter()
         .enumerate()
-        .map(|(index, group)| {
-            let scenario_names = names_in_order(
-                group
-                    .iter()
-                    .map(|i| i.scenarios.iter().map(|s| s.name.as_str())),
-            );
-            let scenarios = scenario_names
-                .into_iter()
-                .map(|name| {
-                    let rows: Vec<&ScenarioInterval> = group
-                        .iter()
-                        .flat_map(|i| &i.scenarios)
-                        .filter(|s| s.name == name)
-                        .collect();
-                    let step_names = names_in_order(
-                        rows.iter().map(|r| r.steps.iter().map(|s| s.name.as_str())),
-                    );
-                    ScenarioInterval {
-                        name: name.to_owned(),
-                        counts: sum_totals(rows.iter().map(|r| &r.counts)),
-                        latency: merge_latency(
-                            &rows.iter().map(|r| &r.latency).collect::<Vec<_>>(),
-                        ),
-                        target_rps: rows.iter().map(|r| r.target_rps).sum(),
-                        started: rows.iter().map(|r| r.started).sum(),
-                        in_flight: rows.iter().map(|r| r.in_flight).sum(),
-                        users: rows.iter().map(|r| r.users).sum(),
-                        steps: step_names
-                            .into_iter()
-                            .map(|step| {
-                                let steps: Vec<&StepInterval> = rows
-                                    .iter()
-                                    .flat_map(|r| &r.steps)
-                                    .filter(|s| s.name == step)
-                                    .collect();
-                                StepInterval {
-                                    name: step.to_owned(),
-                                    ok: steps.iter().map(|s| s.ok).sum(),
-                                    failed: steps.iter().map(|s| s.failed).sum(),
-                                    latency: merge_latency(
-                                        &steps.iter().map(|s| &s.latency).collect::<Vec<_>>(),
-                                    ),
-                                }
-                            })
-                            .collect(),
+        .map(|(index, start)| {
+            let owned: Vec<Interval> = all
+                .iter()
+                .enumerate()
+                .filter_map(|(k, s)| {
+                    while s
+                        .intervals
+                        .get(cursor[k])
+                        .is_some_and(|i| i.start_us < start)
+                    {
+                        last[k] = Some(&s.intervals[cursor[k]]);
+                        cursor[k] += 1;
+                    }
+                    match s.intervals.get(cursor[k]) {
+                        Some(i) if i.start_us == start => {
+                            last[k] = Some(i);
+                            cursor[k] += 1;
+                            Some(i.clone())
+                        }
+                        _ => last[k].map(carried),
                     }
                 })
                 .collect();
-            Interval {
-                index: index as u64,
-                start_us: group[0].start_us,
-                duration_us: group.iter().map(|i| i.duration_us).max().unwrap_or(0),
-                target_rps: group.iter().map(|i| i.target_rps).sum(),
-                achieved_rps: group.iter().map(|i| i.achieved_rps).sum(),
-                started: group.iter().map(|i| i.started).sum(),
-                counts: sum_totals(group.iter().map(|i| &i.counts)),
-                cumulative: sum_totals(group.iter().map(|i| &i.cumulative)),
-                in_flight: group.iter().map(|i| i.in_flight).sum(),
-                users: group.iter().map(|i| i.users).sum(),
-                latency: merge_latency(&group.iter().map(|i| &i.latency).collect::<Vec<_>>()),
-                scenarios,
-            }
+            let group: Vec<&Interval> = owned.iter().collect();
+            merge_group(index, start, &group)
         })
         .collect()
+}
+
+fn merge_group(index: usize, start: u64, group: &[&Interval]) -> Interval {
+    let scenario_names = names_in_order(
+        group
+            .iter()
+            .map(|i| i.scenarios.iter().map(|s| s.name.as_str())),
+    );
+    let scenarios = scenario_names
+        .into_iter()
+        .map(|name| {
+            let rows: Vec<&ScenarioInterval> = group
+                .iter()
+                .flat_map(|i| &i.scenarios)
+                .filter(|s| s.name == name)
+                .collect();
+            let step_names =
+                names_in_order(rows.iter().map(|r| r.steps.iter().map(|s| s.name.as_str())));
+            ScenarioInterval {
+                name: name.to_owned(),
+                counts: sum_totals(rows.iter().map(|r| &r.counts)),
+                latency: merge_latency(&rows.iter().map(|r| &r.latency).collect::<Vec<_>>()),
+                target_rps: rows.iter().map(|r| r.target_rps).sum(),
+                started: rows.iter().map(|r| r.started).sum(),
+                in_flight: rows.iter().map(|r| r.in_flight).sum(),
+                users: rows.iter().map(|r| r.users).sum(),
+                steps: step_names
+                    .into_iter()
+                    .map(|step| {
+                        let steps: Vec<&StepInterval> = rows
+                            .iter()
+                            .flat_map(|r| &r.steps)
+                            .filter(|s| s.name == step)
+                            .collect();
+                        StepInterval {
+                            name: step.to_owned(),
+                            ok: steps.iter().map(|s| s.ok).sum(),
+                            failed: steps.iter().map(|s| s.failed).sum(),
+                            latency: merge_latency(
+                                &steps.iter().map(|s| &s.latency).collect::<Vec<_>>(),
+                            ),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let duration_us = group.iter().map(|i| i.duration_us).max().unwrap_or(0);
+    // Counts over the merged interval's length, whatever each shard's was.
+    let per_second = |f: fn(&Interval) -> f64| -> f64 {
+        if duration_us == 0 {
+            return 0.0;
+        }
+        group
+            .iter()
+            .map(|i| f(i) * i.duration_us as f64)
+            .sum::<f64>()
+            / duration_us as f64
+    };
+    Interval {
+        index: index as u64,
+        start_us: start,
+        duration_us,
+        target_rps: per_second(|i| i.target_rps),
+        achieved_rps: per_second(|i| i.achieved_rps),
+        started: group.iter().map(|i| i.started).sum(),
+        counts: sum_totals(group.iter().map(|i| &i.counts)),
+        cumulative: sum_totals(group.iter().map(|i| &i.cumulative)),
+        in_flight: group.iter().map(|i| i.in_flight).sum(),
+        users: group.iter().map(|i| i.users).sum(),
+        latency: merge_latency(&group.iter().map(|i| &i.latency).collect::<Vec<_>>()),
+        scenarios,
+    }
 }
 
 fn merge_metrics(all: &[&Summary]) -> Result<Metrics, MergeError> {
@@ -432,11 +546,22 @@ fn merge_all(all: &[&Summary]) -> Result<Summary, MergeError> {
             merge_scenario(&matching)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let stop_reason = all
-        .iter()
-        .map(|s| s.stop_reason)
-        .find(|r| *r != StopReason::Completed)
+    // The most telling reason: a failed threshold, then a signal.
+    let stop_reason = [StopReason::Threshold, StopReason::Signal]
+        .into_iter()
+        .find(|r| all.iter().any(|s| s.stop_reason == *r))
         .unwrap_or(StopReason::Completed);
+    let scheduling_us = all.iter().map(|s| s.scheduling_us).max().unwrap_or(0);
+    // Rates over the whole run's scheduling time, from each shard's count.
+    let rate = |f: fn(&Summary) -> f64| -> f64 {
+        if scheduling_us == 0 {
+            return all.iter().map(|s| f(s)).sum();
+        }
+        all.iter()
+            .map(|s| f(s) * s.scheduling_us as f64)
+            .sum::<f64>()
+            / scheduling_us as f64
+    };
     Ok(Summary {
         schema_version: SCHEMA_VERSION,
         started_at_unix_ms: all.iter().map(|s| s.started_at_unix_ms).min().unwrap_or(0),
@@ -444,8 +569,8 @@ fn merge_all(all: &[&Summary]) -> Result<Summary, MergeError> {
         stop_reason,
         plan: first.plan.clone(),
         limits: first.limits.clone(),
-        target_rps: all.iter().map(|s| s.target_rps).sum(),
-        achieved_rps: all.iter().map(|s| s.achieved_rps).sum(),
+        target_rps: rate(|s| s.target_rps),
+        achieved_rps: rate(|s| s.achieved_rps),
         totals: sum_totals(all.iter().map(|s| &s.totals)),
         latency: merge_stats(all.iter().map(|s| &s.latency))?,
         service_time: merge_stats(all.iter().map(|s| &s.service_time))?,
@@ -454,9 +579,9 @@ fn merge_all(all: &[&Summary]) -> Result<Summary, MergeError> {
         errors: merge_errors(all.iter().flat_map(|s| &s.errors)),
         metrics: merge_metrics(all)?,
         thresholds: Vec::new(),
-        scheduling_us: all.iter().map(|s| s.scheduling_us).max().unwrap_or(0),
+        scheduling_us,
         segment: None,
-        merged_segments: Vec::new(),
+        merged: None,
         intervals: merge_intervals(all),
     })
 }

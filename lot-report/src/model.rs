@@ -202,6 +202,16 @@ pub struct Segment {
     pub count: u64,
 }
 
+/// Which shards merged results hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merged {
+    /// How many shards the run had.
+    pub count: u64,
+    /// The shards merged in: all of `0..count`, unless merged with
+    /// `--allow-partial`.
+    pub shards: Vec<u64>,
+}
+
 /// Sent to reporters once, before the first arrival.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Start {
@@ -523,14 +533,40 @@ impl Summary {
     }
 
     /// "2000 planned" or, with users loads, "2000 planned at arrival rates,
-    /// 316 by users": what `totals.scheduled` is made of.
+    /// 316 by users": what `totals.scheduled` is made of. For one shard of
+    /// a distributed run, the plan is the whole run's.
     pub fn scheduled_breakdown(&self) -> String {
-        match self.user_iterations() {
-            0 => format!("{} planned", self.plan.iterations),
-            users => format!(
-                "{} planned at arrival rates, {users} by users",
-                self.plan.iterations
+        let planned = match self.segment {
+            Some(s) => format!(
+                "{} planned for the whole run, of which this is shard {} of {}",
+                self.plan.iterations, s.index, s.count
             ),
+            None => format!("{} planned", self.plan.iterations),
+        };
+        match self.user_iterations() {
+            0 => planned,
+            users => format!("{planned} at arrival rates, {users} by users"),
+        }
+    }
+
+    /// "", "shard 1 of 4", "merged from 4 shards" or "merged from shards
+    /// 0, 2 of 4 (PARTIAL)": what part of a distributed run these results are.
+    pub fn describe_shards(&self) -> String {
+        match (&self.segment, &self.merged) {
+            (Some(s), _) => format!("shard {} of {}", s.index, s.count),
+            (None, Some(m)) if m.shards.len() as u64 == m.count => {
+                format!("merged from {} shards", m.count)
+            }
+            (None, Some(m)) => format!(
+                "merged from shards {} of {} (PARTIAL)",
+                m.shards
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                m.count
+            ),
+            (None, None) => String::new(),
         }
     }
 
@@ -587,10 +623,9 @@ pub struct Summary {
     /// results; `None` for a whole run or merged results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<Segment>,
-    /// For merged results, the shards merged in (all of `0..count`, unless
-    /// merged with `--allow-partial`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub merged_segments: Vec<u64>,
+    /// For merged results, which shards they hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<Merged>,
     /// The interval time series.
     pub intervals: Vec<Interval>,
 }

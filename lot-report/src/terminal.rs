@@ -151,10 +151,14 @@ pub fn render_summary(s: &Summary) -> String {
     let t = &s.totals;
     let _ = writeln!(
         out,
-        "\nlot summary: {reason} in {} (plan {}), started {}",
+        "\nlot summary: {reason} in {} (plan {}), started {}{}",
         fmt_us(s.duration_us),
         fmt_us(s.plan.duration_us),
-        fmt_unix_ms(s.started_at_unix_ms)
+        fmt_unix_ms(s.started_at_unix_ms),
+        match s.describe_shards() {
+            d if d.is_empty() => d,
+            d => format!("; {d}"),
+        }
     );
     let _ = writeln!(
         out,

@@ -167,7 +167,7 @@ mod merging {
         assert_eq!(merged.latency.count, combined.len());
         assert_eq!(merged.latency.p99_us, combined.value_at_quantile(0.99));
         assert_eq!(merged.latency.p999_us, combined.value_at_quantile(0.999));
-        assert_eq!(merged.merged_segments, [0, 1]);
+        assert_eq!(merged.merged.as_ref().unwrap().shards, [0, 1]);
         assert_eq!(merged.segment, None);
         let steps: u64 = merged.scenarios[0].steps.iter().map(|s| s.ok).sum();
         let shard_steps: u64 = a.scenarios[0].steps.iter().map(|s| s.ok).sum();
@@ -177,10 +177,33 @@ mod merging {
     }
 
     #[test]
+    fn misaligned_series_never_dip() {
+        let a = shard(0, 2);
+        let mut b = shard(1, 2);
+        // Shard 1 skipped a tick (after a stall its 3rd interval is missing)
+        // and ended an interval early.
+        b.intervals.remove(2);
+        b.intervals.pop();
+        let merged = merge(&labelled(vec![a.clone(), b.clone()]), false).unwrap();
+        assert_eq!(merged.intervals.len(), a.intervals.len());
+        let mut previous = 0;
+        for i in &merged.intervals {
+            assert!(i.cumulative.scheduled >= previous, "{:?}", merged.intervals);
+            previous = i.cumulative.scheduled;
+        }
+        let last = merged.intervals.last().unwrap();
+        assert_eq!(
+            last.cumulative.scheduled,
+            a.intervals.last().unwrap().cumulative.scheduled
+                + b.intervals.last().unwrap().cumulative.scheduled
+        );
+    }
+
+    #[test]
     fn refuses_what_is_not_one_run() {
         let check = |shards: Vec<Summary>, allow_partial: bool, want: &str| {
             let err = merge(&labelled(shards), allow_partial)
-                .unwrap_err()
+                .expect_err(want)
                 .to_string();
             assert_eq!(err, want);
         };
@@ -221,7 +244,37 @@ mod merging {
             "`shard-1.json` has schema version 0; expected 1",
         );
         check(vec![], false, "no results to merge");
+        let mut later = shard(1, 2);
+        later.started_at_unix_ms += 86_400_000;
+        let started = shard(0, 2).started_at_unix_ms;
+        check(
+            vec![shard(0, 2), later],
+            false,
+            &format!(
+                "`shard-1.json` started at {} ms and `shard-0.json` at {started} ms since the Unix epoch: shards of different runs (the shards of one run share LOT_START_AT)",
+                started + 86_400_000
+            ),
+        );
+        let mut gated = shard(1, 2);
+        gated.thresholds.clear();
+        let mut first = shard(0, 2);
+        first.thresholds.push(lot_report::ThresholdResult {
+            expression: "dropped == 0".into(),
+            passed: true,
+            value: Some(0.0),
+            measured: "0".into(),
+            abort: false,
+        });
+        check(
+            vec![first, gated],
+            false,
+            "`shard-1.json` and `shard-0.json` have different thresholds",
+        );
         let partial = merge(&labelled(vec![shard(0, 4), shard(2, 4)]), true).unwrap();
-        assert_eq!(partial.merged_segments, [0, 2]);
+        assert_eq!(partial.merged.as_ref().unwrap().shards, [0, 2]);
+        assert_eq!(
+            partial.describe_shards(),
+            "merged from shards 0, 2 of 4 (PARTIAL)"
+        );
     }
 }
