@@ -250,7 +250,10 @@ impl UsersLoad {
         let mut mix = Mix::new(&self.weights);
         // Slot `i` keeps its scenario for the whole run; every user started in
         // it gets a fresh id, so a user still finishing after a ramp-down never
-        // shares its id (and think-time sequence) with its replacement.
+        // shares its id (and think-time sequence) with its replacement. A
+        // shard draws its own mix over its own slots, so its users are split
+        // as evenly as one process's (and the shards' totals to within one
+        // per shard).
         let mut assignment: Vec<usize> = Vec::new();
         let mut next_id = 0u64;
         let mut active: Vec<Running> = Vec::new();
@@ -282,7 +285,7 @@ impl UsersLoad {
                 shards as u64,
             ) as usize;
             while active.len() < target {
-                let slot = shard + active.len() * shards;
+                let slot = active.len();
                 while assignment.len() <= slot {
                     assignment.push(mix.next());
                 }

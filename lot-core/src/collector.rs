@@ -389,7 +389,7 @@ impl Collector {
             thresholds: Vec::new(),
             scheduling_us: micros(scheduling),
             segment: None,
-            merged_segments: Vec::new(),
+            merged: None,
             intervals,
         }
     }

@@ -357,13 +357,26 @@ impl Executor {
         }
         let segment = overrides.segment;
         let start_at_ms = overrides.start_at_ms;
+        if segment.is_some_and(|s| s.count > 1) && start_at_ms.is_none() {
+            return Err(Error::message(
+                "LOT_SEGMENT (or --segment) needs LOT_START_AT (or --start-at): every shard of a run starts at the same instant, so that together they are one test",
+            ));
+        }
         if let Some(at) = start_at_ms {
-            let late_ms = unix_ms_now().saturating_sub(at);
+            let now = unix_ms_now();
+            let late_ms = now.saturating_sub(at);
             if late_ms > MAX_START_DELAY.as_millis() as u64 {
                 return Err(Error::message(format!(
                     "LOT_START_AT (or --start-at) is {:.1}s in the past; a shard may start at most {}s after it (set a start time a little in the future for every shard)",
                     late_ms as f64 / 1000.0,
                     MAX_START_DELAY.as_secs()
+                )));
+            }
+            if at.saturating_sub(now) > MAX_START_WAIT.as_millis() as u64 {
+                return Err(Error::message(format!(
+                    "LOT_START_AT (or --start-at) is {:.0}s in the future; expected a start within {} hours (Unix seconds, not milliseconds)",
+                    at.saturating_sub(now) as f64 / 1000.0,
+                    MAX_START_WAIT.as_secs() / 3600
                 )));
             }
         }
@@ -718,18 +731,31 @@ impl Prepared {
             Some(at) => {
                 let now = unix_ms_now();
                 if at > now {
-                    let wait = Duration::from_millis(at - now);
-                    eprintln!("lot: waiting {:.1}s for the start time", wait.as_secs_f64());
+                    eprintln!(
+                        "lot: waiting {:.1}s for the start time",
+                        (at - now) as f64 / 1000.0
+                    );
+                }
+                // Sleep in short steps, re-reading the wall clock (which may be
+                // stepped meanwhile), until the start instant.
+                loop {
+                    let now = unix_ms_now();
+                    if now >= at || waiting.borrow().level != StopLevel::Running {
+                        break;
+                    }
+                    let step = Duration::from_millis((at - now).min(500));
                     tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
+                        _ = tokio::time::sleep(step) => {}
                         _ = waiting.changed() => {}
                     }
-                    (Instant::now(), at)
-                } else {
-                    let late = Duration::from_millis(now - at);
-                    let now = Instant::now();
-                    (now.checked_sub(late).unwrap_or(now), at)
                 }
+                // Anchor to the start instant itself, not to when this process
+                // woke up, so every shard's arrivals share one time origin.
+                let late = SystemTime::now()
+                    .duration_since(UNIX_EPOCH + Duration::from_millis(at))
+                    .unwrap_or_default();
+                let now = Instant::now();
+                (now.checked_sub(late).unwrap_or(now), at)
             }
             None => (Instant::now(), unix_ms_now()),
         };
@@ -900,6 +926,9 @@ impl Drop for TaskGuard {
 /// How late after `LOT_START_AT` a shard may still start (anchored to that
 /// instant, launching the arrivals it missed at once, with their lag).
 const MAX_START_DELAY: Duration = Duration::from_secs(5);
+
+/// How far ahead `LOT_START_AT` may be: a day.
+const MAX_START_WAIT: Duration = Duration::from_secs(24 * 3600);
 
 fn unix_ms_now() -> u64 {
     SystemTime::now()

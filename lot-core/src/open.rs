@@ -34,6 +34,24 @@ pub(crate) struct RateLoad {
 }
 
 impl RateLoad {
+    /// The mix this load (or shard) draws from. A shard takes a contiguous
+    /// block of the whole run's weighted sequence (the blocks of shards
+    /// `0..index` come before it): together the shards draw it exactly once,
+    /// so the per-scenario totals are the single process's, and each
+    /// shard's own split is as even as a single process's.
+    fn shard_mix(&self) -> Mix {
+        let mut mix = Mix::new(&self.weights);
+        if let Some(s) = self.segment.filter(|_| self.members.len() > 1) {
+            let before: u64 = (0..s.index)
+                .map(|j| crate::schedule::slots_owned(self.schedule.len(), j, s.count))
+                .sum();
+            for _ in 0..before {
+                mix.next();
+            }
+        }
+        mix
+    }
+
     fn owns(&self, k: u64) -> bool {
         self.segment
             .is_none_or(|s| crate::schedule::owned_by(k, s.index, s.count))
@@ -52,7 +70,7 @@ impl RateLoad {
         let begin = deadline(start, self.start_after);
         let mut launcher = Launcher {
             load: &self,
-            mix: Mix::new(&self.weights),
+            mix: self.shard_mix(),
             handles: Vec::new(),
             compact_at: 1024,
         };
@@ -134,10 +152,8 @@ impl Launcher<'_> {
         let mut arrivals = schedule.arrivals();
         let mut next = arrivals.next().map(|offset| (0u64, offset));
         while let Some((index, offset)) = next {
-            // Another shard's arrival: its mix pick is still drawn, so that
-            // every shard agrees on which scenario each arrival runs.
+            // Another shard's arrival.
             if !self.load.owns(index) {
-                self.mix.next();
                 next = arrivals.next().map(|offset| (index + 1, offset));
                 continue;
             }
@@ -176,8 +192,6 @@ impl Launcher<'_> {
                 }
                 if self.load.owns(index) {
                     self.launch(index, intended);
-                } else {
-                    self.mix.next();
                 }
                 next = arrivals.next().map(|offset| (index + 1, offset));
                 launched += 1;

@@ -7,7 +7,10 @@
 //! readable at the deadline to its high-resolution timer, which wakes the
 //! worker parked in `epoll` directly. No extra thread, no cross-thread
 //! wake-up, one timer syscall per batch and never one per arrival.
-//! Elsewhere the scheduler uses tokio's timer.
+//! Elsewhere the scheduler uses tokio's timer. Like the signal handling,
+//! the pacer needs a runtime with I/O enabled (`#[tokio::main]` and
+//! `Builder::enable_all` enable it); on one without, the scheduler falls
+//! back to tokio's timer.
 //!
 //! The scheduler (`open.rs`) sleeps until the next arrival's instant, but at
 //! least 1 ms after its last wake-up: sparse arrivals start at their instant
@@ -53,8 +56,13 @@ mod imp {
             // hand out a descriptor it does not own; `Fd` owns its timerfd for
             // as long as the `AsyncFd` lives, so registering it is sound, and
             // it spares this crate the `unsafe` of `AsyncFd::register`.
+            // Registering panics (rather than failing) on a runtime without
+            // I/O; the scheduler then uses tokio's timer instead.
             #[allow(deprecated)]
-            let fd = AsyncFd::new(Fd(timer)).ok()?;
+            let fd =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| AsyncFd::new(Fd(timer))))
+                    .ok()?
+                    .ok()?;
             Some(Pacer { fd })
         }
 

@@ -264,12 +264,15 @@ fn parse_segment(text: &str) -> Result<Segment, ()> {
 /// Parses Unix seconds or an RFC 3339 time into milliseconds since the epoch.
 fn parse_start_at(text: &str) -> Result<u64, ()> {
     let text = text.trim();
-    if let Ok(seconds) = text.parse::<f64>() {
-        return if seconds.is_finite() && seconds >= 0.0 {
-            Ok((seconds * 1000.0).round() as u64)
-        } else {
-            Err(())
-        };
+    // Unix seconds: digits, with an optional fraction.
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !(text.contains('.') && fraction.is_empty())
+    {
+        let seconds: f64 = text.parse().map_err(|_| ())?;
+        return Ok((seconds * 1000.0).round() as u64);
     }
     // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
     let b = text.as_bytes();
@@ -322,10 +325,17 @@ fn parse_start_at(text: &str) -> Result<u64, ()> {
                 _ => return Err(()),
             };
             let (h, m) = rest[1..].split_once(':').ok_or(())?;
-            if h.len() != 2 || m.len() != 2 {
+            if h.len() != 2
+                || m.len() != 2
+                || !(h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()))
+            {
                 return Err(());
             }
-            sign * (h.parse::<i64>().map_err(|_| ())? * 60 + m.parse::<i64>().map_err(|_| ())?)
+            let (h, m): (i64, i64) = (h.parse().map_err(|_| ())?, m.parse().map_err(|_| ())?);
+            if h > 23 || m > 59 {
+                return Err(());
+            }
+            sign * (h * 60 + m)
         }
     };
     // Days from the civil date (Howard Hinnant's algorithm).
