@@ -98,7 +98,7 @@ async fn main() -> anyhow::Result<ExitCode> {
     let t = merged.totals;
     eprintln!(
         "merged {} shards into {}: scheduled {} of {} planned, ok {}, failed {}, dropped {}; latency p50 {}µs, p99 {}µs; thresholds {}",
-        merged.merged_segments.len(),
+        merged.merged.as_ref().map_or(0, |m| m.shards.len()),
         total.display(),
         t.scheduled,
         merged.plan.iterations,

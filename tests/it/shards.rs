@@ -42,7 +42,10 @@ async fn four_shards_add_up_to_one_run_and_merge_losslessly() {
     );
     assert_eq!(merged.totals.scheduled, 1200);
     assert_eq!(merged.totals.ok, received);
-    assert_eq!(merged.merged_segments, [0, 1, 2, 3]);
+    assert_eq!(
+        merged.merged.as_ref().map(|m| (m.count, m.shards.clone())),
+        Some((4, vec![0, 1, 2, 3]))
+    );
     // Every shard ran its own quarter, striped: 300 each.
     for (i, s) in shards.iter().enumerate() {
         assert_eq!(s.segment.map(|g| (g.index, g.count)), Some((i as u64, 4)));
@@ -64,4 +67,120 @@ async fn four_shards_add_up_to_one_run_and_merge_losslessly() {
     let merged_ok: u64 = merged.intervals.iter().map(|i| i.counts.ok).sum();
     assert_eq!(merged_ok, 1200);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two shards of one run in this process, with a weighted mix: the totals
+/// per scenario are the single-process split, and each shard's own split is
+/// just as even.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weighted_mix_splits_exactly_across_shards() {
+    use lot::executor::Executor;
+    use lot::load::Load;
+    use lot::scenario::named;
+
+    let server = crate::server::TestServer::start().await;
+    let client = reqwest::Client::new();
+    let start_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        + Duration::from_millis(500);
+    let get = |path: &str| {
+        let client = client.clone();
+        let url = format!("{}{path}", server.url());
+        move || {
+            let request = client.get(&url);
+            async move {
+                request.send().await?.error_for_status()?;
+                Ok(())
+            }
+        }
+    };
+    let run_shard = |i: u64| {
+        let mut executor = Executor::new();
+        executor
+            .args([
+                "--segment".to_owned(),
+                format!("{i}/2"),
+                "--start-at".to_owned(),
+                format!("{:.3}", start_at.as_secs_f64()),
+            ])
+            .terminal(false)
+            .handle_signals(false)
+            .load(
+                Load::arrival_rate()
+                    .stage(500, 500, Duration::from_secs(2))
+                    .weighted(7, named("browse", get("/browse")))
+                    .weighted(3, named("buy", get("/buy"))),
+            );
+        executor.run_loads()
+    };
+    let (a, b) = tokio::join!(run_shard(0), run_shard(1));
+    let (a, b) = (a.expect_summary().clone(), b.expect_summary().clone());
+    assert_eq!(server.hits_on("/browse"), 700);
+    assert_eq!(server.hits_on("/buy"), 300);
+    for shard in [&a, &b] {
+        let browse = shard.scenarios[0].totals.scheduled;
+        let buy = shard.scenarios[1].totals.scheduled;
+        assert_eq!(browse + buy, 500);
+        assert!(
+            browse.abs_diff(350) <= 1 && buy.abs_diff(150) <= 1,
+            "{browse} / {buy}"
+        );
+    }
+    let merged =
+        lot::report::merge::merge(&[("a".to_owned(), a), ("b".to_owned(), b)], false).unwrap();
+    assert_eq!(merged.scenarios[0].totals.ok, 700);
+    assert_eq!(merged.scenarios[1].totals.ok, 300);
+}
+
+/// The Kubernetes manifest agrees with itself and with lot: as many shards
+/// as completions, all running at once, thresholds that parse.
+#[test]
+fn the_kubernetes_manifest_is_consistent() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/kubernetes/loadtest-job.yaml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let field = |key: &str| -> String {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .map(|v| {
+                v.split('#')
+                    .next()
+                    .unwrap()
+                    .trim()
+                    .trim_matches('"')
+                    .to_owned()
+            })
+            .unwrap_or_else(|| panic!("{key} in the manifest"))
+    };
+    let env_value = |name: &str| -> String {
+        let at = text
+            .find(&format!("- name: {name}"))
+            .unwrap_or_else(|| panic!("{name} in the manifest"));
+        let rest = &text[at..];
+        let line = rest.lines().nth(1).unwrap().trim();
+        let value = line.strip_prefix("value:").unwrap();
+        value
+            .split(" #")
+            .next()
+            .unwrap()
+            .trim()
+            .trim_matches('"')
+            .to_owned()
+    };
+    assert_eq!(field("completionMode:"), "Indexed");
+    let shards = field("completions:");
+    assert_eq!(field("parallelism:"), shards);
+    assert_eq!(env_value("LOT_SEGMENT_COUNT"), shards);
+    assert_eq!(env_value("LOT_START_AT"), "__START_AT__");
+    for t in env_value("LOT_THRESHOLDS").split(';') {
+        lot::report::Threshold::parse(t.trim()).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(env_value("LOT_OUT").contains("$(JOB_COMPLETION_INDEX)"));
+    // JOB_COMPLETION_INDEX is defined before LOT_OUT refers to it.
+    assert!(
+        text.find("- name: JOB_COMPLETION_INDEX").unwrap() < text.find("- name: LOT_OUT").unwrap()
+    );
 }
