@@ -3,30 +3,27 @@
 
 use std::fmt::Write as _;
 
+use crate::html;
 use crate::model::Summary;
 use crate::stats::Stats;
 use crate::terminal::fmt_us;
 
-/// Text from the run made safe inside a Markdown table cell: HTML special
-/// characters become entities, Markdown punctuation is escaped, and line
-/// breaks become spaces.
+/// Text from the run made safe inside a Markdown table cell: Markdown
+/// punctuation is escaped, line breaks become spaces, and HTML special
+/// characters become entities (as [`html::escape`] does).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut plain = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' | '\r' => out.push(' '),
+            '\n' | '\r' => plain.push(' '),
             '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
-                out.push('\\');
-                out.push(c);
+                plain.push('\\');
+                plain.push(c);
             }
-            c => out.push(c),
+            c => plain.push(c),
         }
     }
-    out
+    html::escape(&plain)
 }
 
 fn percent(n: u64, of: u64) -> String {
