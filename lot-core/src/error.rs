@@ -20,8 +20,8 @@ enum Kind {
         index: usize,
         source: PlanError,
     },
-    Output(OutputError),
-    Threshold(ThresholdError),
+    Output(OutputError, Option<&'static str>),
+    Threshold(ThresholdError, Option<&'static str>),
     Env {
         var: &'static str,
         value: String,
@@ -60,13 +60,20 @@ impl Error {
 
     pub(crate) fn output(e: OutputError) -> Error {
         Error {
-            kind: Kind::Output(e),
+            kind: Kind::Output(e, None),
         }
     }
 
-    pub(crate) fn threshold(e: ThresholdError) -> Error {
-        Error {
-            kind: Kind::Threshold(e),
+    /// An output given by `origin` (a variable or a flag) is invalid.
+    pub(crate) fn output_from(origin: &'static str) -> impl Fn(OutputError) -> Error {
+        move |e| Error {
+            kind: Kind::Output(e, Some(origin)),
+        }
+    }
+
+    pub(crate) fn threshold(origin: Option<&'static str>) -> impl Fn(ThresholdError) -> Error {
+        move |e| Error {
+            kind: Kind::Threshold(e, origin),
         }
     }
 
@@ -117,12 +124,12 @@ impl Error {
 
     /// Whether an output is malformed or cannot be written.
     pub fn is_output(&self) -> bool {
-        matches!(self.kind, Kind::Output(_))
+        matches!(self.kind, Kind::Output(..))
     }
 
     /// Whether a threshold expression is invalid.
     pub fn is_threshold(&self) -> bool {
-        matches!(self.kind, Kind::Threshold(_))
+        matches!(self.kind, Kind::Threshold(..))
     }
 
     /// Whether an environment variable holds an invalid value.
@@ -146,8 +153,10 @@ impl fmt::Display for Error {
         match &self.kind {
             Kind::Plan(e) => write!(f, "invalid plan: {e}"),
             Kind::Load { index, source } => write!(f, "invalid plan of load {index}: {source}"),
-            Kind::Output(e) => e.fmt(f),
-            Kind::Threshold(e) => e.fmt(f),
+            Kind::Output(e, None) => e.fmt(f),
+            Kind::Output(e, Some(origin)) => write!(f, "{origin}: {e}"),
+            Kind::Threshold(e, None) => e.fmt(f),
+            Kind::Threshold(e, Some(origin)) => write!(f, "{origin}: {e}"),
             Kind::Env {
                 var,
                 value,
@@ -172,8 +181,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             Kind::Plan(e) | Kind::Load { source: e, .. } => Some(e),
-            Kind::Output(e) => Some(e),
-            Kind::Threshold(e) => Some(e),
+            Kind::Output(e, _) => Some(e),
+            Kind::Threshold(e, _) => Some(e),
             _ => None,
         }
     }

@@ -394,6 +394,7 @@ impl Executor {
         if let Some(timeout) = overrides.timeout {
             self.timeout = timeout;
         }
+        let thresholds_from = overrides.thresholds_from;
         if let Some(thresholds) = overrides.thresholds {
             self.thresholds = thresholds;
         }
@@ -419,7 +420,7 @@ impl Executor {
         let thresholds = self
             .thresholds
             .iter()
-            .map(|t| Threshold::parse(t).map_err(Error::threshold))
+            .map(|t| Threshold::parse(t).map_err(Error::threshold(thresholds_from)))
             .collect::<Result<Vec<_>, _>>()?;
 
         let mut names: Vec<String> = Vec::new();
@@ -437,6 +438,19 @@ impl Executor {
                     l,
                     "at least one scenario in every load: add one with .scenario(...)",
                 ));
+            }
+            if load.model == Model::Users {
+                if let Some((i, st)) = load
+                    .stages
+                    .iter()
+                    .enumerate()
+                    .find(|(_, st)| st.from.fract() != 0.0 || st.to.fract() != 0.0)
+                {
+                    return Err(Error::message(format!(
+                        "load {l} (users): stage {i} goes from {} to {} users; expected whole numbers of users",
+                        st.from, st.to
+                    )));
+                }
             }
             let misplaced = match load.model {
                 Model::ArrivalRate if !load.closed.is_empty() => Some("a user scenario"),

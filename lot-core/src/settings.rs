@@ -62,6 +62,8 @@ pub(crate) struct Overrides {
     pub(crate) stages: Option<Vec<Stage>>,
     pub(crate) outputs: Option<Vec<OutputSpec>>,
     pub(crate) thresholds: Option<Vec<String>>,
+    /// Where `thresholds` came from, for messages.
+    pub(crate) thresholds_from: Option<&'static str>,
     pub(crate) quiet: Option<bool>,
     pub(crate) max_in_flight: Option<usize>,
     pub(crate) timeout: Option<Duration>,
@@ -76,6 +78,11 @@ impl Overrides {
         Overrides {
             stages: later.stages.or(self.stages),
             outputs: later.outputs.or(self.outputs),
+            thresholds_from: if later.thresholds.is_some() {
+                later.thresholds_from
+            } else {
+                self.thresholds_from
+            },
             thresholds: later.thresholds.or(self.thresholds),
             quiet: later.quiet.or(self.quiet),
             max_in_flight: later.max_in_flight.or(self.max_in_flight),
@@ -101,9 +108,10 @@ impl Overrides {
             );
         }
         if let Some(v) = get("LOT_OUT") {
-            o.outputs = Some(OutputSpec::parse_list(&v).map_err(Error::output)?);
+            o.outputs = Some(OutputSpec::parse_list(&v).map_err(Error::output_from("LOT_OUT"))?);
         }
         if let Some(v) = get("LOT_THRESHOLDS") {
+            o.thresholds_from = Some("LOT_THRESHOLDS");
             o.thresholds = Some(
                 v.split(';')
                     .map(str::trim)
@@ -201,8 +209,11 @@ impl Overrides {
                 "--out" => o
                     .outputs
                     .get_or_insert_with(Vec::new)
-                    .extend(OutputSpec::parse_list(&value).map_err(Error::output)?),
-                "--threshold" => o.thresholds.get_or_insert_with(Vec::new).push(value),
+                    .extend(OutputSpec::parse_list(&value).map_err(Error::output_from("--out"))?),
+                "--threshold" => {
+                    o.thresholds_from = Some("--threshold");
+                    o.thresholds.get_or_insert_with(Vec::new).push(value)
+                }
                 "--max-in-flight" => {
                     o.max_in_flight = Some(
                         parse_bound(&value)
@@ -586,7 +597,19 @@ mod tests {
             env(&[("LOT_QUIET", "loud")]).unwrap_err().to_string(),
             "invalid LOT_QUIET=`loud`: expected 1, true, yes, 0, false or no"
         );
-        assert!(env(&[("LOT_OUT", "xml=a.xml")]).unwrap_err().is_output());
+        let bad_out = env(&[("LOT_OUT", "xml=a.xml")]).unwrap_err();
+        assert!(bad_out.is_output());
+        assert!(
+            bad_out
+                .to_string()
+                .starts_with("LOT_OUT: invalid output `xml=a.xml`"),
+            "{bad_out}"
+        );
+        let from_flag = Overrides::from_args(["--out", "xml=a.xml"]).unwrap_err();
+        assert!(
+            from_flag.to_string().starts_with("--out: invalid output"),
+            "{from_flag}"
+        );
         let k8s = env(&[("LOT_SEGMENT_COUNT", "4"), ("JOB_COMPLETION_INDEX", "2")]).unwrap();
         assert_eq!(k8s.segment, Some(Segment { index: 2, count: 4 }));
         assert_eq!(

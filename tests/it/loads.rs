@@ -311,6 +311,18 @@ async fn load_configuration_errors_are_clear() {
     .await;
 
     check(Executor::new(), "the plan has no stages").await;
+
+    let mut e = Executor::new();
+    e.load(
+        Load::users()
+            .stage(0, 2.5, Duration::from_secs(1))
+            .scenario(ok),
+    );
+    check(
+        e,
+        "load 0 (users): stage 0 goes from 0 to 2.5 users; expected whole numbers of users",
+    )
+    .await;
 }
 
 struct FlakyLogin;

@@ -301,6 +301,10 @@ async fn bad_flags_exit_78_naming_the_value_and_help_lists_the_flags() {
 
     let (code, _, stderr) = quickstart_with(&["--threshold", "latency < 1s"], &[]).await;
     assert_eq!(code, Some(78), "{stderr}");
+    assert!(
+        stderr.contains("--threshold: invalid threshold `latency < 1s`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("needs a statistic"), "{stderr}");
 
     let (code, stdout, _) = quickstart_with(&["--help"], &[]).await;
