@@ -260,6 +260,13 @@ impl Sink {
                     .write_all(bytes)
                     .and_then(|()| file.sync_all())
                     .and_then(|()| std::fs::rename(&temp_path, path));
+                if written.is_ok() {
+                    // Make the rename itself durable (best effort: not every
+                    // platform can sync a directory).
+                    if let Ok(dir) = File::open(parent_of(path)) {
+                        let _ = dir.sync_all();
+                    }
+                }
                 if written.is_err() {
                     let _ = std::fs::remove_file(&temp_path);
                 }
