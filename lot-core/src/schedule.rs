@@ -298,13 +298,6 @@ pub struct Arrivals<'a> {
     last_ns: u64,
 }
 
-impl Arrivals<'_> {
-    /// Index of the arrival the next call to `next` returns.
-    pub fn position(&self) -> u64 {
-        self.next
-    }
-}
-
 impl Iterator for Arrivals<'_> {
     type Item = Duration;
 
