@@ -14,7 +14,8 @@
 //!
 //! The scheduler (`open.rs`) sleeps until the next arrival's instant, but
 //! not sooner than a short gap after its last wake-up (`wake_gap`: enough for
-//! about 128 arrivals, between 250 µs and 1 ms): sparse arrivals start at
+//! about 128 arrivals, fewer under a tight in-flight bound, between 50 µs and
+//! 1 ms): sparse arrivals start at
 //! their instant (to the kernel timer's tens of microseconds), dense ones in
 //! batches, which keeps a wake-up's cost (a worker's park and unpark) off
 //! every arrival.

@@ -1,0 +1,349 @@
+//! One keep-alive connection: write a request, read its response.
+//!
+//! The request's future drives the socket itself. There is no connection
+//! task and no channel between the request and the connection (hyper's
+//! client has both): one exchange costs a write, a read and the runtime's
+//! readiness wake-up.
+
+use std::io;
+use std::net::SocketAddr;
+use std::ops::Range;
+
+use tokio::io::Interest;
+use tokio::net::TcpStream;
+
+use crate::error::{Error, ErrorKind, UNANSWERED};
+use crate::request::Request;
+use crate::response::Response;
+
+/// The read buffer's first size; it doubles as a response needs.
+const INITIAL_BUFFER: usize = 4096;
+/// The largest response head (status line and headers) accepted.
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
+/// The most response headers accepted.
+pub(crate) const MAX_HEADERS: usize = 64;
+/// The longest chunk-size or trailer line accepted.
+const MAX_LINE: usize = 4096;
+
+pub(crate) struct Conn {
+    stream: TcpStream,
+    /// Read buffer: `buf[pos..filled]` is received and not yet consumed.
+    buf: Vec<u8>,
+    pos: usize,
+    filled: usize,
+}
+
+/// How the body of a response is delimited.
+enum Framing {
+    Empty,
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+impl Conn {
+    /// Connects to the first of `addrs` that accepts.
+    pub(crate) async fn connect(addrs: &[SocketAddr]) -> Result<Conn, Error> {
+        let mut last = None;
+        for addr in addrs {
+            match TcpStream::connect(addr).await {
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    return Ok(Conn {
+                        stream,
+                        buf: vec![0; INITIAL_BUFFER],
+                        pos: 0,
+                        filled: 0,
+                    });
+                }
+                Err(e) => last = Some((addr, e)),
+            }
+        }
+        let (addr, e) = last.expect("a resolved base URL has at least one address");
+        Err(Error::io(ErrorKind::Connect, format!("connect to {addr}"), e))
+    }
+
+    /// Sends `request` and reads its response. The flag says whether the
+    /// connection may carry another request.
+    pub(crate) async fn exchange(&mut self, request: &Request) -> Result<(Response, bool), Error> {
+        self.write_all(&request.wire)
+            .await
+            .map_err(|e| Error::io(ErrorKind::Io, UNANSWERED, e))?;
+        let (response, framing, close) = self.read_head(request.head).await?;
+        let mut response = response;
+        let reusable = match framing {
+            Framing::Empty => true,
+            Framing::Length(n) => {
+                self.read_exact_into(n, &mut response.body).await?;
+                true
+            }
+            Framing::Chunked => {
+                self.read_chunked(&mut response.body).await?;
+                true
+            }
+            Framing::UntilClose => {
+                self.read_to_close(&mut response.body).await?;
+                false
+            }
+        };
+        // Anything after the response is not an answer to any request: the
+        // connection's state is unknown, so it is not reused.
+        let reusable = reusable && !close && !request.close && self.pos == self.filled;
+        if reusable {
+            self.pos = 0;
+            self.filled = 0;
+            // The response was read whole without meeting `WouldBlock`, so
+            // the runtime still marks the socket readable. Clearing the mark
+            // (an event newer than this read keeps it) saves the next
+            // exchange a read that would only return `EAGAIN`.
+            let _ = self.stream.try_io(Interest::READABLE, || {
+                Err::<(), _>(io::ErrorKind::WouldBlock.into())
+            });
+        }
+        Ok((response, reusable))
+    }
+
+    async fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
+        while !data.is_empty() {
+            match self.stream.try_write(data) {
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.stream.writable().await?,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads more into the buffer, compacting or growing it when full.
+    /// Returns the number of bytes read: 0 at the end of the stream.
+    async fn fill(&mut self) -> io::Result<usize> {
+        if self.filled == self.buf.len() {
+            if self.pos > 0 {
+                self.buf.copy_within(self.pos..self.filled, 0);
+                self.filled -= self.pos;
+                self.pos = 0;
+            }
+            if self.filled == self.buf.len() {
+                self.buf.resize(self.buf.len() * 2, 0);
+            }
+        }
+        loop {
+            match self.stream.try_read(&mut self.buf[self.filled..]) {
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.stream.readable().await?,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads more of the body (`what` names the part for the error).
+    async fn more(&mut self, what: &str) -> Result<(), Error> {
+        match self.fill().await {
+            Ok(0) => Err(Error::new(
+                ErrorKind::Io,
+                format!("connection closed in the middle of the response {what}"),
+            )),
+            Ok(_) => Ok(()),
+            Err(e) => Err(Error::io(
+                ErrorKind::Io,
+                format!("reading the response {what}"),
+                e,
+            )),
+        }
+    }
+
+    /// Reads the response head, skipping interim (1xx) responses.
+    async fn read_head(&mut self, head_request: bool) -> Result<(Response, Framing, bool), Error> {
+        let mut answered = self.filled > self.pos;
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut parsed = httparse::Response::new(&mut headers);
+            let window = &self.buf[self.pos..self.filled];
+            let n = match parsed.parse(window) {
+                Ok(httparse::Status::Complete(n)) => n,
+                Ok(httparse::Status::Partial) => {
+                    if window.len() >= MAX_HEAD {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            format!("the response head exceeds {} KiB", MAX_HEAD / 1024),
+                        ));
+                    }
+                    match self.fill().await {
+                        Ok(0) if !answered => {
+                            return Err(Error::new(ErrorKind::Io, UNANSWERED));
+                        }
+                        Ok(0) => {
+                            return Err(Error::new(
+                                ErrorKind::Io,
+                                "connection closed in the middle of the response head",
+                            ));
+                        }
+                        Ok(_) => answered = true,
+                        Err(e) if !answered => {
+                            return Err(Error::io(ErrorKind::Io, UNANSWERED, e));
+                        }
+                        Err(e) => {
+                            return Err(Error::io(ErrorKind::Io, "reading the response head", e));
+                        }
+                    }
+                    continue;
+                }
+                Err(httparse::Error::TooManyHeaders) => {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!("the response has more than {MAX_HEADERS} headers"),
+                    ));
+                }
+                Err(e) => {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!("invalid response head: {e}"),
+                    ));
+                }
+            };
+            let status = parsed.code.unwrap_or(0);
+            if status == 101 {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    "the target switched protocols (101), which lot::http does not speak",
+                ));
+            }
+            if (100..200).contains(&status) {
+                self.pos += n;
+                continue;
+            }
+            let base = window.as_ptr() as usize;
+            let span = |s: &[u8]| -> Range<usize> {
+                let start = s.as_ptr() as usize - base;
+                start..start + s.len()
+            };
+            let mut spans = Vec::with_capacity(parsed.headers.len());
+            let (mut saw_close, mut saw_keep_alive) = (false, false);
+            let mut chunked = None;
+            let mut length: Option<u64> = None;
+            for h in parsed.headers.iter() {
+                spans.push((span(h.name.as_bytes()), span(h.value)));
+                let value = std::str::from_utf8(h.value).unwrap_or("");
+                if h.name.eq_ignore_ascii_case("connection") {
+                    for token in value.split(',').map(str::trim) {
+                        saw_close |= token.eq_ignore_ascii_case("close");
+                        saw_keep_alive |= token.eq_ignore_ascii_case("keep-alive");
+                    }
+                } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                    let last = value.rsplit(',').next().unwrap_or("").trim();
+                    chunked = Some(last.eq_ignore_ascii_case("chunked"));
+                } else if h.name.eq_ignore_ascii_case("content-length") {
+                    let n = value.trim().parse::<u64>().map_err(|_| {
+                        Error::new(
+                            ErrorKind::Protocol,
+                            "the response's Content-Length is not a number",
+                        )
+                    })?;
+                    if length.is_some_and(|l| l != n) {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            "the response has conflicting Content-Length headers",
+                        ));
+                    }
+                    length = Some(n);
+                }
+            }
+            // HTTP/1.0 closes unless asked to keep alive; HTTP/1.1 keeps
+            // alive unless asked to close.
+            let close = saw_close || (parsed.version == Some(0) && !saw_keep_alive);
+            let framing = if head_request || status == 204 || status == 304 {
+                Framing::Empty
+            } else {
+                match (chunked, length) {
+                    (Some(true), _) => Framing::Chunked,
+                    (Some(false), _) => Framing::UntilClose,
+                    (None, Some(n)) => Framing::Length(n),
+                    (None, None) => Framing::UntilClose,
+                }
+            };
+            let response = Response {
+                status,
+                head: window[..n].to_vec(),
+                headers: spans,
+                body: Vec::new(),
+            };
+            self.pos += n;
+            return Ok((response, framing, close));
+        }
+    }
+
+    async fn read_exact_into(&mut self, mut n: u64, body: &mut Vec<u8>) -> Result<(), Error> {
+        loop {
+            let available = (self.filled - self.pos) as u64;
+            let take = available.min(n) as usize;
+            body.extend_from_slice(&self.buf[self.pos..self.pos + take]);
+            self.pos += take;
+            n -= take as u64;
+            if n == 0 {
+                return Ok(());
+            }
+            self.more("body").await?;
+        }
+    }
+
+    /// Reads a CRLF-terminated line (a chunk size or a trailer) and returns
+    /// its range in the buffer, valid until the next read.
+    async fn line(&mut self) -> Result<Range<usize>, Error> {
+        loop {
+            let window = &self.buf[self.pos..self.filled];
+            if let Some(i) = window.windows(2).position(|w| w == b"\r\n") {
+                let range = self.pos..self.pos + i;
+                self.pos += i + 2;
+                return Ok(range);
+            }
+            if window.len() > MAX_LINE {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!("a chunked body line exceeds {MAX_LINE} bytes"),
+                ));
+            }
+            self.more("body").await?;
+        }
+    }
+
+    async fn read_chunked(&mut self, body: &mut Vec<u8>) -> Result<(), Error> {
+        loop {
+            let line = self.line().await?;
+            let text = std::str::from_utf8(&self.buf[line]).unwrap_or("");
+            let digits = text.split(';').next().unwrap_or("").trim();
+            let size = u64::from_str_radix(digits, 16)
+                .ok()
+                .filter(|_| !digits.is_empty() && !digits.starts_with('+'))
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::Protocol, "invalid chunk size in the response body")
+                })?;
+            if size == 0 {
+                // Trailers, up to the empty line.
+                while !self.line().await?.is_empty() {}
+                return Ok(());
+            }
+            self.read_exact_into(size, body).await?;
+            if !self.line().await?.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    "a chunk of the response body does not end with CRLF",
+                ));
+            }
+        }
+    }
+
+    async fn read_to_close(&mut self, body: &mut Vec<u8>) -> Result<(), Error> {
+        loop {
+            body.extend_from_slice(&self.buf[self.pos..self.filled]);
+            self.pos = self.filled;
+            match self.fill().await {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(Error::io(ErrorKind::Io, "reading the response body", e)),
+            }
+        }
+    }
+}

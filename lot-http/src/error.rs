@@ -1,0 +1,115 @@
+//! The client's one error type.
+
+use std::fmt;
+use std::io;
+
+/// What went wrong, in broad strokes; [`Error`]'s text has the details.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The base URL given to [`Client::new`](crate::Client::new) is not one
+    /// the client can use, or its host does not resolve.
+    Url,
+    /// A request was malformed: its method, path, a header or its body.
+    Request,
+    /// No connection to the target could be made.
+    Connect,
+    /// The connection failed or closed while the request was sent or its
+    /// response read.
+    Io,
+    /// The target's response is not valid HTTP/1.1 the client can read.
+    Protocol,
+    /// The response's status is a client or server error (4xx or 5xx), from
+    /// [`Response::error_for_status`](crate::Response::error_for_status).
+    Status,
+}
+
+/// An error of [`lot::http`](crate).
+///
+/// Its text is short and stable (no per-request values), since lot counts a
+/// failed iteration under its error's text: `HTTP status 503`,
+/// `connect to 127.0.0.1:8080: Connection refused (os error 111)`.
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    source: Option<io::Error>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            status: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn io(kind: ErrorKind, message: impl Into<String>, source: io::Error) -> Error {
+        Error {
+            source: Some(source),
+            ..Error::new(kind, message)
+        }
+    }
+
+    pub(crate) fn status_error(status: u16) -> Error {
+        Error {
+            status: Some(status),
+            ..Error::new(ErrorKind::Status, format!("HTTP status {status}"))
+        }
+    }
+
+    /// What kind of error this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The response's status, for an error from
+    /// [`Response::error_for_status`](crate::Response::error_for_status).
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Whether the connection was lost before any byte of a response came
+    /// back, which is when a request on a reused connection is retried.
+    pub(crate) fn is_unanswered(&self) -> bool {
+        self.kind == ErrorKind::Io && self.message == UNANSWERED
+    }
+}
+
+/// The text of an error on a connection that closed before any byte of the
+/// response arrived.
+pub(crate) const UNANSWERED: &str = "connection closed before the response began";
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(status) = self.status {
+            d.field("status", &status);
+        }
+        if let Some(source) = &self.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

@@ -1,0 +1,199 @@
+//! Requests: built once into their wire bytes, sent as often as needed.
+
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorKind};
+use crate::{Client, Response};
+
+/// A request being built: add headers and a body, then [`send`] it or
+/// [`build`] it into a [`Request`] to send many times.
+///
+/// A mistake (a header name that is not a token, a path with a space) is
+/// kept and returned by [`send`] or [`build`], so the builder chains.
+///
+/// [`send`]: RequestBuilder::send
+/// [`build`]: RequestBuilder::build
+#[derive(Debug)]
+#[must_use = "a request builder does nothing until it is sent or built"]
+pub struct RequestBuilder {
+    client: Client,
+    method: String,
+    path: String,
+    headers: Vec<u8>,
+    has_host: bool,
+    has_user_agent: bool,
+    close: bool,
+    body: Vec<u8>,
+    error: Option<Error>,
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: Client, method: &str, path: &str) -> RequestBuilder {
+        let mut builder = RequestBuilder {
+            client,
+            method: method.to_owned(),
+            path: String::new(),
+            headers: Vec::new(),
+            has_host: false,
+            has_user_agent: false,
+            close: false,
+            body: Vec::new(),
+            error: None,
+        };
+        if method.is_empty() || !method.bytes().all(is_token) {
+            builder.fail(format!(
+                "invalid method `{}`: expected a token such as GET or POST",
+                method.escape_debug()
+            ));
+        }
+        if !path.starts_with('/') {
+            builder.fail(format!(
+                "invalid path `{}`: expected it to start with `/`",
+                path.escape_debug()
+            ));
+        } else if let Some(c) = path.chars().find(|c| !crate::url::is_path_char(*c)) {
+            builder.fail(format!(
+                "invalid path `{}`: it contains {c:?}; percent-encode it",
+                path.escape_debug()
+            ));
+        }
+        builder.path = format!("{}{path}", builder.client.inner.base.path);
+        builder
+    }
+
+    fn fail(&mut self, message: String) {
+        if self.error.is_none() {
+            self.error = Some(Error::new(ErrorKind::Request, message));
+        }
+    }
+
+    /// Adds a header. `Host` replaces the one taken from the base URL;
+    /// `Content-Length` and `Transfer-Encoding` are refused, since the
+    /// client sets the length from the body.
+    pub fn header(mut self, name: &str, value: &str) -> RequestBuilder {
+        if name.is_empty() || !name.bytes().all(is_token) {
+            self.fail(format!(
+                "invalid header name `{}`: expected a token (letters, digits and !#$%&'*+-.^_`|~)",
+                name.escape_debug()
+            ));
+            return self;
+        }
+        if let Some(b) = value.bytes().find(|b| matches!(b, b'\r' | b'\n' | b'\0')) {
+            self.fail(format!(
+                "invalid value for header `{name}`: it contains {:?}",
+                b as char
+            ));
+            return self;
+        }
+        if name.eq_ignore_ascii_case("content-length")
+            || name.eq_ignore_ascii_case("transfer-encoding")
+        {
+            self.fail(format!(
+                "header `{name}` is set by the client from the body; remove it"
+            ));
+            return self;
+        }
+        self.has_host |= name.eq_ignore_ascii_case("host");
+        self.has_user_agent |= name.eq_ignore_ascii_case("user-agent");
+        if name.eq_ignore_ascii_case("connection")
+            && value
+                .split(',')
+                .any(|v| v.trim().eq_ignore_ascii_case("close"))
+        {
+            self.close = true;
+        }
+        self.headers.extend_from_slice(name.as_bytes());
+        self.headers.extend_from_slice(b": ");
+        self.headers.extend_from_slice(value.trim().as_bytes());
+        self.headers.extend_from_slice(b"\r\n");
+        self
+    }
+
+    /// Sets the body, sent with its `Content-Length`.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> RequestBuilder {
+        self.body = body.into();
+        self
+    }
+
+    /// Builds the request's wire bytes once, for sending many times with
+    /// [`Request::send`] at no cost beyond the exchange itself.
+    pub fn build(self) -> Result<Request, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let base = &self.client.inner.base;
+        let mut wire = Vec::with_capacity(
+            self.method.len() + self.path.len() + self.headers.len() + self.body.len() + 96,
+        );
+        for part in [self.method.as_bytes(), b" ", self.path.as_bytes(), b" HTTP/1.1\r\n"] {
+            wire.extend_from_slice(part);
+        }
+        if !self.has_host {
+            for part in [b"host: ".as_slice(), base.authority.as_bytes(), b"\r\n"] {
+                wire.extend_from_slice(part);
+            }
+        }
+        if !self.has_user_agent {
+            wire.extend_from_slice(
+                concat!("user-agent: lot/", env!("CARGO_PKG_VERSION"), "\r\n").as_bytes(),
+            );
+        }
+        wire.extend_from_slice(&self.headers);
+        let has_body_semantics = matches!(self.method.as_str(), "POST" | "PUT" | "PATCH");
+        if !self.body.is_empty() || has_body_semantics {
+            wire.extend_from_slice(format!("content-length: {}\r\n", self.body.len()).as_bytes());
+        }
+        wire.extend_from_slice(b"\r\n");
+        wire.extend_from_slice(&self.body);
+        Ok(Request {
+            client: self.client,
+            wire: wire.into(),
+            head: self.method == "HEAD",
+            idempotent: matches!(
+                self.method.as_str(),
+                "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
+            ),
+            close: self.close,
+        })
+    }
+
+    /// Builds and sends the request, and reads its whole response.
+    pub async fn send(self) -> Result<Response, Error> {
+        self.build()?.send().await
+    }
+}
+
+/// A request ready to send: its wire bytes are built, so sending it again
+/// costs only the exchange. Cloning it is cheap.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub(crate) client: Client,
+    pub(crate) wire: Arc<[u8]>,
+    pub(crate) head: bool,
+    pub(crate) idempotent: bool,
+    pub(crate) close: bool,
+}
+
+impl Request {
+    /// Sends the request on a pooled keep-alive connection (or a new one)
+    /// and reads its whole response.
+    ///
+    /// A request whose reused connection turns out to have been closed by
+    /// the target before answering is retried once on a new connection if
+    /// its method is idempotent. The future owns what it needs, so it can be
+    /// returned from a scenario as it is.
+    pub fn send(&self) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
+        let request = self.clone();
+        async move { request.client.exchange(&request).await }
+    }
+
+    /// The request as sent: request line, headers and body.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.wire
+    }
+}
+
+/// `tchar` of RFC 9110: the characters of methods and header names.
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}

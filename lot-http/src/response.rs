@@ -1,0 +1,87 @@
+//! A whole response: status, headers and body.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::error::{Error, ErrorKind};
+
+/// A response, read whole: its status, headers and body.
+pub struct Response {
+    pub(crate) status: u16,
+    /// The response head as received: status line and header lines.
+    pub(crate) head: Vec<u8>,
+    /// Where each header's name and value lie in `head`.
+    pub(crate) headers: Vec<(Range<usize>, Range<usize>)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Response {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The response itself if its status is below 400, otherwise an error of
+    /// kind [`ErrorKind::Status`] whose text is `HTTP status N`.
+    pub fn error_for_status(self) -> Result<Response, Error> {
+        if self.status >= 400 {
+            Err(Error::status_error(self.status))
+        } else {
+            Ok(self)
+        }
+    }
+
+    /// The value of the first header named `name` (in any case), if it is
+    /// present and UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// Every header in order received: name and raw value.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.headers.iter().map(|(n, v)| {
+            // Names were checked to be tokens while parsing: ASCII.
+            let name = std::str::from_utf8(&self.head[n.clone()]).unwrap_or("");
+            (name, &self.head[v.clone()])
+        })
+    }
+
+    /// The body, with any chunked transfer coding removed.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as text, or an error if it is not UTF-8.
+    pub fn text(&self) -> Result<&str, Error> {
+        std::str::from_utf8(&self.body)
+            .map_err(|_| Error::new(ErrorKind::Protocol, "the response body is not UTF-8"))
+    }
+
+    /// Takes the body.
+    pub fn into_body(self) -> Vec<u8> {
+        self.body
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field(
+                "headers",
+                &self
+                    .headers()
+                    .map(|(n, v)| (n, String::from_utf8_lossy(v)))
+                    .collect::<Vec<_>>(),
+            )
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}

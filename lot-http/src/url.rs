@@ -1,0 +1,167 @@
+//! The base URL: `http://host[:port][/path]`, resolved once.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use crate::error::{Error, ErrorKind};
+
+/// A parsed and resolved base URL.
+#[derive(Debug)]
+pub(crate) struct Base {
+    /// The `Host` header's value: the URL's authority as written.
+    pub(crate) authority: String,
+    /// The path every request's path is appended to, without a trailing `/`
+    /// (empty for the root).
+    pub(crate) path: String,
+    /// Where to connect, in the resolver's order.
+    pub(crate) addrs: Vec<SocketAddr>,
+}
+
+const EXPECTED: &str = "expected http://host[:port][/path]";
+
+pub(crate) fn parse(url: &str) -> Result<Base, Error> {
+    let invalid = |why: &str| {
+        Error::new(
+            ErrorKind::Url,
+            format!("invalid base URL `{}`: {why}", url.escape_debug()),
+        )
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(invalid(EXPECTED));
+    };
+    if scheme.eq_ignore_ascii_case("https") {
+        return Err(invalid(
+            "lot::http speaks plain HTTP/1.1 and has no TLS; use a TLS client such as reqwest for https targets",
+        ));
+    }
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err(invalid(&format!("the scheme must be http, not `{scheme}`")));
+    }
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if path.contains(['?', '#']) {
+        return Err(invalid(
+            "a base URL has no query or fragment; give them in each request's path",
+        ));
+    }
+    if authority.contains('@') {
+        return Err(invalid(
+            "user information in the URL is not supported; set an Authorization header",
+        ));
+    }
+    if let Some(c) = path.chars().find(|c| !is_path_char(*c)) {
+        return Err(invalid(&format!(
+            "the path contains {c:?}; percent-encode it"
+        )));
+    }
+    let (host, port) = split_host_port(authority).map_err(|why| invalid(&why))?;
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| {
+            Error::io(
+                ErrorKind::Url,
+                format!("cannot resolve `{host}` of base URL `{url}`"),
+                e,
+            )
+        })?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Url,
+            format!("`{host}` of base URL `{url}` resolves to no address"),
+        ));
+    }
+    Ok(Base {
+        authority: authority.to_owned(),
+        path: path.trim_end_matches('/').to_owned(),
+        addrs,
+    })
+}
+
+/// Splits `host[:port]` or `[v6][:port]`, with port 80 by default.
+fn split_host_port(authority: &str) -> Result<(&str, u16), String> {
+    if authority.is_empty() {
+        return Err("the host is missing".to_owned());
+    }
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let Some((v6, after)) = rest.split_once(']') else {
+            return Err("an IPv6 host needs its closing `]`".to_owned());
+        };
+        match after {
+            "" => (v6, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (v6, Some(port)),
+                None => return Err(format!("unexpected `{after}` after the IPv6 host")),
+            },
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("the host is missing".to_owned());
+    }
+    if let Some(c) = host.chars().find(|c| !(c.is_ascii_alphanumeric() || "-._:%".contains(*c))) {
+        return Err(format!("the host contains {c:?}"));
+    }
+    let port = match port {
+        None => 80,
+        Some(p) => match p.parse::<u16>() {
+            Ok(p) if p > 0 => p,
+            _ => return Err(format!("the port must be a number from 1 to 65535, not `{p}`")),
+        },
+    };
+    Ok((host, port))
+}
+
+/// Characters a request target may hold as they are: visible ASCII. Spaces,
+/// controls and non-ASCII text must be percent-encoded.
+pub(crate) fn is_path_char(c: char) -> bool {
+    c.is_ascii_graphic()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_authority_port_and_path() {
+        let b = parse("http://127.0.0.1:8080/api/").unwrap();
+        assert_eq!(b.authority, "127.0.0.1:8080");
+        assert_eq!(b.path, "/api");
+        assert_eq!(b.addrs, vec!["127.0.0.1:8080".parse().unwrap()]);
+        let b = parse("HTTP://[::1]").unwrap();
+        assert_eq!(b.authority, "[::1]");
+        assert_eq!(b.path, "");
+        assert_eq!(b.addrs, vec!["[::1]:80".parse().unwrap()]);
+        let b = parse("http://localhost:9").unwrap();
+        assert!(b.addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 9));
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_use_naming_the_value() {
+        for (url, expect) in [
+            ("127.0.0.1:80", "expected http://host"),
+            ("https://127.0.0.1/", "no TLS"),
+            ("ftp://127.0.0.1/", "not `ftp`"),
+            ("http://", "host is missing"),
+            ("http://:80", "host is missing"),
+            ("http://127.0.0.1:0/", "not `0`"),
+            ("http://127.0.0.1:99999/", "not `99999`"),
+            ("http://127.0.0.1:x/", "not `x`"),
+            ("http://u:p@127.0.0.1/", "user information"),
+            ("http://127.0.0.1/?q=1", "no query"),
+            ("http://127.0.0.1/a b", "percent-encode"),
+            ("http://[::1/", "closing `]`"),
+            ("http://ho st/", "host contains ' '"),
+        ] {
+            let e = parse(url).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Url);
+            let text = e.to_string();
+            assert!(text.contains(expect), "{url}: {text}");
+        }
+    }
+}
