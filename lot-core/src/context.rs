@@ -171,31 +171,81 @@ impl Failure {
 
 /// Awaits user code with a timeout, catching a panic.
 pub(crate) async fn guarded<F: Future>(timeout: Duration, future: F) -> Result<F::Output, Failure> {
-    match tokio::time::timeout(timeout, CatchPanic { inner: future }).await {
-        Ok(Ok(output)) => Ok(output),
-        Ok(Err(payload)) => Err(Failure::Panic(payload)),
-        Err(_elapsed) => Err(Failure::Timeout),
+    Guarded::new(timeout, future).await
+}
+
+pin_project! {
+    /// User code under a timeout, with a panic caught.
+    pub(crate) struct Guarded<F> {
+        #[pin]
+        inner: tokio::time::Timeout<CatchPanic<F>>,
+    }
+}
+
+impl<F: Future> Guarded<F> {
+    fn new(timeout: Duration, future: F) -> Self {
+        Guarded {
+            inner: tokio::time::timeout(timeout, CatchPanic { inner: future }),
+        }
+    }
+}
+
+impl<F: Future> Future for Guarded<F> {
+    type Output = Result<F::Output, Failure>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(match std::task::ready!(self.project().inner.poll(cx)) {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(payload)) => Err(Failure::Panic(payload)),
+            Err(_elapsed) => Err(Failure::Timeout),
+        })
+    }
+}
+
+pin_project! {
+    /// One iteration: its future, guarded, timed from its first poll, with
+    /// its outcome recorded when it ends.
+    ///
+    /// A hand-written future rather than an `async` block: an `async` block
+    /// that moves a captured future into an `.await` stores it twice, and
+    /// the runtime copies the whole task when it spawns and finishes it.
+    struct Iterate<F> {
+        #[pin]
+        guarded: Guarded<F>,
+        start: Option<Instant>,
+    }
+}
+
+impl<F: Future<Output = anyhow::Result<()>>> Future for Iterate<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let start = *this.start.get_or_insert_with(Instant::now);
+        let result = std::task::ready!(this.guarded.poll(cx));
+        CURRENT.with(|it| match &result {
+            Ok(Ok(())) => it.finish(start, Outcome::Ok),
+            Ok(Err(e)) => it.finish(start, Outcome::Error(e)),
+            Err(failure) => it.finish(start, failure.outcome()),
+        });
+        Poll::Ready(())
     }
 }
 
 /// Runs one iteration's future in its context, with the timeout and the
 /// panic catch, and records its outcome.
-pub(crate) async fn iterate<F>(future: F, iteration: Iteration)
+pub(crate) fn iterate<F>(future: F, iteration: Iteration) -> impl Future<Output = ()>
 where
     F: Future<Output = anyhow::Result<()>>,
 {
     let timeout = iteration.shared.timeout;
-    CURRENT
-        .scope(iteration, async move {
-            let start = Instant::now();
-            let result = guarded(timeout, future).await;
-            CURRENT.with(|it| match &result {
-                Ok(Ok(())) => it.finish(start, Outcome::Ok),
-                Ok(Err(e)) => it.finish(start, Outcome::Error(e)),
-                Err(failure) => it.finish(start, failure.outcome()),
-            })
-        })
-        .await
+    CURRENT.scope(
+        iteration,
+        Iterate {
+            guarded: Guarded::new(timeout, future),
+            start: None,
+        },
+    )
 }
 
 fn with_current(f: impl FnOnce(&Iteration)) {
