@@ -86,6 +86,13 @@
 //! and [`histogram`] are custom metrics, and [`iteration`] tells which
 //! iteration is running. See [`context`].
 //!
+//! # HTTP
+//!
+//! Any async client works in a scenario. For HTTP/1.1 targets, [`http`] is
+//! lot's own lean client: a request is built once and its future drives a
+//! pooled keep-alive connection directly, which costs about two thirds of
+//! reqwest's CPU per request (see the README's Performance section).
+//!
 //! # Configuration
 //!
 //! In code, on the [`Executor`]: stages, `max_in_flight`,
@@ -136,6 +143,39 @@ pub mod schedule {
 pub mod report {
     pub use lot_core::report::*;
     pub use lot_report::*;
+}
+
+/// A lean HTTP/1.1 keep-alive client for scenarios (the `lot-http` crate;
+/// feature `http`, on by default).
+///
+/// Build a request once and send it at every iteration: the request's
+/// future drives its own pooled connection, with no connection task or
+/// channel in between, so the generator's CPU goes to the load.
+///
+/// ```no_run
+/// # async fn demo() -> anyhow::Result<()> {
+/// let client = lot::http::Client::new("http://127.0.0.1:8080")?;
+/// let health = client.get("/health").build()?;
+/// let mut executor = lot::Executor::new();
+/// executor.add_stage(1000, 1000, std::time::Duration::from_secs(30));
+/// executor
+///     .run(move || {
+///         let sent = health.send();
+///         async move {
+///             sent.await?.error_for_status()?;
+///             Ok(())
+///         }
+///     })
+///     .await;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// It speaks plain HTTP/1.1 to one target: no TLS (use reqwest for
+/// `https`), HTTP/2, redirects or cookies. See [`http::Client`].
+#[cfg(feature = "http")]
+pub mod http {
+    pub use lot_http::*;
 }
 
 /// The run context of an iteration: steps, checks, custom metrics and

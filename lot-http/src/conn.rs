@@ -60,7 +60,11 @@ impl Conn {
             }
         }
         let (addr, e) = last.expect("a resolved base URL has at least one address");
-        Err(Error::io(ErrorKind::Connect, format!("connect to {addr}"), e))
+        Err(Error::io(
+            ErrorKind::Connect,
+            format!("connect to {addr}"),
+            e,
+        ))
     }
 
     /// Sends `request` and reads its response. The flag says whether the
@@ -94,13 +98,28 @@ impl Conn {
             self.filled = 0;
             // The response was read whole without meeting `WouldBlock`, so
             // the runtime still marks the socket readable. Clearing the mark
-            // (an event newer than this read keeps it) saves the next
-            // exchange a read that would only return `EAGAIN`.
+            // saves the next exchange a read that would only return `EAGAIN`.
+            // Only bytes arriving in the microseconds between the last read
+            // and this line would go unnoticed until the next event; a
+            // closed socket stays marked (the runtime never clears that).
             let _ = self.stream.try_io(Interest::READABLE, || {
                 Err::<(), _>(io::ErrorKind::WouldBlock.into())
             });
         }
         Ok((response, reusable))
+    }
+
+    /// Whether an idle connection may carry a request: nothing arrived
+    /// while it sat in the pool, neither its end (the target closed it) nor
+    /// bytes that answer no request (a `408` before closing). A connection
+    /// nothing happened to costs no system call, since its read readiness
+    /// was cleared when it was put back.
+    pub(crate) fn is_reusable(&mut self) -> bool {
+        let mut probe = [0u8; 1];
+        matches!(
+            self.stream.try_read(&mut probe),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock
+        )
     }
 
     async fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
@@ -159,38 +178,47 @@ impl Conn {
     async fn read_head(&mut self, head_request: bool) -> Result<(Response, Framing, bool), Error> {
         let mut answered = self.filled > self.pos;
         loop {
+            if let Some(head) = self.parse_head(head_request)? {
+                return Ok(head);
+            }
+            match self.fill().await {
+                Ok(0) if !answered => return Err(Error::new(ErrorKind::Io, UNANSWERED)),
+                Ok(0) => {
+                    return Err(Error::new(
+                        ErrorKind::Io,
+                        "connection closed in the middle of the response head",
+                    ));
+                }
+                Ok(_) => answered = true,
+                Err(e) if !answered => return Err(Error::io(ErrorKind::Io, UNANSWERED, e)),
+                Err(e) => return Err(Error::io(ErrorKind::Io, "reading the response head", e)),
+            }
+        }
+    }
+
+    /// Parses a final response head from the buffer, consuming any interim
+    /// (1xx) responses before it, or returns `None` if more must be read.
+    ///
+    /// Synchronous on purpose: httparse's header array (2 KiB) then lives on
+    /// the stack, not in every request's future, which the runtime moves
+    /// when it spawns the iteration.
+    fn parse_head(
+        &mut self,
+        head_request: bool,
+    ) -> Result<Option<(Response, Framing, bool)>, Error> {
+        loop {
             let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
             let mut parsed = httparse::Response::new(&mut headers);
             let window = &self.buf[self.pos..self.filled];
             let n = match parsed.parse(window) {
                 Ok(httparse::Status::Complete(n)) => n,
-                Ok(httparse::Status::Partial) => {
-                    if window.len() >= MAX_HEAD {
-                        return Err(Error::new(
-                            ErrorKind::Protocol,
-                            format!("the response head exceeds {} KiB", MAX_HEAD / 1024),
-                        ));
-                    }
-                    match self.fill().await {
-                        Ok(0) if !answered => {
-                            return Err(Error::new(ErrorKind::Io, UNANSWERED));
-                        }
-                        Ok(0) => {
-                            return Err(Error::new(
-                                ErrorKind::Io,
-                                "connection closed in the middle of the response head",
-                            ));
-                        }
-                        Ok(_) => answered = true,
-                        Err(e) if !answered => {
-                            return Err(Error::io(ErrorKind::Io, UNANSWERED, e));
-                        }
-                        Err(e) => {
-                            return Err(Error::io(ErrorKind::Io, "reading the response head", e));
-                        }
-                    }
-                    continue;
+                Ok(httparse::Status::Partial) if window.len() >= MAX_HEAD => {
+                    return Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!("the response head exceeds {} KiB", MAX_HEAD / 1024),
+                    ));
                 }
+                Ok(httparse::Status::Partial) => return Ok(None),
                 Err(httparse::Error::TooManyHeaders) => {
                     return Err(Error::new(
                         ErrorKind::Protocol,
@@ -236,12 +264,18 @@ impl Conn {
                     let last = value.rsplit(',').next().unwrap_or("").trim();
                     chunked = Some(last.eq_ignore_ascii_case("chunked"));
                 } else if h.name.eq_ignore_ascii_case("content-length") {
-                    let n = value.trim().parse::<u64>().map_err(|_| {
-                        Error::new(
-                            ErrorKind::Protocol,
-                            "the response's Content-Length is not a number",
-                        )
-                    })?;
+                    let digits = value.trim();
+                    // Digits only (RFC 9110 8.6): `parse` would take a `+`.
+                    let n = digits
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|_| digits.bytes().all(|b| b.is_ascii_digit()))
+                        .ok_or_else(|| {
+                            Error::new(
+                                ErrorKind::Protocol,
+                                "the response's Content-Length is not a number",
+                            )
+                        })?;
                     if length.is_some_and(|l| l != n) {
                         return Err(Error::new(
                             ErrorKind::Protocol,
@@ -271,7 +305,7 @@ impl Conn {
                 body: Vec::new(),
             };
             self.pos += n;
-            return Ok((response, framing, close));
+            return Ok(Some((response, framing, close)));
         }
     }
 
@@ -318,7 +352,10 @@ impl Conn {
                 .ok()
                 .filter(|_| !digits.is_empty() && !digits.starts_with('+'))
                 .ok_or_else(|| {
-                    Error::new(ErrorKind::Protocol, "invalid chunk size in the response body")
+                    Error::new(
+                        ErrorKind::Protocol,
+                        "invalid chunk size in the response body",
+                    )
                 })?;
             if size == 0 {
                 // Trailers, up to the empty line.

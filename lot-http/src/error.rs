@@ -26,9 +26,13 @@ pub enum ErrorKind {
 
 /// An error of [`lot::http`](crate).
 ///
-/// Its text is short and stable (no per-request values), since lot counts a
-/// failed iteration under its error's text: `HTTP status 503`,
-/// `connect to 127.0.0.1:8080: Connection refused (os error 111)`.
+/// The text of an exchange's error (connect, I/O, protocol, status) is short
+/// and holds no per-request values, since lot counts a failed iteration
+/// under its error's text: `HTTP status 503`,
+/// `connect to 127.0.0.1:8080: Connection refused (os error 111)`. An error
+/// of a URL or a request names the offending value, so build requests
+/// before the load ([`RequestBuilder::build`](crate::RequestBuilder::build))
+/// to meet such errors before any load is sent.
 pub struct Error {
     kind: ErrorKind,
     message: String,

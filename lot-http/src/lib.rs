@@ -135,7 +135,12 @@ impl Client {
     /// its method is idempotent.
     async fn exchange(&self, request: &Request) -> Result<Response, Error> {
         let pool = &self.inner.pool;
-        if let Some(mut conn) = pool.take() {
+        // Connections the target closed (or wrote to) while they were idle
+        // are dropped here; one that is closed while the request is on its
+        // way is the case the retry is for.
+        let idle = std::iter::from_fn(|| pool.take())
+            .find_map(|mut conn| conn.is_reusable().then_some(conn));
+        if let Some(mut conn) = idle {
             match conn.exchange(request).await {
                 Ok((response, reusable)) => {
                     if reusable {

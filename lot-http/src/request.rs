@@ -125,7 +125,12 @@ impl RequestBuilder {
         let mut wire = Vec::with_capacity(
             self.method.len() + self.path.len() + self.headers.len() + self.body.len() + 96,
         );
-        for part in [self.method.as_bytes(), b" ", self.path.as_bytes(), b" HTTP/1.1\r\n"] {
+        for part in [
+            self.method.as_bytes(),
+            b" ",
+            self.path.as_bytes(),
+            b" HTTP/1.1\r\n",
+        ] {
             wire.extend_from_slice(part);
         }
         if !self.has_host {
@@ -182,7 +187,7 @@ impl Request {
     /// the target before answering is retried once on a new connection if
     /// its method is idempotent. The future owns what it needs, so it can be
     /// returned from a scenario as it is.
-    pub fn send(&self) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
+    pub fn send(&self) -> impl Future<Output = Result<Response, Error>> + Send + use<> {
         let request = self.clone();
         async move { request.client.exchange(&request).await }
     }

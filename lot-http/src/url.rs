@@ -104,14 +104,21 @@ fn split_host_port(authority: &str) -> Result<(&str, u16), String> {
     if host.is_empty() {
         return Err("the host is missing".to_owned());
     }
-    if let Some(c) = host.chars().find(|c| !(c.is_ascii_alphanumeric() || "-._:%".contains(*c))) {
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-._:%".contains(*c)))
+    {
         return Err(format!("the host contains {c:?}"));
     }
     let port = match port {
         None => 80,
         Some(p) => match p.parse::<u16>() {
             Ok(p) if p > 0 => p,
-            _ => return Err(format!("the port must be a number from 1 to 65535, not `{p}`")),
+            _ => {
+                return Err(format!(
+                    "the port must be a number from 1 to 65535, not `{p}`"
+                ));
+            }
         },
     };
     Ok((host, port))
@@ -138,7 +145,11 @@ mod tests {
         assert_eq!(b.path, "");
         assert_eq!(b.addrs, vec!["[::1]:80".parse().unwrap()]);
         let b = parse("http://localhost:9").unwrap();
-        assert!(b.addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 9));
+        assert!(
+            b.addrs
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == 9)
+        );
     }
 
     #[test]

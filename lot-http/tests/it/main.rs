@@ -1,0 +1,11 @@
+//! Integration tests of lot-http: every test drives a real server on
+//! 127.0.0.1 (hyper, or a raw tokio listener writing hand-crafted bytes) and
+//! checks what that server received.
+
+mod support;
+
+mod errors;
+mod framing;
+mod keepalive;
+mod requests;
+mod retry;
