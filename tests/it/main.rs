@@ -5,6 +5,7 @@ mod server;
 
 mod browser;
 mod context;
+mod http;
 mod loads;
 mod outcomes;
 mod outputs;
