@@ -362,31 +362,39 @@ pub fn run(args: &[String]) -> ExitCode {
 
     let server = start_server(&server_bin, server_core, &mut log);
 
-    // 2. HTTP at a fixed rate: lot vs oha -q.
-    eprintln!(
-        "HTTP at {}/s for {} s: lot...",
-        plan.fixed_rate, plan.fixed_secs
-    );
-    let args = vec![
-        "http".into(),
-        "--url".into(),
-        server.url.clone(),
-        "--rate".into(),
-        plan.fixed_rate.to_string(),
-        "--duration".into(),
-        plan.fixed_secs.to_string(),
-        "--threads".into(),
-        "1".into(),
-    ];
-    let lot_fixed = measure(pinned(gen_core, &gen_bin, &args), &mut log);
-    let kv = key_values(&lot_fixed.stdout);
-    let lot_cpu_per = us_per(lot_fixed.usage.cpu, num(&kv, "ok"));
+    // 2. HTTP at a fixed rate: lot (with lot::http, and with reqwest for
+    //    reference) vs oha -q.
+    let fixed = |client: &str, log: &mut Vec<String>| -> (f64, f64, u64) {
+        eprintln!(
+            "HTTP at {}/s for {} s: lot with {client}...",
+            plan.fixed_rate, plan.fixed_secs
+        );
+        let args = vec![
+            client.into(),
+            "--url".into(),
+            server.url.clone(),
+            "--rate".into(),
+            plan.fixed_rate.to_string(),
+            "--duration".into(),
+            plan.fixed_secs.to_string(),
+            "--threads".into(),
+            "1".into(),
+        ];
+        let run = measure(pinned(gen_core, &gen_bin, &args), log);
+        let kv = key_values(&run.stdout);
+        let cpu_per = us_per(run.usage.cpu, num(&kv, "ok"));
+        (num(&kv, "achieved_rps"), cpu_per, run.usage.peak_rss_kb)
+    };
+    let (lot_achieved, lot_cpu_per, lot_rss) = fixed("http", &mut log);
+    let (_, reqwest_cpu_per, reqwest_rss) = fixed("reqwest", &mut log);
     let mut fixed_values = vec![
-        ("lot achieved/s", format!("{:.0}", num(&kv, "achieved_rps"))),
+        ("lot achieved/s", format!("{lot_achieved:.0}")),
         ("lot CPU/request", format!("{lot_cpu_per:.1}µs")),
+        ("lot peak RSS", format!("{:.1}MB", lot_rss as f64 / 1024.0)),
+        ("lot+reqwest CPU/request", format!("{reqwest_cpu_per:.1}µs")),
         (
-            "lot peak RSS",
-            format!("{:.1}MB", lot_fixed.usage.peak_rss_kb as f64 / 1024.0),
+            "lot+reqwest peak RSS",
+            format!("{:.1}MB", reqwest_rss as f64 / 1024.0),
         ),
     ];
     if let Some(oha) = &oha {

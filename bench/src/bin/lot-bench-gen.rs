@@ -1,10 +1,12 @@
 //! The load generator `cargo xtask bench` measures: lot at a fixed arrival
-//! rate, with a no-op scenario or an HTTP GET through reqwest (the client the
-//! README recommends). Prints `key=value` lines of results.
+//! rate, with a no-op scenario, an HTTP GET through `lot::http` (the client
+//! the README recommends) or the same GET through reqwest. Prints
+//! `key=value` lines of results.
 //!
 //! ```text
 //! lot-bench-gen noop --rate 100000 --duration 5 [--threads 2]
 //! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64]
+//! lot-bench-gen reqwest --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1]
 //! ```
 
 use std::sync::{Arc, Mutex};
@@ -39,8 +41,8 @@ fn parse() -> anyhow::Result<Args> {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_default();
     anyhow::ensure!(
-        mode == "noop" || mode == "http",
-        "mode must be noop or http, not `{mode}`"
+        ["noop", "http", "reqwest"].contains(&mode.as_str()),
+        "mode must be noop, http or reqwest, not `{mode}`"
     );
     let mut parsed = Args {
         mode,
@@ -73,6 +75,14 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let rss = Arc::new(Mutex::new(Vec::new()));
+    // The request is built (and the URL checked) before any load is sent.
+    let lean = match args.mode.as_str() {
+        "http" => {
+            let url = args.url.trim_end_matches('/');
+            Some(lot::http::Client::new(url)?.get("/").build()?)
+        }
+        _ => None,
+    };
     let report = runtime.block_on(async {
         let mut executor = lot::Executor::new();
         executor
@@ -85,6 +95,16 @@ fn main() -> anyhow::Result<()> {
             .reporter(RssSampler(rss.clone()));
         if args.mode == "noop" {
             executor.run(|| async { Ok(()) }).await
+        } else if let Some(request) = lean {
+            executor
+                .run(move || {
+                    let sent = request.send();
+                    async move {
+                        sent.await?.error_for_status()?;
+                        Ok(())
+                    }
+                })
+                .await
         } else {
             let client = reqwest::Client::new();
             let url = args.url.clone();
