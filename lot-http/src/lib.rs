@@ -134,17 +134,14 @@ impl Client {
     /// target before it answered is retried once on a new connection, if
     /// its method is idempotent.
     async fn exchange(&self, request: &Request) -> Result<Response, Error> {
-        let pool = &self.inner.pool;
         // Connections the target closed (or wrote to) while they were idle
         // are dropped here; one that is closed while the request is on its
         // way is the case the retry is for.
-        let idle = std::iter::from_fn(|| pool.take())
-            .find_map(|mut conn| conn.is_reusable().then_some(conn));
-        if let Some(mut conn) = idle {
+        if let Some(mut conn) = self.idle_connection() {
             match conn.exchange(request).await {
                 Ok((response, reusable)) => {
                     if reusable {
-                        pool.put(conn);
+                        self.inner.pool.put(conn);
                     }
                     return Ok(response);
                 }
@@ -155,9 +152,14 @@ impl Client {
         let mut conn = Conn::connect(&self.inner.base.addrs).await?;
         let (response, reusable) = conn.exchange(request).await?;
         if reusable {
-            pool.put(conn);
+            self.inner.pool.put(conn);
         }
         Ok(response)
+    }
+
+    fn idle_connection(&self) -> Option<Conn> {
+        std::iter::from_fn(|| self.inner.pool.take())
+            .find_map(|mut conn| conn.is_reusable().then_some(conn))
     }
 }
 
