@@ -90,7 +90,7 @@
 //!
 //! Any async client works in a scenario. For HTTP/1.1 targets, [`http`] is
 //! lot's own lean client: a request is built once and its future drives a
-//! pooled keep-alive connection directly, which costs about two thirds of
+//! pooled keep-alive connection directly, which costs about 60 % of
 //! reqwest's CPU per request (see the README's Performance section).
 //!
 //! # Configuration
