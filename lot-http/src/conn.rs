@@ -6,6 +6,7 @@
 //! readiness wake-up.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::task::Poll;
@@ -79,15 +80,15 @@ impl Conn {
         let reusable = match framing {
             Framing::Empty => true,
             Framing::Length(n) => {
-                self.read_exact_into(n, &mut response.body).await?;
+                self.read_exact_into(n, &mut response.data).await?;
                 true
             }
             Framing::Chunked => {
-                self.read_chunked(&mut response.body).await?;
+                self.read_chunked(&mut response.data).await?;
                 true
             }
             Framing::UntilClose => {
-                self.read_to_close(&mut response.body).await?;
+                self.read_to_close(&mut response.data).await?;
                 false
             }
         };
@@ -222,10 +223,14 @@ impl Conn {
         head_request: bool,
     ) -> Result<Option<(Response, Framing, bool)>, Error> {
         loop {
-            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-            let mut parsed = httparse::Response::new(&mut headers);
+            let mut headers = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+            let mut parsed = httparse::Response::new(&mut []);
             let window = &self.buf[self.pos..self.filled];
-            let n = match parsed.parse(window) {
+            let n = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+                &mut parsed,
+                window,
+                &mut headers,
+            ) {
                 Ok(httparse::Status::Complete(n)) => n,
                 Ok(httparse::Status::Partial) if window.len() >= MAX_HEAD => {
                     return Err(Error::new(
@@ -258,28 +263,21 @@ impl Conn {
                 self.pos += n;
                 continue;
             }
-            let base = window.as_ptr() as usize;
-            let span = |s: &[u8]| -> Range<usize> {
-                let start = s.as_ptr() as usize - base;
-                start..start + s.len()
-            };
-            let mut spans = Vec::with_capacity(parsed.headers.len());
             let (mut saw_close, mut saw_keep_alive) = (false, false);
             let mut chunked = None;
             let mut length: Option<u64> = None;
             for h in parsed.headers.iter() {
-                spans.push((span(h.name.as_bytes()), span(h.value)));
-                let value = std::str::from_utf8(h.value).unwrap_or("");
+                let value = || std::str::from_utf8(h.value).unwrap_or("");
                 if h.name.eq_ignore_ascii_case("connection") {
-                    for token in value.split(',').map(str::trim) {
+                    for token in value().split(',').map(str::trim) {
                         saw_close |= token.eq_ignore_ascii_case("close");
                         saw_keep_alive |= token.eq_ignore_ascii_case("keep-alive");
                     }
                 } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                    let last = value.rsplit(',').next().unwrap_or("").trim();
+                    let last = value().rsplit(',').next().unwrap_or("").trim();
                     chunked = Some(last.eq_ignore_ascii_case("chunked"));
                 } else if h.name.eq_ignore_ascii_case("content-length") {
-                    let digits = value.trim();
+                    let digits = value().trim();
                     // Digits only (RFC 9110 8.6): `parse` would take a `+`.
                     let n = digits
                         .parse::<u64>()
@@ -313,11 +311,18 @@ impl Conn {
                     (None, None) => Framing::UntilClose,
                 }
             };
+            // Head and body in one allocation, sized for the whole
+            // response when its length is known (and not huge).
+            let body_hint = match framing {
+                Framing::Length(len) => len.min(1 << 20) as usize,
+                _ => 0,
+            };
+            let mut data = Vec::with_capacity(n + body_hint);
+            data.extend_from_slice(&window[..n]);
             let response = Response {
                 status,
-                head: window[..n].to_vec(),
-                headers: spans,
-                body: Vec::new(),
+                data,
+                head_len: n,
             };
             self.pos += n;
             return Ok(Some((response, framing, close)));

@@ -1,18 +1,19 @@
 //! A whole response: status, headers and body.
 
 use std::fmt;
-use std::ops::Range;
+use std::mem::MaybeUninit;
 
+use crate::conn::MAX_HEADERS;
 use crate::error::{Error, ErrorKind};
 
 /// A response, read whole: its status, headers and body.
 pub struct Response {
     pub(crate) status: u16,
-    /// The response head as received: status line and header lines.
-    pub(crate) head: Vec<u8>,
-    /// Where each header's name and value lie in `head`.
-    pub(crate) headers: Vec<(Range<usize>, Range<usize>)>,
-    pub(crate) body: Vec<u8>,
+    /// The response head as received (status line and header lines), then
+    /// the body: one allocation per response.
+    pub(crate) data: Vec<u8>,
+    /// Where the body starts in `data`.
+    pub(crate) head_len: usize,
 }
 
 impl Response {
@@ -45,28 +46,41 @@ impl Response {
     }
 
     /// Every header in order received: name and raw value.
+    ///
+    /// Headers are found again in the head when asked for, which keeps a
+    /// response that nobody asks about to one allocation.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.headers.iter().map(|(n, v)| {
-            // Names were checked to be tokens while parsing: ASCII.
-            let name = std::str::from_utf8(&self.head[n.clone()]).unwrap_or("");
-            (name, &self.head[v.clone()])
-        })
+        let mut headers = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+        let mut parsed = httparse::Response::new(&mut []);
+        // The head parsed when it was read; it parses the same again.
+        let _ = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+            &mut parsed,
+            &self.data[..self.head_len],
+            &mut headers,
+        );
+        parsed
+            .headers
+            .iter()
+            .map(|h| (h.name, h.value))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     /// The body, with any chunked transfer coding removed.
     pub fn body(&self) -> &[u8] {
-        &self.body
+        &self.data[self.head_len..]
     }
 
     /// The body as text, or an error if it is not UTF-8.
     pub fn text(&self) -> Result<&str, Error> {
-        std::str::from_utf8(&self.body)
+        std::str::from_utf8(self.body())
             .map_err(|_| Error::new(ErrorKind::Protocol, "the response body is not UTF-8"))
     }
 
     /// Takes the body.
-    pub fn into_body(self) -> Vec<u8> {
-        self.body
+    pub fn into_body(mut self) -> Vec<u8> {
+        self.data.drain(..self.head_len);
+        self.data
     }
 }
 
@@ -81,7 +95,7 @@ impl fmt::Debug for Response {
                     .map(|(n, v)| (n, String::from_utf8_lossy(v)))
                     .collect::<Vec<_>>(),
             )
-            .field("body_len", &self.body.len())
+            .field("body_len", &self.body().len())
             .finish()
     }
 }
