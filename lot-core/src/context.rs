@@ -175,17 +175,27 @@ pub(crate) async fn guarded<F: Future>(timeout: Duration, future: F) -> Result<F
 }
 
 pin_project! {
-    /// User code under a timeout, with a panic caught.
+    /// User code under a timeout, with a panic caught. The timeout counts
+    /// from the first poll, like the iteration's start: time an iteration
+    /// spends queued in the runtime before it runs is schedule lag, not
+    /// part of its time to run.
     pub(crate) struct Guarded<F> {
         #[pin]
-        inner: tokio::time::Timeout<CatchPanic<F>>,
+        inner: CatchPanic<F>,
+        #[pin]
+        deadline: Option<tokio::time::Sleep>,
+        timeout: Duration,
+        polled: bool,
     }
 }
 
 impl<F: Future> Guarded<F> {
     fn new(timeout: Duration, future: F) -> Self {
         Guarded {
-            inner: tokio::time::timeout(timeout, CatchPanic { inner: future }),
+            inner: CatchPanic { inner: future },
+            deadline: None,
+            timeout,
+            polled: false,
         }
     }
 }
@@ -194,24 +204,35 @@ impl<F: Future> Future for Guarded<F> {
     type Output = Result<F::Output, Failure>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(match std::task::ready!(self.project().inner.poll(cx)) {
-            Ok(Ok(output)) => Ok(output),
-            Ok(Err(payload)) => Err(Failure::Panic(payload)),
-            Err(_elapsed) => Err(Failure::Timeout),
-        })
+        let mut this = self.project();
+        if !*this.polled {
+            *this.polled = true;
+            // A timeout beyond the clock's range (`Duration::MAX`) is none.
+            if let Some(at) = tokio::time::Instant::now().checked_add(*this.timeout) {
+                this.deadline.set(Some(tokio::time::sleep_until(at)));
+            }
+        }
+        if let Poll::Ready(output) = this.inner.poll(cx) {
+            return Poll::Ready(output.map_err(Failure::Panic));
+        }
+        match this.deadline.as_pin_mut() {
+            Some(deadline) => deadline.poll(cx).map(|()| Err(Failure::Timeout)),
+            None => Poll::Pending,
+        }
     }
 }
 
 pin_project! {
     /// One iteration: its future, guarded, timed from its first poll, with
-    /// its outcome recorded when it ends.
+    /// its outcome recorded when it ends, after the future is dropped (so
+    /// anything its drop records, such as a cancelled step, comes first).
     ///
     /// A hand-written future rather than an `async` block: an `async` block
     /// that moves a captured future into an `.await` stores it twice, and
     /// the runtime copies the whole task when it spawns and finishes it.
     struct Iterate<F> {
         #[pin]
-        guarded: Guarded<F>,
+        guarded: Option<Guarded<F>>,
         start: Option<Instant>,
     }
 }
@@ -220,9 +241,14 @@ impl<F: Future<Output = anyhow::Result<()>>> Future for Iterate<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.project();
+        let mut this = self.project();
         let start = *this.start.get_or_insert_with(Instant::now);
-        let result = std::task::ready!(this.guarded.poll(cx));
+        let Some(guarded) = this.guarded.as_mut().as_pin_mut() else {
+            // Polled again after it ended: nothing more to do.
+            return Poll::Ready(());
+        };
+        let result = std::task::ready!(guarded.poll(cx));
+        this.guarded.set(None);
         CURRENT.with(|it| match &result {
             Ok(Ok(())) => it.finish(start, Outcome::Ok),
             Ok(Err(e)) => it.finish(start, Outcome::Error(e)),
@@ -242,7 +268,7 @@ where
     CURRENT.scope(
         iteration,
         Iterate {
-            guarded: Guarded::new(timeout, future),
+            guarded: Some(Guarded::new(timeout, future)),
             start: None,
         },
     )

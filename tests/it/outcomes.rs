@@ -150,6 +150,37 @@ async fn hanging_iterations_time_out() {
     );
 }
 
+/// The timeout counts from an iteration's first poll, as its start does:
+/// iterations queued behind one that blocks the runtime's only thread are
+/// late (schedule lag), not timed out.
+#[tokio::test]
+async fn the_timeout_counts_from_the_first_poll() {
+    let mut executor = Executor::new();
+    executor
+        .add_stage(10_000, 10_000, Duration::from_millis(50))
+        .timeout(Duration::from_millis(300))
+        .terminal(false);
+    let report = executor
+        .run(|| async {
+            if lot::iteration().map_or(0, |it| it.index()) == 0 {
+                // Blocks the thread: the rest of its batch waits to run.
+                std::thread::sleep(Duration::from_millis(600));
+            } else {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            Ok(())
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(s.totals.scheduled, 500);
+    assert_eq!((s.totals.ok, s.totals.failed), (500, 0), "{:?}", s.errors);
+    assert!(
+        s.schedule_lag.max_us >= 600_000,
+        "{}",
+        s.schedule_lag.max_us
+    );
+}
+
 /// Iterations still running when the graceful stop ends are interrupted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_stop_interrupts_what_is_left() {
