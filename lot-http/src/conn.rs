@@ -33,6 +33,9 @@ pub(crate) struct Conn {
     buf: Vec<u8>,
     pos: usize,
     filled: usize,
+    /// Whether the last read took less than it had room for, which means
+    /// it emptied the socket's receive queue.
+    drained: bool,
 }
 
 /// How the body of a response is delimited.
@@ -56,6 +59,7 @@ impl Conn {
                         buf: vec![0; INITIAL_BUFFER],
                         pos: 0,
                         filled: 0,
+                        drained: false,
                     });
                 }
                 Err(e) => last = Some((addr, e)),
@@ -72,9 +76,17 @@ impl Conn {
     /// Sends `request` and reads its response. The flag says whether the
     /// connection may carry another request.
     pub(crate) async fn exchange(&mut self, request: &Request) -> Result<(Response, bool), Error> {
-        self.write_all(&request.wire)
-            .await
-            .map_err(|e| Error::io(ErrorKind::Io, UNANSWERED, e))?;
+        let mut written = 0;
+        if let Err(e) = self.write_all(&request.wire, &mut written).await {
+            // Failing before a byte went out is how a connection the target
+            // closed while idle shows itself: the request was not seen.
+            let message = if written == 0 {
+                UNANSWERED
+            } else {
+                "the connection failed while the request was being sent"
+            };
+            return Err(Error::io(ErrorKind::Io, message, e));
+        }
         let (response, framing, close) = self.read_head(request.head).await?;
         let mut response = response;
         let reusable = match framing {
@@ -98,15 +110,19 @@ impl Conn {
         if reusable {
             self.pos = 0;
             self.filled = 0;
-            // The response was read whole without meeting `WouldBlock`, so
-            // the runtime still marks the socket readable. Clearing the mark
-            // saves the next exchange a read that would only return `EAGAIN`.
-            // Only bytes arriving in the microseconds between the last read
-            // and this line would go unnoticed until the next event; a
-            // closed socket stays marked (the runtime never clears that).
-            let _ = self.stream.try_io(Interest::READABLE, || {
-                Err::<(), _>(io::ErrorKind::WouldBlock.into())
-            });
+            if self.drained {
+                // The response was read whole without meeting `WouldBlock`,
+                // so the runtime still marks the socket readable, and the
+                // next exchange would spend a read on `EAGAIN`. The last
+                // read was short: it emptied the socket's receive queue, as
+                // an `EAGAIN` would show. So the mark is cleared as that
+                // read would have cleared it. A close stays marked (the
+                // runtime never clears that); after a full read, bytes may
+                // still wait, and the mark stays for `is_reusable` to read.
+                let _ = self.stream.try_io(Interest::READABLE, || {
+                    Err::<(), _>(io::ErrorKind::WouldBlock.into())
+                });
+            }
         }
         Ok((response, reusable))
     }
@@ -114,8 +130,8 @@ impl Conn {
     /// Whether an idle connection may carry a request: nothing arrived
     /// while it sat in the pool, neither its end (the target closed it) nor
     /// bytes that answer no request (a `408` before closing). A connection
-    /// nothing happened to costs no system call, since its read readiness
-    /// was cleared when it was put back.
+    /// nothing happened to usually costs no system call, since its read
+    /// readiness was cleared when it was put back.
     pub(crate) fn is_reusable(&mut self) -> bool {
         let mut probe = [0u8; 1];
         matches!(
@@ -124,14 +140,18 @@ impl Conn {
         )
     }
 
-    async fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
+    /// Writes all of `data`, counting what went out in `written`.
+    async fn write_all(&mut self, mut data: &[u8], written: &mut usize) -> io::Result<()> {
         // `poll_fn` over the socket's readiness rather than its `writable()`
         // future: the future of every exchange stays a few hundred bytes
         // smaller, and the runtime copies it whole on spawn and on finish.
         std::future::poll_fn(|cx| {
             while !data.is_empty() {
                 match self.stream.try_write(data) {
-                    Ok(n) => data = &data[n..],
+                    Ok(n) => {
+                        data = &data[n..];
+                        *written += n;
+                    }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                         std::task::ready!(self.stream.poll_write_ready(cx))?;
                     }
@@ -159,9 +179,11 @@ impl Conn {
         // As in `write_all`: readiness is polled, not awaited as a future.
         std::future::poll_fn(|cx| {
             loop {
+                let space = self.buf.len() - self.filled;
                 match self.stream.try_read(&mut self.buf[self.filled..]) {
                     Ok(n) => {
                         self.filled += n;
+                        self.drained = n < space;
                         return Poll::Ready(Ok(n));
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -300,7 +322,12 @@ impl Conn {
             }
             // HTTP/1.0 closes unless asked to keep alive; HTTP/1.1 keeps
             // alive unless asked to close.
-            let close = saw_close || (parsed.version == Some(0) && !saw_keep_alive);
+            let http10 = parsed.version == Some(0);
+            // A transfer coding with a length, or on HTTP/1.0, leaves the
+            // framing in doubt (RFC 9112 6.1): the connection is not reused.
+            let close = saw_close
+                || (http10 && !saw_keep_alive)
+                || (chunked.is_some() && (length.is_some() || http10));
             let framing = if head_request || status == 204 || status == 304 {
                 Framing::Empty
             } else {
@@ -343,14 +370,20 @@ impl Conn {
         }
     }
 
-    /// Reads a CRLF-terminated line (a chunk size or a trailer) and returns
+    /// Reads a line (a chunk size or a trailer) and returns
     /// its range in the buffer, valid until the next read.
     async fn line(&mut self) -> Result<Range<usize>, Error> {
         loop {
             let window = &self.buf[self.pos..self.filled];
-            if let Some(i) = window.windows(2).position(|w| w == b"\r\n") {
-                let range = self.pos..self.pos + i;
-                self.pos += i + 2;
+            // LF ends a line, after an optional CR (RFC 9112 2.2).
+            if let Some(i) = window.iter().position(|&b| b == b'\n') {
+                let end = if i > 0 && window[i - 1] == b'\r' {
+                    i - 1
+                } else {
+                    i
+                };
+                let range = self.pos..self.pos + end;
+                self.pos += i + 1;
                 return Ok(range);
             }
             if window.len() > MAX_LINE {

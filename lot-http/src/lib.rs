@@ -11,7 +11,7 @@
 //!   no channel between the request and its connection: an exchange costs a
 //!   write, a read and the runtime's readiness wake-up.
 //! - **Idle connections are kept per thread**, each list behind its own
-//!   uncontended lock.
+//!   lock, which the runtime's worker threads usually do not share.
 //!
 //! Measured with `cargo xtask bench` on 2 cores, one request at 5,000/s costs
 //! about 24 µs of CPU with this client, against 40 µs with reqwest and 41 µs
@@ -76,9 +76,10 @@ struct Inner {
 impl Client {
     /// A client for the target at `base_url`: `http://host[:port][/path]`.
     ///
-    /// The host is resolved here, once, so a mistake in the URL is an error
-    /// before any load is sent. A request's path is appended to the base
-    /// URL's path.
+    /// The host is resolved here, once, with the system's resolver, which
+    /// blocks: create clients while setting up, before the load, and a
+    /// mistake in the URL is an error before any load is sent. A request's
+    /// path is appended to the base URL's path.
     ///
     /// # Errors
     ///

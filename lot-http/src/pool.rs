@@ -1,9 +1,14 @@
 //! Idle keep-alive connections, one list per thread.
 //!
 //! A request takes an idle connection from its thread's list and puts it
-//! back there when its response is read. Each thread has its own lock, so
-//! on a multi-threaded runtime the lists are never contended (a task that
-//! moved threads meanwhile returns its connection to its new thread's list).
+//! back there when its response is read. There are twice as many lists as
+//! cores (rounded up to a power of two), each behind its own lock; threads
+//! are numbered as they first use a client and take the list of their
+//! number, wrapping around: a runtime's worker threads usually have a list
+//! each, and threads beyond the lists' number share them. A task that moved threads meanwhile
+//! returns its connection to its new thread's list, so a multi-threaded
+//! runtime may hold a few more connections than requests ever in flight;
+//! idle connections are closed when the client is dropped.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -53,8 +53,13 @@ impl RequestBuilder {
             ));
         } else if let Some(c) = path.chars().find(|c| !crate::url::is_path_char(*c)) {
             builder.fail(format!(
-                "invalid path `{}`: it contains {c:?}; percent-encode it",
-                path.escape_debug()
+                "invalid path `{}`: it contains {c:?}; {}",
+                path.escape_debug(),
+                if c == '#' {
+                    "a fragment is not sent, remove it"
+                } else {
+                    "percent-encode it"
+                }
             ));
         }
         builder.path = format!("{}{path}", builder.client.inner.base.path);
@@ -78,9 +83,11 @@ impl RequestBuilder {
             ));
             return self;
         }
-        if let Some(b) = value.bytes().find(|b| matches!(b, b'\r' | b'\n' | b'\0')) {
+        // Field values are visible text, spaces and tabs (RFC 9110 5.5).
+        if let Some(b) = value.bytes().find(|&b| b.is_ascii_control() && b != b'\t') {
             self.fail(format!(
-                "invalid value for header `{name}`: it contains {:?}",
+                "invalid value `{}` for header `{name}`: it contains {:?}",
+                value.escape_debug(),
                 b as char
             ));
             return self;

@@ -113,7 +113,7 @@ fn split_host_port(authority: &str) -> Result<(&str, u16), String> {
     let port = match port {
         None => 80,
         Some(p) => match p.parse::<u16>() {
-            Ok(p) if p > 0 => p,
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
             _ => {
                 return Err(format!(
                     "the port must be a number from 1 to 65535, not `{p}`"
@@ -124,10 +124,11 @@ fn split_host_port(authority: &str) -> Result<(&str, u16), String> {
     Ok((host, port))
 }
 
-/// Characters a request target may hold as they are: visible ASCII. Spaces,
-/// controls and non-ASCII text must be percent-encoded.
+/// Characters a request target may hold as they are: visible ASCII but `#`
+/// (a fragment is never sent). Spaces, controls and non-ASCII text must be
+/// percent-encoded.
 pub(crate) fn is_path_char(c: char) -> bool {
-    c.is_ascii_graphic()
+    c.is_ascii_graphic() && c != '#'
 }
 
 #[cfg(test)]
@@ -163,6 +164,7 @@ mod tests {
             ("http://127.0.0.1:0/", "not `0`"),
             ("http://127.0.0.1:99999/", "not `99999`"),
             ("http://127.0.0.1:x/", "not `x`"),
+            ("http://127.0.0.1:+80/", "not `+80`"),
             ("http://u:p@127.0.0.1/", "user information"),
             ("http://127.0.0.1/?q=1", "no query"),
             ("http://127.0.0.1/a b", "percent-encode"),
