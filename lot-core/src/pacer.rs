@@ -25,7 +25,6 @@ mod imp {
     use std::os::fd::{AsFd, AsRawFd, RawFd};
     use std::time::Instant;
 
-    use nix::errno::Errno;
     use nix::sys::time::TimeSpec;
     use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
     use tokio::io::unix::AsyncFd;
@@ -82,15 +81,18 @@ mod imp {
             {
                 return tokio::time::sleep_until(deadline.into()).await;
             }
+            // The expiration count is never read: setting the timer resets
+            // it, and each expiration is a new readiness event. Readiness
+            // is cleared instead, which keeps any event newer than the one
+            // seen; readiness before the deadline is left over from the
+            // previous one.
             loop {
                 let Ok(mut ready) = self.fd.readable().await else {
                     return tokio::time::sleep_until(deadline.into()).await;
                 };
-                match ready.get_inner().0.wait() {
-                    Ok(()) => return,
-                    // Readiness left over from an earlier deadline.
-                    Err(Errno::EAGAIN) => ready.clear_ready(),
-                    Err(_) => return tokio::time::sleep_until(deadline.into()).await,
+                ready.clear_ready();
+                if Instant::now() >= deadline {
+                    return;
                 }
             }
         }
