@@ -4,7 +4,11 @@
 //! one-thread hyper server, `lot-bench-server`), so a noisy machine still
 //! gives stable ratios. With two or more cores the generator is pinned to
 //! core 0 and the server to core 1 (`taskset`). CPU time and peak RSS of every
-//! tool are read the same way, from `/proc/PID` while it runs.
+//! tool are read the same way, from `/proc/PID` while it runs. The
+//! fixed-rate comparison runs in rounds (three, one with `--quick`) of lot,
+//! lot with reqwest and oha, and reports the median of the rounds' ratios;
+//! wrk's closed-loop maximum is taken before lot's search and again after
+//! it, and lot is compared with the higher.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -25,6 +29,7 @@ struct Plan {
     noop_secs: u64,
     fixed_rate: u64,
     fixed_secs: u64,
+    fixed_rounds: u32,
     closed_secs: u64,
     search_steps: u32,
     search_secs: u64,
@@ -39,6 +44,7 @@ impl Plan {
             noop_secs: if quick { 2 } else { 5 },
             fixed_rate: 5_000,
             fixed_secs: if quick { 4 } else { 10 },
+            fixed_rounds: if quick { 1 } else { 3 },
             closed_secs: if quick { 4 } else { 10 },
             search_steps: if quick { 3 } else { 5 },
             search_secs: if quick { 3 } else { 5 },
@@ -220,6 +226,17 @@ fn fmt_ratio(lot: f64, peer: f64) -> String {
     }
 }
 
+/// The median of `values` (the mean of the middle two for an even count),
+/// or NaN for none.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
 fn us_per(cpu: Duration, n: f64) -> f64 {
     if n > 0.0 {
         cpu.as_secs_f64() * 1e6 / n
@@ -385,19 +402,7 @@ pub fn run(args: &[String]) -> ExitCode {
         let cpu_per = us_per(run.usage.cpu, num(&kv, "ok"));
         (num(&kv, "achieved_rps"), cpu_per, run.usage.peak_rss_kb)
     };
-    let (lot_achieved, lot_cpu_per, lot_rss) = fixed("http", &mut log);
-    let (_, reqwest_cpu_per, reqwest_rss) = fixed("reqwest", &mut log);
-    let mut fixed_values = vec![
-        ("lot achieved/s", format!("{lot_achieved:.0}")),
-        ("lot CPU/request", format!("{lot_cpu_per:.1}µs")),
-        ("lot peak RSS", format!("{:.1}MB", lot_rss as f64 / 1024.0)),
-        ("lot+reqwest CPU/request", format!("{reqwest_cpu_per:.1}µs")),
-        (
-            "lot+reqwest peak RSS",
-            format!("{:.1}MB", reqwest_rss as f64 / 1024.0),
-        ),
-    ];
-    if let Some(oha) = &oha {
+    let oha_fixed = |oha: &Path, log: &mut Vec<String>| -> (f64, f64, u64) {
         eprintln!(
             "HTTP at {}/s for {} s: oha -q...",
             plan.fixed_rate, plan.fixed_secs
@@ -412,19 +417,70 @@ pub fn run(args: &[String]) -> ExitCode {
             "64".into(),
             server.url.clone(),
         ];
-        let run = measure(pinned(gen_core, oha, &args), &mut log);
+        let run = measure(pinned(gen_core, oha, &args), log);
         let done = oha_requests(&run.stdout);
-        let oha_cpu_per = us_per(run.usage.cpu, done);
+        (
+            done / plan.fixed_secs as f64,
+            us_per(run.usage.cpu, done),
+            run.usage.peak_rss_kb,
+        )
+    };
+    // Rounds of lot, lot with reqwest and oha, one after the other, so a
+    // drift of the machine's speed over the minutes touches each alike; the
+    // ratio reported is the median of the rounds' ratios.
+    let mut lot_runs = Vec::new();
+    let mut reqwest_runs = Vec::new();
+    let mut oha_runs = Vec::new();
+    for _ in 0..plan.fixed_rounds {
+        lot_runs.push(fixed("http", &mut log));
+        reqwest_runs.push(fixed("reqwest", &mut log));
+        if let Some(oha) = &oha {
+            oha_runs.push(oha_fixed(oha, &mut log));
+        }
+    }
+    let cpu = |runs: &[(f64, f64, u64)]| median(runs.iter().map(|r| r.1).collect());
+    let rss =
+        |runs: &[(f64, f64, u64)]| runs.iter().map(|r| r.2).max().unwrap_or(0) as f64 / 1024.0;
+    let mut fixed_values = vec![
+        (
+            "lot achieved/s",
+            format!("{:.0}", median(lot_runs.iter().map(|r| r.0).collect())),
+        ),
+        ("lot CPU/request", format!("{:.1}µs", cpu(&lot_runs))),
+        ("lot peak RSS", format!("{:.1}MB", rss(&lot_runs))),
+        (
+            "lot+reqwest CPU/request",
+            format!("{:.1}µs", cpu(&reqwest_runs)),
+        ),
+        (
+            "lot+reqwest peak RSS",
+            format!("{:.1}MB", rss(&reqwest_runs)),
+        ),
+    ];
+    if !oha_runs.is_empty() {
+        let ratios: Vec<f64> = lot_runs
+            .iter()
+            .zip(&oha_runs)
+            .map(|(lot, oha)| lot.1 / oha.1)
+            .collect();
         fixed_values.push((
             "oha achieved/s",
-            format!("{:.0}", done / plan.fixed_secs as f64),
+            format!("{:.0}", median(oha_runs.iter().map(|r| r.0).collect())),
         ));
-        fixed_values.push(("oha CPU/request", format!("{oha_cpu_per:.1}µs")));
+        fixed_values.push(("oha CPU/request", format!("{:.1}µs", cpu(&oha_runs))));
+        fixed_values.push(("oha peak RSS", format!("{:.1}MB", rss(&oha_runs))));
         fixed_values.push((
-            "oha peak RSS",
-            format!("{:.1}MB", run.usage.peak_rss_kb as f64 / 1024.0),
+            "CPU ratio lot/oha",
+            format!("{:.2}", median(ratios.clone())),
         ));
-        fixed_values.push(("CPU ratio lot/oha", fmt_ratio(lot_cpu_per, oha_cpu_per)));
+        fixed_values.push((
+            "ratio per round",
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
     }
     rows.push(Row {
         section: "HTTP fixed rate",
@@ -435,7 +491,7 @@ pub fn run(args: &[String]) -> ExitCode {
     // 3. Saturation: closed-loop maxima of the peers, then lot's highest
     //    sustained open-model rate.
     let mut peer_max: Vec<(&str, f64, u64)> = Vec::new();
-    if let Some(wrk) = &wrk {
+    let run_wrk = |wrk: &Path, log: &mut Vec<String>| -> (f64, u64) {
         eprintln!("saturation: wrk -t1 -c64 for {} s...", plan.closed_secs);
         let args = vec![
             "-t1".into(),
@@ -443,8 +499,16 @@ pub fn run(args: &[String]) -> ExitCode {
             format!("-d{}s", plan.closed_secs),
             server.url.clone(),
         ];
-        let run = measure(pinned(gen_core, wrk, &args), &mut log);
-        peer_max.push(("wrk", peer_rps(&run.stdout), run.usage.peak_rss_kb));
+        let run = measure(pinned(gen_core, wrk, &args), log);
+        (peer_rps(&run.stdout), run.usage.peak_rss_kb)
+    };
+    // wrk runs before lot's search and again after it; lot is compared
+    // with the higher of the two.
+    let mut wrk_runs = Vec::new();
+    if let Some(wrk) = &wrk {
+        let (rps, rss) = run_wrk(wrk, &mut log);
+        wrk_runs.push(rps);
+        peer_max.push(("wrk", rps, rss));
     }
     if let Some(oha) = &oha {
         eprintln!("saturation: oha -c 64 for {} s...", plan.closed_secs);
@@ -513,6 +577,14 @@ pub fn run(args: &[String]) -> ExitCode {
             (false, _) => hi = rate,
         }
     }
+    if let Some(wrk) = &wrk {
+        let (rps, rss) = run_wrk(wrk, &mut log);
+        wrk_runs.push(rps);
+        if let Some(entry) = peer_max.iter_mut().find(|p| p.0 == "wrk") {
+            entry.1 = entry.1.max(rps);
+            entry.2 = entry.2.max(rss);
+        }
+    }
     let mut saturation = vec![(
         "lot sustained/s",
         best.map_or("below the search range".to_owned(), |(r, _)| {
@@ -529,6 +601,16 @@ pub fn run(args: &[String]) -> ExitCode {
             "oha max/s"
         };
         saturation.push((label, format!("{max:.0}")));
+        if *name == "wrk" {
+            saturation.push((
+                "wrk runs (before, after)",
+                wrk_runs
+                    .iter()
+                    .map(|r| format!("{r:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
         let ratio_label: &'static str = if *name == "wrk" {
             "ratio lot/wrk"
         } else {
