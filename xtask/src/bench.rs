@@ -8,7 +8,8 @@
 //! fixed-rate comparison runs in rounds (three, one with `--quick`) of lot,
 //! lot with reqwest and oha, and reports the median of the rounds' ratios;
 //! wrk's closed-loop maximum is taken before lot's search and again after
-//! it, and lot is compared with the higher.
+//! it, and lot is compared with the higher; a rate lot fails to sustain is
+//! tried once more.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -530,29 +531,44 @@ pub fn run(args: &[String]) -> ExitCode {
         .fold(f64::NAN, f64::max);
     // Find the highest sustained rate: halve from the peers' maximum until
     // lot sustains it, then bisect between sustained and not.
+    // A rate is sustained if one of two attempts drops under 1 % with a
+    // schedule-lag p99 under 5 ms: a 50 ms stall of the virtual machine
+    // alone drops 1 % of a 5 s run at 64 in flight, and wrk, too, is
+    // counted at the better of its two runs.
     let sustains = |rate: f64, log: &mut Vec<String>| -> (bool, u64) {
-        eprintln!(
-            "saturation: lot at {rate:.0}/s for {} s...",
-            plan.search_secs
-        );
-        let args = vec![
-            "http".into(),
-            "--url".into(),
-            server.url.clone(),
-            "--rate".into(),
-            format!("{rate:.0}"),
-            "--duration".into(),
-            plan.search_secs.to_string(),
-            "--threads".into(),
-            "1".into(),
-            "--max-in-flight".into(),
-            "64".into(),
-        ];
-        let run = measure(pinned(gen_core, &gen_bin, &args), log);
-        let kv = key_values(&run.stdout);
-        let drop_rate = num(&kv, "dropped") / num(&kv, "scheduled");
-        let ok = drop_rate < 0.01 && num(&kv, "lag_p99_us") < 5_000.0 && num(&kv, "failed") == 0.0;
-        (ok, run.usage.peak_rss_kb)
+        for attempt in 1..=2 {
+            eprint!(
+                "saturation: lot at {rate:.0}/s for {} s (attempt {attempt})... ",
+                plan.search_secs
+            );
+            let args = vec![
+                "http".into(),
+                "--url".into(),
+                server.url.clone(),
+                "--rate".into(),
+                format!("{rate:.0}"),
+                "--duration".into(),
+                plan.search_secs.to_string(),
+                "--threads".into(),
+                "1".into(),
+                "--max-in-flight".into(),
+                "64".into(),
+            ];
+            let run = measure(pinned(gen_core, &gen_bin, &args), log);
+            let kv = key_values(&run.stdout);
+            let drop_rate = num(&kv, "dropped") / num(&kv, "scheduled");
+            let lag_p99 = num(&kv, "lag_p99_us");
+            let ok = drop_rate < 0.01 && lag_p99 < 5_000.0 && num(&kv, "failed") == 0.0;
+            eprintln!(
+                "{:.2} % dropped, lag p99 {lag_p99:.0} µs: {}",
+                drop_rate * 100.0,
+                if ok { "sustained" } else { "not sustained" }
+            );
+            if ok {
+                return (true, run.usage.peak_rss_kb);
+            }
+        }
+        (false, 0)
     };
     let mut hi = if reference.is_finite() {
         reference
