@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 use tokio::task::AbortHandle;
 
-use crate::context::{Failure, Iteration, Shared, catch_iteration_panic, guarded, iterate};
+use crate::context::{Failure, Guarded, Iteration, Shared, catch_iteration_panic, iterate};
 use crate::executor::{Stop, StopLevel, deadline};
 use crate::load::{ClosedMember, Mix, Think, UserScenario};
 use crate::recorder::{Outcome, panic_message};
@@ -109,7 +109,7 @@ impl User {
                 slot => {
                     let at = Instant::now();
                     let context = Iteration::detached(self.shared.clone(), self.scenario, at);
-                    let built = context.scope(guarded(timeout, scenario.start(self.index)));
+                    let built = context.scope(Guarded::new(timeout, scenario.start(self.index)));
                     match built.await {
                         Ok(Ok(built)) => slot.insert(built),
                         Ok(Err(e)) => {

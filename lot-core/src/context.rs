@@ -169,11 +169,6 @@ impl Failure {
     }
 }
 
-/// Awaits user code with a timeout, catching a panic.
-pub(crate) async fn guarded<F: Future>(timeout: Duration, future: F) -> Result<F::Output, Failure> {
-    Guarded::new(timeout, future).await
-}
-
 pin_project! {
     /// User code under a timeout, with a panic caught. The timeout counts
     /// from the first poll, like the iteration's start: time an iteration
@@ -190,7 +185,7 @@ pin_project! {
 }
 
 impl<F: Future> Guarded<F> {
-    fn new(timeout: Duration, future: F) -> Self {
+    pub(crate) fn new(timeout: Duration, future: F) -> Self {
         Guarded {
             inner: CatchPanic { inner: future },
             deadline: None,
