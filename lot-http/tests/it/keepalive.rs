@@ -85,11 +85,7 @@ async fn a_request_asking_to_close_does_not_keep_its_connection() {
     within("GET", client.get("/again").send()).await.unwrap();
 
     assert_eq!(server.accepts(), 2);
-    let lines: Vec<(usize, String)> = server
-        .requests()
-        .iter()
-        .map(|r| (r.conn, r.line()))
-        .collect();
+    let lines: Vec<(usize, String)> = server.received();
     assert_eq!(
         lines,
         [

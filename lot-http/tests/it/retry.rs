@@ -70,11 +70,7 @@ async fn connections_closed_while_idle_are_dropped_before_use() {
     assert_eq!(patch.body(), b"ok");
     assert_eq!(server.accepts(), 4);
 
-    let received: Vec<(usize, String)> = server
-        .requests()
-        .iter()
-        .map(|r| (r.conn, r.line()))
-        .collect();
+    let received: Vec<(usize, String)> = server.received();
     assert_eq!(
         received,
         [
@@ -114,11 +110,7 @@ async fn an_unanswered_idempotent_request_is_retried_once_on_a_new_connection() 
             .unwrap_or_else(|e| panic!("{method} is retried: {e}"));
         assert_eq!(second.body(), b"ok");
         assert_eq!(server.accepts(), 2);
-        let received: Vec<(usize, String)> = server
-            .requests()
-            .iter()
-            .map(|r| (r.conn, r.line()))
-            .collect();
+        let received: Vec<(usize, String)> = server.received();
         let two = format!("{method} /two HTTP/1.1");
         assert_eq!(
             received,
@@ -237,11 +229,7 @@ async fn a_cancelled_request_closes_its_connection() {
     assert_eq!(next.body(), b"ok");
     assert_eq!(server.accepts(), 2);
     assert_eq!(client.idle_connections(), 1);
-    let received: Vec<(usize, String)> = server
-        .requests()
-        .iter()
-        .map(|r| (r.conn, r.line()))
-        .collect();
+    let received: Vec<(usize, String)> = server.received();
     assert_eq!(
         received,
         [

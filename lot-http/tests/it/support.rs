@@ -319,6 +319,12 @@ impl RawServer {
     pub fn lines(&self) -> Vec<String> {
         self.requests().iter().map(RawRequest::line).collect()
     }
+
+    /// The request lines received so far, in order, each with the number
+    /// of the connection it came on.
+    pub fn received(&self) -> Vec<(usize, String)> {
+        self.requests().iter().map(|r| (r.conn, r.line())).collect()
+    }
 }
 
 impl Drop for RawServer {
