@@ -2,8 +2,9 @@
 //!
 //! Routes: `/delay/{ms}` answers after `ms` milliseconds, `/status/{code}`
 //! answers with that status, anything else answers `200 ok` at once. Every
-//! request is counted, in total and per path, so a test can compare what the
-//! server received with what lot reports.
+//! request is counted, in total and per path, and every accepted
+//! connection, so a test can compare what the server received with what lot
+//! reports.
 
 #![allow(dead_code)]
 
@@ -32,6 +33,7 @@ pub struct TestServer {
 #[derive(Default)]
 struct Counts {
     total: AtomicU64,
+    connections: AtomicU64,
     per_path: Mutex<HashMap<String, u64>>,
 }
 
@@ -52,6 +54,7 @@ impl TestServer {
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
+                counter.connections.fetch_add(1, Ordering::SeqCst);
                 let counter = counter.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| handle(req, counter.clone()));
@@ -72,6 +75,11 @@ impl TestServer {
     /// Requests received so far.
     pub fn hits(&self) -> u64 {
         self.counts.total.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.counts.connections.load(Ordering::SeqCst)
     }
 
     /// Requests received so far for exactly `path`.

@@ -15,6 +15,7 @@ use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 use crate::error::{Error, ErrorKind, UNANSWERED};
+use crate::pool::Slot;
 use crate::request::Request;
 use crate::response::Response;
 
@@ -36,6 +37,9 @@ pub(crate) struct Conn {
     /// Whether the last read took less than it had room for, which means
     /// it emptied the socket's receive queue.
     drained: bool,
+    /// Its share of the client's bound on open connections, if it has one;
+    /// dropped after the socket is closed.
+    slot: Option<Slot>,
 }
 
 /// How the body of a response is delimited.
@@ -47,8 +51,9 @@ enum Framing {
 }
 
 impl Conn {
-    /// Connects to the first of `addrs` that accepts.
-    pub(crate) async fn connect(addrs: &[SocketAddr]) -> Result<Conn, Error> {
+    /// Connects to the first of `addrs` that accepts. `slot` is its share of the client's bound on open connections, held
+    /// while it is open (and freed if connecting fails).
+    pub(crate) async fn connect(addrs: &[SocketAddr], slot: Option<Slot>) -> Result<Conn, Error> {
         let mut last = None;
         for addr in addrs {
             match TcpStream::connect(addr).await {
@@ -60,6 +65,7 @@ impl Conn {
                         pos: 0,
                         filled: 0,
                         drained: false,
+                        slot,
                     });
                 }
                 Err(e) => last = Some((addr, e)),
@@ -125,6 +131,12 @@ impl Conn {
             }
         }
         Ok((response, reusable))
+    }
+
+    /// Closes the connection, keeping its share of the bound on open
+    /// connections for another.
+    pub(crate) fn take_slot(mut self) -> Option<Slot> {
+        self.slot.take()
     }
 
     /// Whether an idle connection may carry a request: nothing arrived

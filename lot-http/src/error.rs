@@ -22,6 +22,8 @@ pub enum ErrorKind {
     /// The response's status is a client or server error (4xx or 5xx), from
     /// [`Response::error_for_status`](crate::Response::error_for_status).
     Status,
+    /// A setting of [`ClientBuilder`](crate::ClientBuilder) is out of range.
+    Config,
 }
 
 /// An error of [`lot::http`](crate).

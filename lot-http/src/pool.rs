@@ -1,37 +1,151 @@
-//! Idle keep-alive connections, one list per thread.
+//! Idle keep-alive connections, one list per thread, and the optional bound
+//! on open connections.
 //!
 //! A request takes an idle connection from its thread's list and puts it
 //! back there when its response is read. There are twice as many lists as
 //! cores (rounded up to a power of two), each behind its own lock; threads
 //! are numbered as they first use a client and take the list of their
 //! number, wrapping around: a runtime's worker threads usually have a list
-//! each, and threads beyond the lists' number share them. A task that moved threads meanwhile
-//! returns its connection to its new thread's list, so a multi-threaded
-//! runtime may hold a few more connections than requests ever in flight;
-//! idle connections are closed when the client is dropped.
+//! each, and threads beyond the lists' number share them. A task that moved
+//! threads meanwhile returns its connection to its new thread's list, so a
+//! multi-threaded runtime may hold a few more connections than requests
+//! ever in flight; idle connections are closed when the client is dropped.
+//!
+//! # The bound
+//!
+//! With [`ClientBuilder::max_connections`](crate::ClientBuilder::max_connections)
+//! every open connection holds a [`Slot`] of the client's [`Limit`]. A
+//! request that finds no idle connection on its thread's list looks on the
+//! other lists, then opens a connection if a slot is free, and otherwise
+//! queues. A queued request is handed, first come first served, either a
+//! connection that another request puts back or the slot of one that
+//! closed. The per-request path stays what it is without the bound, plus
+//! one shared counter read when a connection is put back: the queue's lock
+//! is taken only while requests wait.
+//!
+//! A put-back and a request joining the queue cannot miss each other: the
+//! request counts itself as waiting before it looks at the lists again, and
+//! the put-back pushes its connection before it reads that count, each with
+//! a sequentially consistent fence between, so at least one of them sees
+//! the other.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::oneshot;
 
 use crate::conn::Conn;
 
 /// Idle connections kept per thread, beyond which a finished connection is
-/// closed rather than kept.
+/// closed rather than kept (without a bound on open connections).
 const MAX_IDLE_PER_THREAD: usize = 4096;
 
 pub(crate) struct Pool {
     lists: Box<[Mutex<Vec<Conn>>]>,
+    limit: Option<Arc<Limit>>,
+}
+
+/// What a request gets from the pool.
+pub(crate) enum Checkout {
+    /// An idle connection that looks usable.
+    Idle(Conn),
+    /// Leave to open a connection, with the slot it takes under a bound.
+    Open(Option<Slot>),
+}
+
+/// The bound on a client's open connections.
+pub(crate) struct Limit {
+    max: usize,
+    /// The queue's length, read without its lock when a connection is put
+    /// back.
+    waiting: AtomicUsize,
+    state: Mutex<LimitState>,
+}
+
+struct LimitState {
+    /// Connections open or being opened: the slots held.
+    open: usize,
+    /// Requests waiting for a connection, oldest first. A waiter that gave
+    /// up stays until it is reached; handing to it fails and the next one
+    /// is tried.
+    waiters: VecDeque<oneshot::Sender<Grant>>,
+}
+
+/// What a waiting request is handed.
+enum Grant {
+    /// An idle connection, with its slot.
+    Conn(Conn),
+    /// The slot of a connection that closed: leave to open another.
+    Open(Slot),
+}
+
+/// One open connection's share of a [`Limit`]; dropping it frees the share
+/// for the next waiting request.
+pub(crate) struct Slot {
+    limit: Option<Arc<Limit>>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(limit) = self.limit.take() {
+            Limit::release(limit);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Limit {
+    /// Frees one slot: hands it to the oldest waiter still waiting, or
+    /// counts one connection fewer.
+    fn release(limit: Arc<Limit>) {
+        let mut state = lock(&limit.state);
+        while let Some(waiter) = state.waiters.pop_front() {
+            let slot = Slot {
+                limit: Some(limit.clone()),
+            };
+            match waiter.send(Grant::Open(slot)) {
+                Ok(()) => {
+                    limit.waiting.store(state.waiters.len(), Ordering::SeqCst);
+                    return;
+                }
+                // That waiter gave up. The slot it was offered is this one:
+                // disarm it rather than release it again.
+                Err(grant) => {
+                    if let Grant::Open(mut slot) = grant {
+                        slot.limit = None;
+                    }
+                }
+            }
+        }
+        limit.waiting.store(0, Ordering::SeqCst);
+        state.open -= 1;
+    }
 }
 
 impl Pool {
-    pub(crate) fn new() -> Pool {
+    /// A pool with at most `max_connections` open at once, or no bound.
+    pub(crate) fn new(max_connections: Option<usize>) -> Pool {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         // More lists than cores, so the runtime's worker threads (one per
         // core by default) rarely share one.
         let lists = (0..threads.next_power_of_two() * 2)
             .map(|_| Mutex::new(Vec::new()))
             .collect();
-        Pool { lists }
+        let limit = max_connections.map(|max| {
+            Arc::new(Limit {
+                max,
+                waiting: AtomicUsize::new(0),
+                state: Mutex::new(LimitState {
+                    open: 0,
+                    waiters: VecDeque::new(),
+                }),
+            })
+        });
+        Pool { lists, limit }
     }
 
     fn list(&self) -> &Mutex<Vec<Conn>> {
@@ -43,22 +157,118 @@ impl Pool {
         &self.lists[index % self.lists.len()]
     }
 
-    pub(crate) fn take(&self) -> Option<Conn> {
-        self.list().lock().unwrap_or_else(|e| e.into_inner()).pop()
+    /// An idle connection from `list` that the target has not closed (or
+    /// written to) while it sat there; the others are dropped.
+    fn take_usable(list: &Mutex<Vec<Conn>>) -> Option<Conn> {
+        std::iter::from_fn(|| lock(list).pop())
+            .find_map(|mut conn| conn.is_reusable().then_some(conn))
     }
 
-    pub(crate) fn put(&self, conn: Conn) {
-        let mut list = self.list().lock().unwrap_or_else(|e| e.into_inner());
-        if list.len() < MAX_IDLE_PER_THREAD {
-            list.push(conn);
+    /// An idle connection from this thread's list, then (under a bound) from
+    /// any list.
+    fn take_any_usable(&self) -> Option<Conn> {
+        Self::take_usable(self.list()).or_else(|| self.lists.iter().find_map(Self::take_usable))
+    }
+
+    /// An idle connection, leave to open one, or (under a bound, with every
+    /// slot held) a wait for either.
+    pub(crate) async fn checkout(&self) -> Checkout {
+        let Some(limit) = &self.limit else {
+            return match Self::take_usable(self.list()) {
+                Some(conn) => Checkout::Idle(conn),
+                None => Checkout::Open(None),
+            };
+        };
+        if let Some(conn) = self.take_any_usable() {
+            return Checkout::Idle(conn);
         }
+        let mut receiver = {
+            let mut state = lock(&limit.state);
+            if state.open < limit.max {
+                state.open += 1;
+                return Checkout::Open(Some(Slot {
+                    limit: Some(limit.clone()),
+                }));
+            }
+            let (sender, receiver) = oneshot::channel();
+            state.waiters.push_back(sender);
+            limit.waiting.store(state.waiters.len(), Ordering::SeqCst);
+            receiver
+        };
+        // A connection put back before this request counted as waiting went
+        // to a list, not to this request: look again.
+        fence(Ordering::SeqCst);
+        if let Some(conn) = self.take_any_usable() {
+            // Leave the queue. Anything handed over meanwhile goes back.
+            receiver.close();
+            if let Ok(grant) = receiver.try_recv() {
+                match grant {
+                    Grant::Conn(other) => self.put(other),
+                    Grant::Open(slot) => drop(slot),
+                }
+            }
+            return Checkout::Idle(conn);
+        }
+        match receiver.await {
+            Ok(Grant::Conn(mut conn)) => {
+                if conn.is_reusable() {
+                    Checkout::Idle(conn)
+                } else {
+                    Checkout::Open(conn.take_slot())
+                }
+            }
+            Ok(Grant::Open(slot)) => Checkout::Open(Some(slot)),
+            // Senders are dropped unsent only with the pool itself, which
+            // this request's client keeps alive; open a connection anyway.
+            Err(_) => Checkout::Open(None),
+        }
+    }
+
+    /// Keeps `conn` for the next request, or hands it to one that waits.
+    pub(crate) fn put(&self, conn: Conn) {
+        let Some(limit) = &self.limit else {
+            let mut list = lock(self.list());
+            if list.len() < MAX_IDLE_PER_THREAD {
+                list.push(conn);
+            }
+            return;
+        };
+        lock(self.list()).push(conn);
+        fence(Ordering::SeqCst);
+        if limit.waiting.load(Ordering::SeqCst) > 0 {
+            self.hand_over(limit);
+        }
+    }
+
+    /// Hands idle connections to waiting requests, oldest first.
+    fn hand_over(&self, limit: &Limit) {
+        let mut state = lock(&limit.state);
+        while !state.waiters.is_empty() {
+            // Without probing: the waiter checks what it is handed.
+            let Some(conn) = std::iter::once(self.list())
+                .chain(self.lists.iter())
+                .find_map(|list| lock(list).pop())
+            else {
+                break;
+            };
+            let Some(waiter) = state.waiters.pop_front() else {
+                unreachable!("the queue is not empty");
+            };
+            if let Err(Grant::Conn(conn)) = waiter.send(Grant::Conn(conn)) {
+                // That waiter gave up: keep the connection for the next.
+                lock(self.list()).push(conn);
+            }
+        }
+        limit.waiting.store(state.waiters.len(), Ordering::SeqCst);
     }
 
     /// The idle connections across all threads.
     pub(crate) fn idle(&self) -> usize {
-        self.lists
-            .iter()
-            .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()).len())
-            .sum()
+        self.lists.iter().map(|l| lock(l).len()).sum()
+    }
+
+    /// The connections open or being opened, under a bound.
+    pub(crate) fn open(&self) -> Option<usize> {
+        self.limit.as_ref().map(|l| lock(&l.state).open)
     }
 }

@@ -94,3 +94,37 @@ async fn a_timed_out_request_fails_and_the_next_ones_succeed() {
     assert_eq!(s.errors[0].kind, "timeout");
     assert_eq!(server.hits_on("/"), 10);
 }
+
+/// With `max_connections`, an open-model load runs over that many kept-alive
+/// connections: iterations that find them all busy wait for one (the wait
+/// counted in their latency) instead of opening more, and none is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounded_client_runs_the_whole_load_over_its_connections() {
+    let server = TestServer::start().await;
+    let client = Client::builder(&server.url())
+        .max_connections(4)
+        .build()
+        .unwrap();
+    // Each answer takes 2 ms: 300 arrivals a second need about 0.6
+    // connections on average, and bursts need more than 4.
+    let slow = client.get("/delay/2").build().unwrap();
+    let mut executor = Executor::new();
+    executor
+        .add_stage(300, 300, Duration::from_secs(1))
+        .terminal(false);
+    let report = executor
+        .run(move || {
+            let sent = slow.send();
+            async move {
+                sent.await?.error_for_status()?;
+                Ok(())
+            }
+        })
+        .await;
+    let t = report.expect_summary().totals;
+    assert_eq!((t.scheduled, t.ok, t.failed, t.dropped), (300, 300, 0, 0));
+    assert_eq!(server.hits_on("/delay/2"), 300);
+    let connections = server.connections();
+    assert!((1..=4).contains(&connections), "{connections} connections");
+    assert_eq!(client.open_connections(), Some(connections as usize));
+}

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! lot-bench-gen noop --rate 100000 --duration 5 [--threads 2]
-//! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64]
+//! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64] [--max-connections 64]
 //! lot-bench-gen reqwest --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1]
 //! ```
 
@@ -35,6 +35,8 @@ struct Args {
     duration: f64,
     threads: usize,
     max_in_flight: usize,
+    /// `lot::http`'s bound on open connections, if any.
+    max_connections: Option<usize>,
 }
 
 fn parse() -> anyhow::Result<Args> {
@@ -51,6 +53,7 @@ fn parse() -> anyhow::Result<Args> {
         duration: 5.0,
         threads: 2,
         max_in_flight: 10_000,
+        max_connections: None,
     };
     while let Some(flag) = args.next() {
         let value = args
@@ -62,6 +65,7 @@ fn parse() -> anyhow::Result<Args> {
             "--duration" => parsed.duration = value.parse()?,
             "--threads" => parsed.threads = value.parse()?,
             "--max-in-flight" => parsed.max_in_flight = value.parse()?,
+            "--max-connections" => parsed.max_connections = Some(value.parse()?),
             other => anyhow::bail!("unknown flag {other}"),
         }
     }
@@ -79,7 +83,11 @@ fn main() -> anyhow::Result<()> {
     let lean = match args.mode.as_str() {
         "http" => {
             let url = args.url.trim_end_matches('/');
-            Some(lot::http::Client::new(url)?.get("/").build()?)
+            let mut client = lot::http::Client::builder(url);
+            if let Some(max) = args.max_connections {
+                client = client.max_connections(max);
+            }
+            Some(client.build()?.get("/").build()?)
         }
         _ => None,
     };

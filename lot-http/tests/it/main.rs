@@ -4,6 +4,7 @@
 
 mod support;
 
+mod bounded;
 mod errors;
 mod framing;
 mod keepalive;
