@@ -12,8 +12,8 @@
 //! **Outside a run they are harmless no-ops**: `step` still runs its future
 //! and returns its result, `check` still returns its condition, metrics
 //! record nothing and `iteration()` returns `None`. The context is a tokio
-//! task-local of the iteration's task, so work the iteration `tokio::spawn`s
-//! records nothing; await sub-futures in the iteration (for example with
+//! task-local set while the iteration's future is polled, so work the
+//! iteration `tokio::spawn`s records nothing; await sub-futures in the iteration (for example with
 //! `futures::join!`) to have them counted.
 //!
 //! Names are interned (see the `names` module docs in the source). Each thread
@@ -223,8 +223,9 @@ pin_project! {
     /// anything its drop records, such as a cancelled step, comes first).
     ///
     /// A hand-written future rather than an `async` block: an `async` block
-    /// that moves a captured future into an `.await` stores it twice, and
-    /// the runtime copies the whole task when it spawns and finishes it.
+    /// that moves a captured future into an `.await` stores it twice, which
+    /// doubles what is allocated and copied for every iteration (and for a
+    /// user's task, in the closed model).
     struct Iterate<F> {
         #[pin]
         guarded: Option<Guarded<F>>,

@@ -25,10 +25,13 @@
 //!    every arrival whose instant has passed. tokio's timer (1 ms) decides when a
 //!    batch is launched, never how many arrivals start or which instant each is
 //!    measured from: each iteration keeps its exact intended instant.
-//! 3. Each arrival becomes one task, unless [`max_in_flight`](Executor::max_in_flight)
+//! 3. Each arrival becomes one iteration, unless [`max_in_flight`](Executor::max_in_flight)
 //!    iterations of its load are already running: then it is *dropped* and
-//!    counted, never queued. (Users run their iterations in their own task,
-//!    one at a time; see [`crate::load`].)
+//!    counted, never queued. The scheduler runs in lanes, one task per worker
+//!    thread; a lane launches every n-th arrival and polls the iterations it
+//!    launched itself, so an iteration is a future, not a task of its own.
+//!    (Users run their iterations in their own task, one at a time; see
+//!    [`crate::load`].)
 //! 4. An iteration ends ok, or failed (an error, a panic, or the
 //!    [`timeout`](Executor::timeout)), and is recorded into its thread's shard.
 //! 5. After the last arrival, running iterations get the
@@ -51,6 +54,7 @@
 //! both. See [`crate::settings`].
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lot_report::{
@@ -811,15 +815,16 @@ impl Prepared {
         ));
         tasks.0.push(collector_task.abort_handle());
 
-        // Each load's scheduler runs as a task of the runtime, so that the
-        // iterations it spawns go to a worker's own queue rather than through
-        // the runtime's shared injection queue.
+        // Each load's scheduler runs in tasks of the runtime (an arrival-rate
+        // load's lanes, a users load's controller), so that what they spawn
+        // goes to a worker's own queue rather than through the runtime's
+        // shared injection queue.
         let mut drivers = Vec::with_capacity(self.runs.len());
         for run in self.runs {
             let stop = stop_rx.clone();
             let driver = match run.model {
                 Model::ArrivalRate => {
-                    let load = RateLoad {
+                    let load = Arc::new(RateLoad {
                         shared: shared.clone(),
                         members: run
                             .open
@@ -833,8 +838,25 @@ impl Prepared {
                         max_in_flight: run.max_in_flight,
                         graceful_stop: self.graceful_stop,
                         segment: self.segment,
-                    };
-                    tokio::spawn(load.drive(start, stop))
+                        running: AtomicU64::new(0),
+                    });
+                    let lanes = RateLoad::lanes();
+                    // Lanes 1.. are tasks of their own; lane 0 is this
+                    // driver, which joins them.
+                    let others: Vec<_> = (1..lanes)
+                        .map(|lane| {
+                            tokio::spawn(load.clone().drive(lane, lanes, start, stop.clone()))
+                        })
+                        .collect();
+                    tokio::spawn(async move {
+                        // If this driver is cancelled, so are they.
+                        let _others = TaskGuard(others.iter().map(|t| t.abort_handle()).collect());
+                        let mut end = load.drive(0, lanes, start, stop).await;
+                        for lane in others {
+                            end = end.max(join(lane).await);
+                        }
+                        end
+                    })
                 }
                 Model::Users => {
                     let load = UsersLoad {

@@ -37,9 +37,13 @@
 //! ```
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tokio::task::AbortHandle;
 
 use crate::context::{Iteration, catch_iteration_panic, iterate};
@@ -121,28 +125,102 @@ pub enum Model {
 /// different types without boxing any iteration.
 pub(crate) trait OpenMember: Send + Sync {
     fn name(&self) -> &str;
-    /// Builds the iteration's future and spawns it; `None` when building panicked
-    /// (the iteration is then already recorded as failed).
-    fn launch(&self, iteration: Iteration) -> Option<AbortHandle>;
+    /// An empty set of this scenario's running iterations, for one lane of
+    /// the scheduler to launch into and poll.
+    fn running(self: Arc<Self>) -> Box<dyn Running>;
+}
+
+/// The running iterations of one scenario in one lane of the open model's
+/// scheduler (see `open.rs`). The lane's task polls them itself: an
+/// iteration is not a task of its own.
+pub(crate) trait Running: Send {
+    /// Builds the iteration's future and adds it, to be polled first at
+    /// the next [`poll`](Running::poll). False when building panicked (the
+    /// iteration is then already recorded as failed).
+    fn launch(&mut self, iteration: Iteration) -> bool;
+    /// Polls the iterations added or woken since the last poll, and says
+    /// how many finished. Each finished iteration has recorded its outcome
+    /// and is dropped.
+    fn poll(&mut self, cx: &mut Context<'_>) -> u64;
+    /// The iterations running.
+    fn len(&self) -> usize;
 }
 
 struct OpenScenario<S>(S);
+
+/// A running iteration, boxed: `Scenario::run`'s future type names the
+/// borrow of the scenario it was built from (though it outlives it), so the
+/// iterations of one scenario have no single type to be kept in a set by.
+type Boxed = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 impl<S: Scenario + Send + Sync + 'static> OpenMember for OpenScenario<S> {
     fn name(&self) -> &str {
         self.0.name()
     }
 
-    fn launch(&self, iteration: Iteration) -> Option<AbortHandle> {
-        // Building the future runs user code too: a panic there fails this
-        // iteration only.
-        match catch_iteration_panic(|| self.0.run()) {
-            Ok(future) => Some(tokio::spawn(iterate(future, iteration)).abort_handle()),
-            Err(payload) => {
-                iteration.fail_to_start(&*payload);
-                None
+    fn running(self: Arc<Self>) -> Box<dyn Running> {
+        Box::new(RunningSet {
+            build: move |iteration: Iteration| -> Option<Boxed> {
+                // Building the future runs user code too: a panic there
+                // fails this iteration only.
+                match catch_iteration_panic(|| self.0.run()) {
+                    // Unconstrained: the lane polls many iterations in one
+                    // poll of its task, and yields on its own (see
+                    // `RunningSet::poll`); tokio's per-task budget would
+                    // otherwise hold back the I/O of all but the first
+                    // iterations polled.
+                    Ok(future) => Some(Box::pin(tokio::task::unconstrained(iterate(
+                        future, iteration,
+                    )))),
+                    Err(payload) => {
+                        iteration.fail_to_start(&*payload);
+                        None
+                    }
+                }
+            },
+            set: FuturesUnordered::new(),
+        })
+    }
+}
+
+/// The running iterations of one scenario, built by `build`.
+struct RunningSet<B> {
+    build: B,
+    set: FuturesUnordered<Boxed>,
+}
+
+impl<B> Running for RunningSet<B>
+where
+    B: Fn(Iteration) -> Option<Boxed> + Send,
+{
+    fn launch(&mut self, iteration: Iteration) -> bool {
+        match (self.build)(iteration) {
+            Some(future) => {
+                self.set.push(future);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> u64 {
+        /// Iterations finished per poll before the lane lets other tasks
+        /// run; `FuturesUnordered` itself polls each iteration at most once
+        /// per round and yields after a round.
+        const MOST: u64 = 1024;
+        let mut finished = 0;
+        while let Poll::Ready(Some(())) = self.set.poll_next_unpin(cx) {
+            finished += 1;
+            if finished == MOST {
+                cx.waker().wake_by_ref();
+                break;
             }
         }
+        finished
+    }
+
+    fn len(&self) -> usize {
+        self.set.len()
     }
 }
 

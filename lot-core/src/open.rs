@@ -1,23 +1,27 @@
 //! The open model: arrivals at the exact instants of the schedule.
 
+use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
-use tokio::task::AbortHandle;
 
 use crate::context::{Iteration, Shared};
 use crate::executor::{Stop, StopLevel, deadline};
 use lot_report::Segment;
 
-use crate::load::{Mix, OpenMember};
+use crate::load::{Mix, OpenMember, Running};
 use crate::pacer::Pacer;
 use crate::schedule::Schedule;
 
-/// The shortest time between two wake-ups of the scheduler at `rate`
-/// arrivals per second: long enough that a wake-up launches a batch of
-/// arrivals, which spreads its cost thin, but between 50 µs and 1 ms.
+/// The shortest time between two wake-ups of a lane of the scheduler
+/// launching `rate` arrivals per second (its share of the load's rate) under
+/// `max_in_flight` (its share of the bound): long enough that a wake-up
+/// launches a batch of arrivals, which spreads its cost thin, but between
+/// 50 µs and 1 ms.
 ///
 /// The batch aimed at is 128 arrivals, or an eighth of `max_in_flight` if
 /// that is less (the 50 µs floor allows more above 20,000 × that many
@@ -39,6 +43,16 @@ fn wake_gap(rate: f64, max_in_flight: u64) -> Duration {
 }
 
 /// What an arrival-rate load needs to run.
+///
+/// Its scheduler runs in lanes, one task per worker thread of the runtime
+/// (see [`RateLoad::lanes`]). Each lane walks the whole schedule and
+/// launches every `lanes`-th arrival of it, from its own place; it polls the
+/// iterations it launched itself, in a `FuturesUnordered` per scenario of
+/// the mix, rather than spawning a task per iteration: an iteration costs
+/// the allocation of its future and nothing of the runtime's task
+/// machinery (a task's header, its place in the runtime's task list, its
+/// join handle, and the copies of its future into and out of the task).
+/// The lanes share the in-flight bound through one counter.
 pub(crate) struct RateLoad {
     pub(crate) shared: Arc<Shared>,
     /// `(scenario index, member)` per member of the mix.
@@ -51,9 +65,18 @@ pub(crate) struct RateLoad {
     /// For one shard of a distributed run: it launches arrival `k` only if
     /// `k mod count == index`.
     pub(crate) segment: Option<Segment>,
+    /// Iterations running across all lanes, against `max_in_flight`.
+    pub(crate) running: AtomicU64,
 }
 
 impl RateLoad {
+    /// The lanes of a load on the current runtime: one per worker thread.
+    pub(crate) fn lanes() -> u64 {
+        tokio::runtime::Handle::try_current()
+            .map_or(1, |h| h.metrics().num_workers() as u64)
+            .max(1)
+    }
+
     /// The mix this load (or shard) draws from. A shard takes a contiguous
     /// block of the whole run's weighted sequence (the blocks of shards
     /// `0..index` come before it): together the shards draw it exactly once,
@@ -77,106 +100,147 @@ impl RateLoad {
             .is_none_or(|s| crate::schedule::owned_by(k, s.index, s.count))
     }
 
-    fn in_flight(&self) -> u64 {
-        self.members
-            .iter()
-            .map(|(i, _)| self.shared.counters[*i].in_flight.load(Ordering::Acquire))
-            .sum()
-    }
-
-    /// Launches every arrival of the schedule (or until a stop), then runs
-    /// the graceful stop. Returns when the scheduling ended.
-    pub(crate) async fn drive(self, start: Instant, mut stop: watch::Receiver<Stop>) -> Instant {
+    /// Runs lane `lane` of `lanes`: launches its arrivals of the schedule
+    /// (or until a stop), then runs the graceful stop for its iterations.
+    /// Returns when the scheduling ended.
+    pub(crate) async fn drive(
+        self: Arc<Self>,
+        lane: u64,
+        lanes: u64,
+        start: Instant,
+        mut stop: watch::Receiver<Stop>,
+    ) -> Instant {
         let begin = deadline(start, self.start_after);
         let mut launcher = Launcher {
             load: &self,
-            mix: self.shard_mix(),
-            handles: Vec::new(),
-            compact_at: 1024,
+            running: self
+                .members
+                .iter()
+                .map(|(_, member)| member.clone().running())
+                .collect(),
         };
-        let stopped_at = launcher.schedule_arrivals(begin, &mut stop).await;
+        let stopped_at = launcher
+            .schedule_arrivals(lane, lanes, begin, &mut stop)
+            .await;
 
-        // Graceful stop: wait for running iterations, then cancel the rest.
+        // Graceful stop: wait for running iterations; the rest are dropped
+        // with the launcher, and record themselves as interrupted.
         let graceful_end = deadline(Instant::now(), self.graceful_stop);
-        while self.in_flight() > 0 {
+        while launcher.len() > 0 {
             if Instant::now() >= graceful_end || stop.borrow().level == StopLevel::Immediate {
                 break;
             }
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(2)) => {}
-                _ = stop.changed() => {}
-            }
-        }
-        launcher.abort_all();
-        // Cancelled tasks record themselves as interrupted when dropped; give
-        // them a moment. Any that cannot be dropped (blocking code) are counted
-        // as interrupted by the collector.
-        let cancel_end = Instant::now() + Duration::from_secs(1);
-        while self.in_flight() > 0 && Instant::now() < cancel_end {
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            launcher
+                .until_idle(async {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(graceful_end.into()) => {}
+                        _ = stop.changed() => {}
+                    }
+                })
+                .await;
         }
         stopped_at
     }
 }
 
-/// Launches arrivals as tasks, enforcing the in-flight bound.
+/// One lane's launching: the in-flight bound, and its running iterations.
 struct Launcher<'a> {
     load: &'a RateLoad,
-    mix: Mix,
-    /// Handles of launched tasks, so the graceful stop can cancel them;
-    /// finished ones are swept out as it grows, keeping it near the in-flight count.
-    handles: Vec<AbortHandle>,
-    compact_at: usize,
+    /// Per member of the mix.
+    running: Vec<Box<dyn Running>>,
 }
 
 impl Launcher<'_> {
-    fn launch(&mut self, index: u64, intended: Instant) {
-        let (scenario, member) = &self.load.members[self.mix.next()];
-        let counters = &self.load.shared.counters[*scenario];
-        // Only this scheduler raises the load's in-flight counts, so the bound
-        // cannot be raced past.
-        if self.load.in_flight() >= self.load.max_in_flight {
+    fn launch(&mut self, member: usize, index: u64, intended: Instant) {
+        let scenario = self.load.members[member].0;
+        let counters = &self.load.shared.counters[scenario];
+        if self.load.running.fetch_add(1, Ordering::AcqRel) >= self.load.max_in_flight {
+            self.load.running.fetch_sub(1, Ordering::AcqRel);
             counters.dropped.fetch_add(1, Ordering::Release);
             return;
         }
         counters.in_flight.fetch_add(1, Ordering::AcqRel);
         counters.launched.fetch_add(1, Ordering::Release);
-        let iteration = Iteration::new(self.load.shared.clone(), *scenario, index, intended);
-        if let Some(task) = member.launch(iteration) {
-            if self.handles.len() >= self.compact_at {
-                self.handles.retain(|h| !h.is_finished());
-                self.compact_at = (self.handles.len() * 2).max(1024);
+        let iteration = Iteration::new(self.load.shared.clone(), scenario, index, intended);
+        if !self.running[member].launch(iteration) {
+            // Building it failed, and it is recorded: it never ran.
+            self.load.running.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// The lane's iterations running.
+    fn len(&self) -> usize {
+        self.running.iter().map(|r| r.len()).sum()
+    }
+
+    /// Polls the lane's running iterations.
+    fn poll_running(&mut self, cx: &mut Context<'_>) {
+        for running in &mut self.running {
+            let finished = running.poll(cx);
+            if finished > 0 {
+                self.load.running.fetch_sub(finished, Ordering::AcqRel);
             }
-            self.handles.push(task);
         }
     }
 
-    fn abort_all(&mut self) {
-        for h in self.handles.drain(..) {
-            h.abort();
-        }
+    /// Awaits `future` while the lane's iterations run.
+    async fn alongside<T>(&mut self, future: impl Future<Output = T>) -> T {
+        let mut future = pin!(future);
+        std::future::poll_fn(|cx| {
+            self.poll_running(cx);
+            future.as_mut().poll(cx)
+        })
+        .await
     }
 
-    /// Walks the schedule from `begin`, launching each arrival when due.
-    /// Returns when the scheduling ended: the plan's end, or the stop.
+    /// Awaits `future` while the lane's iterations run, or until none runs.
+    async fn until_idle(&mut self, future: impl Future<Output = ()>) {
+        let mut future = pin!(future);
+        std::future::poll_fn(|cx| {
+            self.poll_running(cx);
+            if self.len() == 0 {
+                return Poll::Ready(());
+            }
+            future.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// Walks the schedule from `begin`, launching each of this lane's
+    /// arrivals when due. Returns when the scheduling ended: the plan's
+    /// end, or the stop.
     async fn schedule_arrivals(
         &mut self,
+        lane: u64,
+        lanes: u64,
         begin: Instant,
         stop: &mut watch::Receiver<Stop>,
     ) -> Instant {
         /// Launches per batch before the scheduler yields to the runtime.
         const BATCH: u32 = 4096;
-        let schedule = &self.load.schedule;
+        let load = self.load;
+        let schedule = &load.schedule;
         let pacer = Pacer::start();
         let mut last_wake = Instant::now();
-        let mut arrivals = schedule.arrivals();
-        let mut next = arrivals.next().map(|offset| (0u64, offset));
-        while let Some((index, offset)) = next {
-            // Another shard's arrival.
-            if !self.load.owns(index) {
-                next = arrivals.next().map(|offset| (index + 1, offset));
-                continue;
-            }
+        // This lane's arrivals: every `lanes`-th of the ones this shard owns,
+        // each with the member of the mix it draws (the lanes draw the whole
+        // sequence, so together they draw it exactly once).
+        let mut mix = load.shard_mix();
+        let mut owned = 0u64;
+        let mut arrivals = schedule
+            .arrivals()
+            .enumerate()
+            .filter_map(|(k, offset)| {
+                let k = k as u64;
+                if !load.owns(k) {
+                    return None;
+                }
+                let member = mix.next();
+                owned += 1;
+                ((owned - 1) % lanes == lane).then_some((k, offset, member))
+            })
+            .peekable();
+        while let Some(&(_, offset, _)) = arrivals.peek() {
             if stop.borrow().level != StopLevel::Running {
                 return Instant::now();
             }
@@ -187,38 +251,49 @@ impl Launcher<'_> {
                 // dense ones are launched in batches (see `wake_gap`), since
                 // every wake-up costs a worker's park and unpark (tens of
                 // microseconds on a virtual machine).
-                let gap = wake_gap(schedule.level_at(offset), self.load.max_in_flight);
+                let gap = wake_gap(
+                    schedule.level_at(offset) / lanes as f64,
+                    load.max_in_flight / lanes,
+                );
                 let wake = due.max(last_wake + gap);
                 match &pacer {
-                    Some(pacer) => tokio::select! {
-                        biased;
-                        _ = stop.changed() => {}
-                        _ = pacer.sleep_until(wake) => {}
-                    },
-                    None => tokio::select! {
-                        biased;
-                        _ = stop.changed() => {}
-                        _ = tokio::time::sleep_until(due.into()) => {}
-                    },
+                    Some(pacer) => {
+                        self.alongside(async {
+                            tokio::select! {
+                                biased;
+                                _ = stop.changed() => {}
+                                _ = pacer.sleep_until(wake) => {}
+                            }
+                        })
+                        .await
+                    }
+                    None => {
+                        self.alongside(async {
+                            tokio::select! {
+                                biased;
+                                _ = stop.changed() => {}
+                                _ = tokio::time::sleep_until(due.into()) => {}
+                            }
+                        })
+                        .await
+                    }
                 }
                 last_wake = Instant::now();
                 continue;
             }
             // Launch every arrival already due, each with its own exact instant.
             let mut launched = 0;
-            while let Some((index, offset)) = next {
+            while let Some(&(index, offset, member)) = arrivals.peek() {
                 let intended = deadline(begin, offset);
                 if intended > now || launched == BATCH {
                     break;
                 }
-                if self.load.owns(index) {
-                    self.launch(index, intended);
-                }
-                next = arrivals.next().map(|offset| (index + 1, offset));
+                self.launch(member, index, intended);
+                arrivals.next();
                 launched += 1;
             }
             if launched == BATCH {
-                tokio::task::yield_now().await;
+                self.alongside(tokio::task::yield_now()).await;
             }
         }
         // Trailing zero-rate stages are part of the plan: wait them out.
@@ -227,11 +302,14 @@ impl Launcher<'_> {
             if stop.borrow().level != StopLevel::Running {
                 return Instant::now();
             }
-            tokio::select! {
-                biased;
-                _ = stop.changed() => {}
-                _ = tokio::time::sleep_until(end.into()) => {}
-            }
+            self.alongside(async {
+                tokio::select! {
+                    biased;
+                    _ = stop.changed() => {}
+                    _ = tokio::time::sleep_until(end.into()) => {}
+                }
+            })
+            .await;
         }
         end
     }
@@ -239,8 +317,11 @@ impl Launcher<'_> {
 
 impl Drop for Launcher<'_> {
     fn drop(&mut self) {
-        // Only non-empty when the run itself was cancelled mid-way.
-        self.abort_all();
+        // The iterations still running are dropped with their sets (each
+        // records itself as interrupted): they no longer count against the
+        // bound.
+        let left = self.len() as u64;
+        self.load.running.fetch_sub(left, Ordering::AcqRel);
     }
 }
 

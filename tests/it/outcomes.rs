@@ -39,6 +39,48 @@ async fn arrivals_beyond_the_in_flight_bound_are_dropped() {
     assert_eq!(s.plan.loads[0].max_in_flight, Some(5));
 }
 
+/// The in-flight bound is one bound for the whole load, however many lanes
+/// of the scheduler (one per worker thread) launch its arrivals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_in_flight_bound_holds_across_the_scheduler_lanes() {
+    let server = TestServer::start().await;
+    let client = lot::http::Client::new(&server.url()).unwrap();
+    let slow = client.get("/delay/100").build().unwrap();
+    let running = Arc::new(AtomicU64::new(0));
+    let peak = Arc::new(AtomicU64::new(0));
+    let mut executor = Executor::new();
+    executor
+        .add_stage(400, 400, Duration::from_secs(1))
+        .max_in_flight(7)
+        .terminal(false);
+    let report = executor
+        .run({
+            let (running, peak) = (running.clone(), peak.clone());
+            move || {
+                let sent = slow.send();
+                let (running, peak) = (running.clone(), peak.clone());
+                async move {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    let response = sent.await;
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    response?.error_for_status()?;
+                    Ok(())
+                }
+            }
+        })
+        .await;
+    let t = report.expect_summary().totals;
+    assert_eq!(t.scheduled, 400);
+    assert!(t.is_balanced(), "{t:?}");
+    // 7 at a time for 100 ms each: about 70 of 400 in a second.
+    assert!(t.dropped > 200, "{t:?}");
+    assert_eq!((t.failed, t.interrupted), (0, 0), "{t:?}");
+    assert_eq!(t.ok, server.hits_on("/delay/100"));
+    let peak = peak.load(Ordering::SeqCst);
+    assert!((4..=7).contains(&peak), "{peak} iterations ran at once");
+}
+
 /// Errors and panics are failures counted by kind, and the run goes on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_and_panics_are_counted_by_kind() {
