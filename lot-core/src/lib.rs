@@ -20,6 +20,7 @@ pub mod report;
 pub mod scenario;
 pub mod schedule;
 pub mod settings;
+mod slots;
 
 pub use error::Error;
 pub use executor::Executor;

@@ -37,19 +37,17 @@
 //! ```
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Context;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use futures_util::stream::FuturesUnordered;
 use tokio::task::AbortHandle;
 
 use crate::context::{Iteration, catch_iteration_panic, iterate};
 use crate::executor::Rate;
 use crate::scenario::Scenario;
 use crate::schedule::Stage;
+use crate::slots::{Boxed, Slots};
 
 /// A scenario whose iterations share per-user state, for the closed model.
 ///
@@ -148,11 +146,6 @@ pub(crate) trait Running: Send {
 
 struct OpenScenario<S>(S);
 
-/// A running iteration, boxed: `Scenario::run`'s future type names the
-/// borrow of the scenario it was built from (though it outlives it), so the
-/// iterations of one scenario have no single type to be kept in a set by.
-type Boxed = Pin<Box<dyn Future<Output = ()> + Send>>;
-
 impl<S: Scenario + Send + Sync + 'static> OpenMember for OpenScenario<S> {
     fn name(&self) -> &str {
         self.0.name()
@@ -160,13 +153,16 @@ impl<S: Scenario + Send + Sync + 'static> OpenMember for OpenScenario<S> {
 
     fn running(self: Arc<Self>) -> Box<dyn Running> {
         Box::new(RunningSet {
+            // Boxed: `Scenario::run`'s future type names the borrow of the
+            // scenario it was built from (though it outlives it), so the
+            // iterations of one scenario have no single type to be kept by.
             build: move |iteration: Iteration| -> Option<Boxed> {
                 // Building the future runs user code too: a panic there
                 // fails this iteration only.
                 match catch_iteration_panic(|| self.0.run()) {
                     // Unconstrained: the lane polls many iterations in one
                     // poll of its task, and yields on its own (see
-                    // `RunningSet::poll`); tokio's per-task budget would
+                    // `Slots::poll`); tokio's per-task budget would
                     // otherwise hold back the I/O of all but the first
                     // iterations polled.
                     Ok(future) => Some(Box::pin(tokio::task::unconstrained(iterate(
@@ -178,7 +174,7 @@ impl<S: Scenario + Send + Sync + 'static> OpenMember for OpenScenario<S> {
                     }
                 }
             },
-            set: FuturesUnordered::new(),
+            set: Slots::new(),
         })
     }
 }
@@ -186,7 +182,7 @@ impl<S: Scenario + Send + Sync + 'static> OpenMember for OpenScenario<S> {
 /// The running iterations of one scenario, built by `build`.
 struct RunningSet<B> {
     build: B,
-    set: FuturesUnordered<Boxed>,
+    set: Slots,
 }
 
 impl<B> Running for RunningSet<B>
@@ -204,19 +200,7 @@ where
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> u64 {
-        /// Iterations finished per poll before the lane lets other tasks
-        /// run; `FuturesUnordered` itself polls each iteration at most once
-        /// per round and yields after a round.
-        const MOST: u64 = 1024;
-        let mut finished = 0;
-        while let Poll::Ready(Some(())) = self.set.poll_next_unpin(cx) {
-            finished += 1;
-            if finished == MOST {
-                cx.waker().wake_by_ref();
-                break;
-            }
-        }
-        finished
+        self.set.poll(cx)
     }
 
     fn len(&self) -> usize {
