@@ -249,7 +249,8 @@ impl Collector {
     }
 
     /// Closes the last interval and builds the summary. Iterations that never
-    /// reported back (a task stuck in blocking code) are counted as interrupted.
+    /// reported back (a user's task stuck in blocking code, which the run
+    /// stops waiting for) are counted as interrupted.
     pub(crate) fn finish(
         mut self,
         end: Instant,

@@ -243,8 +243,12 @@ impl<F: Future<Output = anyhow::Result<()>>> Future for Iterate<F> {
             // Polled again after it ended: nothing more to do.
             return Poll::Ready(());
         };
-        let result = std::task::ready!(guarded.poll(cx));
-        this.guarded.set(None);
+        let mut result = std::task::ready!(guarded.poll(cx));
+        // Dropping the user's future runs user code too (after a timeout,
+        // all of its unfinished state): a panic there fails the iteration.
+        if let Err(payload) = catch_iteration_panic(|| this.guarded.set(None)) {
+            result = Err(Failure::Panic(payload));
+        }
         CURRENT.with(|it| match &result {
             Ok(Ok(())) => it.finish(start, Outcome::Ok),
             Ok(Err(e)) => it.finish(start, Outcome::Error(e)),

@@ -848,9 +848,10 @@ impl Prepared {
                             tokio::spawn(load.clone().drive(lane, lanes, start, stop.clone()))
                         })
                         .collect();
+                    // Aborted with the run's other tasks if the run is
+                    // dropped, even before the driver first runs.
+                    tasks.0.extend(others.iter().map(|t| t.abort_handle()));
                     tokio::spawn(async move {
-                        // If this driver is cancelled, so are they.
-                        let _others = TaskGuard(others.iter().map(|t| t.abort_handle()).collect());
                         let mut end = load.drive(0, lanes, start, stop).await;
                         for lane in others {
                             end = end.max(join(lane).await);

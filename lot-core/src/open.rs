@@ -47,8 +47,8 @@ fn wake_gap(rate: f64, max_in_flight: u64) -> Duration {
 /// Its scheduler runs in lanes, one task per worker thread of the runtime
 /// (see [`RateLoad::lanes`]). Each lane walks the whole schedule and
 /// launches every `lanes`-th arrival of it, from its own place; it polls the
-/// iterations it launched itself, in a `FuturesUnordered` per scenario of
-/// the mix, rather than spawning a task per iteration: an iteration costs
+/// iterations it launched itself, from a set of slots per scenario of the
+/// mix (`slots.rs`), rather than spawning a task per iteration: an iteration costs
 /// the allocation of its future and nothing of the runtime's task
 /// machinery (a task's header, its place in the runtime's task list, its
 /// join handle, and the copies of its future into and out of the task).
@@ -154,8 +154,15 @@ impl Launcher<'_> {
     fn launch(&mut self, member: usize, index: u64, intended: Instant) {
         let scenario = self.load.members[member].0;
         let counters = &self.load.shared.counters[scenario];
-        if self.load.running.fetch_add(1, Ordering::AcqRel) >= self.load.max_in_flight {
-            self.load.running.fetch_sub(1, Ordering::AcqRel);
+        // A place under the bound, taken only if there is one: another lane
+        // never sees a count raised past the bound.
+        let taken =
+            self.load
+                .running
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |running| {
+                    (running < self.load.max_in_flight).then_some(running + 1)
+                });
+        if taken.is_err() {
             counters.dropped.fetch_add(1, Ordering::Release);
             return;
         }

@@ -5,8 +5,10 @@ use std::future::Future;
 /// One iteration of user behaviour, started once per arrival.
 ///
 /// `run` is called on the scheduler for every arrival and must return quickly:
-/// it builds the iteration's future (typically cloning a client), and the
-/// executor spawns that future as a task of its own. The future is timed
+/// it builds the iteration's future (typically cloning a client), which the
+/// scheduler's lane that launched it polls (in the open model; a user's task
+/// in the closed model). Like any async code, the future must not block its
+/// thread: that holds up its lane's other iterations. The future is timed
 /// from the arrival's *intended* instant, so queueing anywhere, in lot or in
 /// the target, shows up in the latency.
 ///

@@ -14,11 +14,13 @@
 //! then polled once more than it asked for (futures allow that), or, if the
 //! slot is free, nothing happens.
 
+use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::task::AtomicWaker;
 
@@ -34,7 +36,7 @@ pub(crate) struct Slots {
     free: Vec<usize>,
     ready: Arc<Ready>,
     /// Ready indices taken from `ready` and not yet polled.
-    pending: Vec<usize>,
+    pending: VecDeque<usize>,
     /// The buffer a round is polled from, kept for the next round.
     round: Vec<usize>,
     running: usize,
@@ -88,7 +90,7 @@ impl Slots {
                 woken: Mutex::new(Vec::new()),
                 lane: AtomicWaker::new(),
             }),
-            pending: Vec::new(),
+            pending: VecDeque::new(),
             round: Vec::new(),
             running: 0,
         }
@@ -116,7 +118,7 @@ impl Slots {
         let slot = &mut self.slots[index];
         slot.future = Some(future);
         slot.wake.queued.store(true, Ordering::Release);
-        self.pending.push(index);
+        self.pending.push_back(index);
         self.running += 1;
     }
 
@@ -128,17 +130,16 @@ impl Slots {
         // Registered before the ready list is read: a wake after the read
         // wakes this task again.
         self.ready.lane.register(cx.waker());
-        self.pending.append(&mut lock(&self.ready.woken));
+        self.pending.extend(lock(&self.ready.woken).drain(..));
         if self.pending.is_empty() {
             return 0;
         }
         let mut round = std::mem::take(&mut self.round);
         round.clear();
-        if self.pending.len() > ROUND {
-            round.extend(self.pending.drain(..ROUND));
+        let take = self.pending.len().min(ROUND);
+        round.extend(self.pending.drain(..take));
+        if !self.pending.is_empty() {
             cx.waker().wake_by_ref();
-        } else {
-            std::mem::swap(&mut round, &mut self.pending);
         }
         let mut finished = 0;
         for &index in &round {
@@ -150,12 +151,15 @@ impl Slots {
             // Cleared before the poll, so that a wake during it lists the
             // slot again.
             slot.wake.queued.store(false, Ordering::Release);
-            if future
-                .as_mut()
-                .poll(&mut Context::from_waker(&slot.waker))
-                .is_ready()
-            {
-                slot.future = None;
+            let waker = &slot.waker;
+            // An iteration catches its own panics (and its future's drop's);
+            // this catch only keeps a bug from taking the lane down with it:
+            // the iteration then counts as interrupted.
+            let polled = catch_unwind(AssertUnwindSafe(|| {
+                future.as_mut().poll(&mut Context::from_waker(waker))
+            }));
+            if !matches!(polled, Ok(Poll::Pending)) {
+                drop_quietly(slot.future.take());
                 self.free.push(index);
                 self.running -= 1;
                 finished += 1;
@@ -171,11 +175,26 @@ impl Slots {
     }
 }
 
+impl Drop for Slots {
+    fn drop(&mut self) {
+        // Iterations cancelled by the graceful stop (or the run's end)
+        // record themselves as interrupted as they are dropped; a panic
+        // while dropping one does not stop the others'.
+        for slot in &mut self.slots {
+            drop_quietly(slot.future.take());
+        }
+    }
+}
+
+/// Drops `value`, catching a panic of its drop.
+fn drop_quietly<T>(value: T) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
-    use std::task::Poll;
 
     /// Ready after being polled `polls` times, waking itself each time
     /// before that; counts its polls and its drop.

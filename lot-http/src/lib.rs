@@ -208,9 +208,11 @@ impl ClientBuilder {
     /// connections, as `wrk2 -c` runs it. Without a bound (the default)
     /// every request in flight has a connection of its own.
     ///
-    /// The request path is unchanged by a bound until requests wait: a
-    /// connection put back reads one shared counter to learn whether any
-    /// request waits.
+    /// What a bound costs: a request that finds an idle connection on its
+    /// thread's list pays nothing more, and a connection put back reads one
+    /// shared counter (whether any request waits). Opening or closing a
+    /// connection, and a request that finds its thread's list empty, take
+    /// the client's lock.
     pub fn max_connections(mut self, max: usize) -> ClientBuilder {
         self.max_connections = Some(max);
         self

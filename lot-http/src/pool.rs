@@ -17,17 +17,22 @@
 //! every open connection holds a [`Slot`] of the client's [`Limit`]. A
 //! request that finds no idle connection on its thread's list looks on the
 //! other lists, then opens a connection if a slot is free, and otherwise
-//! queues. A queued request is handed, first come first served, either a
-//! connection that another request puts back or the slot of one that
-//! closed. The per-request path stays what it is without the bound, plus
-//! one shared counter read when a connection is put back: the queue's lock
-//! is taken only while requests wait.
+//! queues. Queued requests are served first come, first served: each is
+//! handed either a connection that another request puts back or the slot
+//! of one that closed, and while any waits, a new request queues behind it
+//! rather than take an idle connection itself.
+//!
+//! What the bound costs: a request that finds an idle connection on its
+//! thread's list pays nothing more, and putting a connection back reads one
+//! shared counter (whether any request waits). Opening or closing a
+//! connection, a miss on the thread's own list (which looks at every list)
+//! and waiting take the client's lock.
 //!
 //! A put-back and a request joining the queue cannot miss each other: the
 //! request counts itself as waiting before it looks at the lists again, and
 //! the put-back pushes its connection before it reads that count, each with
 //! a sequentially consistent fence between, so at least one of them sees
-//! the other.
+//! the other and hands the connection to the oldest waiter.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
@@ -80,6 +85,27 @@ enum Grant {
     Open(Slot),
 }
 
+/// A request's place in the queue. Dropped before it was served (the
+/// request was cancelled), it leaves the queue, and a connection handed to
+/// it meanwhile goes back to the pool rather than being closed.
+struct Waiting<'a> {
+    pool: &'a Pool,
+    receiver: oneshot::Receiver<Grant>,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.receiver.close();
+        // After the request was served this finds nothing.
+        match self.receiver.try_recv() {
+            Ok(Grant::Conn(conn)) => self.pool.put(conn),
+            // Its release hands it to the next waiter.
+            Ok(Grant::Open(slot)) => drop(slot),
+            Err(_) => {}
+        }
+    }
+}
+
 /// One open connection's share of a [`Limit`]; dropping it frees the share
 /// for the next waiting request.
 pub(crate) struct Slot {
@@ -114,11 +140,9 @@ impl Limit {
                 }
                 // That waiter gave up. The slot it was offered is this one:
                 // disarm it rather than release it again.
-                Err(grant) => {
-                    if let Grant::Open(mut slot) = grant {
-                        slot.limit = None;
-                    }
-                }
+                Err(Grant::Open(mut slot)) => slot.limit = None,
+                // Never dropped here, under the lock its release takes.
+                Err(Grant::Conn(_)) => unreachable!("a slot was sent"),
             }
         }
         limit.waiting.store(0, Ordering::SeqCst);
@@ -164,10 +188,15 @@ impl Pool {
             .find_map(|mut conn| conn.is_reusable().then_some(conn))
     }
 
-    /// An idle connection from this thread's list, then (under a bound) from
-    /// any list.
+    /// An idle connection from this thread's list, then from the others.
     fn take_any_usable(&self) -> Option<Conn> {
-        Self::take_usable(self.list()).or_else(|| self.lists.iter().find_map(Self::take_usable))
+        let own = self.list();
+        Self::take_usable(own).or_else(|| {
+            self.lists
+                .iter()
+                .filter(|list| !std::ptr::eq(*list, own))
+                .find_map(Self::take_usable)
+        })
     }
 
     /// An idle connection, leave to open one, or (under a bound, with every
@@ -179,11 +208,16 @@ impl Pool {
                 None => Checkout::Open(None),
             };
         };
-        if let Some(conn) = self.take_any_usable() {
-            return Checkout::Idle(conn);
+        // While requests wait, a new one queues behind them.
+        if limit.waiting.load(Ordering::SeqCst) == 0 {
+            if let Some(conn) = self.take_any_usable() {
+                return Checkout::Idle(conn);
+            }
         }
-        let mut receiver = {
+        let receiver = {
             let mut state = lock(&limit.state);
+            // A slot is free only while no live request waits: a freed slot
+            // goes to the oldest waiter (see `Limit::release`).
             if state.open < limit.max {
                 state.open += 1;
                 return Checkout::Open(Some(Slot {
@@ -195,21 +229,17 @@ impl Pool {
             limit.waiting.store(state.waiters.len(), Ordering::SeqCst);
             receiver
         };
+        let mut waiting = Waiting {
+            pool: self,
+            receiver,
+        };
         // A connection put back before this request counted as waiting went
-        // to a list, not to this request: look again.
+        // to a list, not to a waiter: hand it over now, oldest waiter first.
         fence(Ordering::SeqCst);
-        if let Some(conn) = self.take_any_usable() {
-            // Leave the queue. Anything handed over meanwhile goes back.
-            receiver.close();
-            if let Ok(grant) = receiver.try_recv() {
-                match grant {
-                    Grant::Conn(other) => self.put(other),
-                    Grant::Open(slot) => drop(slot),
-                }
-            }
-            return Checkout::Idle(conn);
+        if self.idle() > 0 {
+            self.hand_over(limit);
         }
-        match receiver.await {
+        match (&mut waiting.receiver).await {
             Ok(Grant::Conn(mut conn)) => {
                 if conn.is_reusable() {
                     Checkout::Idle(conn)
@@ -254,9 +284,12 @@ impl Pool {
             let Some(waiter) = state.waiters.pop_front() else {
                 unreachable!("the queue is not empty");
             };
-            if let Err(Grant::Conn(conn)) = waiter.send(Grant::Conn(conn)) {
+            match waiter.send(Grant::Conn(conn)) {
+                Ok(()) => {}
                 // That waiter gave up: keep the connection for the next.
-                lock(self.list()).push(conn);
+                Err(Grant::Conn(conn)) => lock(self.list()).push(conn),
+                // Never dropped here, under the lock its release takes.
+                Err(Grant::Open(_)) => unreachable!("a connection was sent"),
             }
         }
         limit.waiting.store(state.waiters.len(), Ordering::SeqCst);

@@ -251,3 +251,79 @@ async fn graceful_stop_interrupts_what_is_left() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(s.intervals.last().unwrap().in_flight, 0);
 }
+
+/// Panics on drop: state an iteration holds whose drop is buggy.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("bug in drop");
+    }
+}
+
+/// A panic while an iteration's future is dropped (after its timeout, or
+/// when the graceful stop cancels it) fails or interrupts that iteration
+/// only; the run goes on and ends with every arrival accounted for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_dropping_an_iteration_fails_that_iteration_only() {
+    let mut executor = Executor::new();
+    executor
+        .add_stage(100, 100, Duration::from_millis(500))
+        .timeout(Duration::from_millis(200))
+        .graceful_stop(Duration::from_millis(50))
+        .terminal(false);
+    let report = executor
+        .run(|| async {
+            let index = lot::iteration().map_or(0, |it| it.index());
+            if index == 5 || index == 49 {
+                // Times out (5), or is still running when the graceful stop
+                // ends (49, the last arrival), and panics as it is dropped.
+                let _guard = PanicsOnDrop;
+                std::future::pending::<()>().await;
+            }
+            Ok(())
+        })
+        .await;
+    let s = report.expect_summary();
+    let t = s.totals;
+    assert_eq!(t.scheduled, 50);
+    assert!(t.is_balanced(), "{t:?}");
+    assert_eq!(
+        (t.ok, t.failed, t.interrupted),
+        (48, 1, 1),
+        "{t:?} {:?}",
+        s.errors
+    );
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert_eq!(s.errors[0].kind, "panic: bug in drop");
+}
+
+/// Dropping the `run` future stops every part of the run, whatever point it
+/// had reached: no iteration starts afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_run_stops_its_iterations() {
+    for attempt in 0..10 {
+        let started = Arc::new(AtomicU64::new(0));
+        let mut executor = Executor::new();
+        executor
+            .add_stage(200, 200, Duration::from_millis(300))
+            .terminal(false)
+            .handle_signals(false);
+        let run = executor.run({
+            let started = started.clone();
+            move || {
+                started.fetch_add(1, Ordering::SeqCst);
+                async { Ok(()) }
+            }
+        });
+        // Polled once (which starts the run's tasks), then dropped.
+        let _ = tokio::time::timeout(Duration::ZERO, run).await;
+        let at_drop = started.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            at_drop,
+            "attempt {attempt}: iterations started after the run was dropped"
+        );
+    }
+}

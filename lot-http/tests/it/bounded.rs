@@ -1,6 +1,7 @@
 //! `ClientBuilder::max_connections`: requests beyond the bound wait for a
 //! connection, and every way a connection or a waiter ends frees its place.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -290,4 +291,101 @@ fn a_bound_of_zero_is_an_error_that_names_it() {
     // Without a bound the client counts no open connections.
     let unbounded = Client::new("http://127.0.0.1:8080").unwrap();
     assert_eq!(unbounded.open_connections(), None);
+}
+
+/// A server that holds each answer until the test lets it go with `gate`.
+async fn gated_server(gate: Arc<Semaphore>) -> RawServer {
+    RawServer::start(move |mut conn| {
+        let gate = gate.clone();
+        async move {
+            while conn.read_request().await.is_some() {
+                gate.acquire().await.unwrap().forget();
+                conn.write(OK).await;
+            }
+        }
+    })
+    .await
+}
+
+/// Polls `future` once, so that it takes its place in the queue.
+async fn poll_once<F: Future + Unpin>(future: &mut F) {
+    std::future::poll_fn(|cx| {
+        assert!(std::pin::Pin::new(&mut *future).poll(cx).is_pending());
+        std::task::Poll::Ready(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn waiting_requests_are_served_in_the_order_they_came() {
+    let gate = Arc::new(Semaphore::new(0));
+    let server = gated_server(gate.clone()).await;
+    let client = Client::builder(&server.url(""))
+        .max_connections(1)
+        .build()
+        .unwrap();
+
+    let first = tokio::spawn(client.get("/first").send());
+    while server.received().is_empty() {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    // Five more queue, in this order, behind the first.
+    let mut queued = Vec::new();
+    for i in 0..5 {
+        let mut request = Box::pin(client.get(&format!("/w{i}")).send());
+        poll_once(&mut request).await;
+        queued.push(request);
+    }
+    let tasks: Vec<_> = queued.into_iter().map(tokio::spawn).collect();
+    gate.add_permits(6);
+    within("the first GET", first).await.unwrap().unwrap();
+    for task in tasks {
+        within("a queued GET", task).await.unwrap().unwrap();
+    }
+    let lines: Vec<String> = server
+        .received()
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect();
+    let expected: Vec<String> = std::iter::once("GET /first HTTP/1.1".to_owned())
+        .chain((0..5).map(|i| format!("GET /w{i} HTTP/1.1")))
+        .collect();
+    assert_eq!(lines, expected);
+    assert_eq!(server.accepts(), 1);
+}
+
+#[tokio::test]
+async fn a_connection_handed_to_a_request_that_gave_up_goes_back_to_the_pool() {
+    let gate = Arc::new(Semaphore::new(0));
+    let server = gated_server(gate.clone()).await;
+    let client = Client::builder(&server.url(""))
+        .max_connections(1)
+        .build()
+        .unwrap();
+
+    let first = tokio::spawn(client.get("/first").send());
+    while server.received().is_empty() {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let mut waiting = Box::pin(client.get("/gave-up").send());
+    poll_once(&mut waiting).await;
+    // The first request's connection is handed to the waiting one, which
+    // is dropped before it runs again.
+    gate.add_permits(1);
+    within("the first GET", first).await.unwrap().unwrap();
+    drop(waiting);
+    assert_eq!(client.idle_connections(), 1);
+
+    gate.add_permits(1);
+    within("the next GET", client.get("/next").send())
+        .await
+        .unwrap();
+    assert_eq!(server.accepts(), 1, "the connection was kept, not closed");
+    assert_eq!(
+        server.received(),
+        vec![
+            (0, "GET /first HTTP/1.1".to_owned()),
+            (0, "GET /next HTTP/1.1".to_owned())
+        ]
+    );
 }
