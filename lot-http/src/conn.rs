@@ -19,8 +19,10 @@ use crate::pool::Slot;
 use crate::request::Request;
 use crate::response::Response;
 
-/// The read buffer's first size; it doubles as a response needs.
-const INITIAL_BUFFER: usize = 4096;
+/// The read buffer's first size; it doubles as a response needs, and keeps
+/// the size it grew to. Small, since a pool keeps a buffer per connection
+/// and most response heads (and many whole responses) fit in 1 KiB.
+const INITIAL_BUFFER: usize = 1024;
 /// The largest response head (status line and headers) accepted.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// The most response headers accepted.

@@ -87,10 +87,13 @@ fn main() -> anyhow::Result<()> {
             if let Some(max) = args.max_connections {
                 client = client.max_connections(max);
             }
-            Some(client.build()?.get("/").build()?)
+            let client = client.build()?;
+            Some((client.get("/").build()?, client))
         }
         _ => None,
     };
+    // Kept to report the pool's size at the end.
+    let client = lean.as_ref().map(|(_, client)| client.clone());
     let report = runtime.block_on(async {
         let mut executor = lot::Executor::new();
         executor
@@ -103,7 +106,7 @@ fn main() -> anyhow::Result<()> {
             .reporter(RssSampler(rss.clone()));
         if args.mode == "noop" {
             executor.run(|| async { Ok(()) }).await
-        } else if let Some(request) = lean {
+        } else if let Some((request, _)) = lean {
             executor
                 .run(move || {
                     let sent = request.send();
@@ -158,6 +161,9 @@ fn main() -> anyhow::Result<()> {
         "rss_kb_series={}",
         rss.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
     );
+    if let Some(client) = client {
+        println!("idle_connections={}", client.idle_connections());
+    }
     if let Some(kind) = s.errors.first() {
         println!("first_error={}", kind.kind.replace('\n', " "));
     }

@@ -88,6 +88,40 @@ async fn burst(client: &Client, n: usize) {
     }
 }
 
+/// A server that holds each answer until the test lets it go with `gate`.
+async fn gated_server(gate: Arc<Semaphore>) -> RawServer {
+    RawServer::start(move |mut conn| {
+        let gate = gate.clone();
+        async move {
+            while conn.read_request().await.is_some() {
+                gate.acquire().await.unwrap().forget();
+                conn.write(OK).await;
+            }
+        }
+    })
+    .await
+}
+
+/// Polls `future` once, so that it takes its place in the queue.
+async fn poll_once<F: Future + Unpin>(future: &mut F) {
+    std::future::poll_fn(|cx| {
+        assert!(std::pin::Pin::new(&mut *future).poll(cx).is_pending());
+        std::task::Poll::Ready(())
+    })
+    .await;
+}
+
+/// Waits until the server has received the first request, which then holds
+/// the one connection.
+async fn first_received(server: &RawServer) {
+    within("the first request", async {
+        while server.received().is_empty() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_beyond_the_bound_wait_and_share_the_connections() {
     let (server, concurrency) = slow_server(OK, Duration::from_millis(5), false).await;
@@ -160,31 +194,15 @@ async fn a_connection_the_target_closed_while_idle_is_replaced_within_the_bound(
 
 #[tokio::test]
 async fn a_waiting_request_that_is_cancelled_leaves_nothing_behind() {
-    // The server holds each answer until the test lets it go.
     let gate = Arc::new(Semaphore::new(0));
-    let server = RawServer::start({
-        let gate = gate.clone();
-        move |mut conn| {
-            let gate = gate.clone();
-            async move {
-                while conn.read_request().await.is_some() {
-                    gate.acquire().await.unwrap().forget();
-                    conn.write(OK).await;
-                }
-            }
-        }
-    })
-    .await;
+    let server = gated_server(gate.clone()).await;
     let client = Client::builder(&server.url(""))
         .max_connections(1)
         .build()
         .unwrap();
 
     let first = tokio::spawn(client.get("/first").send());
-    // Let the first request take the one connection and be received.
-    while server.received().is_empty() {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    first_received(&server).await;
     // The second waits for it, and gives up.
     let waited =
         tokio::time::timeout(Duration::from_millis(50), client.get("/second").send()).await;
@@ -217,19 +235,7 @@ async fn a_waiting_request_that_is_cancelled_leaves_nothing_behind() {
 #[tokio::test]
 async fn a_request_cancelled_on_its_connection_frees_its_place() {
     let gate = Arc::new(Semaphore::new(0));
-    let server = RawServer::start({
-        let gate = gate.clone();
-        move |mut conn| {
-            let gate = gate.clone();
-            async move {
-                while conn.read_request().await.is_some() {
-                    gate.acquire().await.unwrap().forget();
-                    conn.write(OK).await;
-                }
-            }
-        }
-    })
-    .await;
+    let server = gated_server(gate.clone()).await;
     let client = Client::builder(&server.url(""))
         .max_connections(1)
         .build()
@@ -293,29 +299,6 @@ fn a_bound_of_zero_is_an_error_that_names_it() {
     assert_eq!(unbounded.open_connections(), None);
 }
 
-/// A server that holds each answer until the test lets it go with `gate`.
-async fn gated_server(gate: Arc<Semaphore>) -> RawServer {
-    RawServer::start(move |mut conn| {
-        let gate = gate.clone();
-        async move {
-            while conn.read_request().await.is_some() {
-                gate.acquire().await.unwrap().forget();
-                conn.write(OK).await;
-            }
-        }
-    })
-    .await
-}
-
-/// Polls `future` once, so that it takes its place in the queue.
-async fn poll_once<F: Future + Unpin>(future: &mut F) {
-    std::future::poll_fn(|cx| {
-        assert!(std::pin::Pin::new(&mut *future).poll(cx).is_pending());
-        std::task::Poll::Ready(())
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn waiting_requests_are_served_in_the_order_they_came() {
     let gate = Arc::new(Semaphore::new(0));
@@ -326,9 +309,7 @@ async fn waiting_requests_are_served_in_the_order_they_came() {
         .unwrap();
 
     let first = tokio::spawn(client.get("/first").send());
-    while server.received().is_empty() {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    first_received(&server).await;
     // Five more queue, in this order, behind the first.
     let mut queued = Vec::new();
     for i in 0..5 {
@@ -364,9 +345,7 @@ async fn a_connection_handed_to_a_request_that_gave_up_goes_back_to_the_pool() {
         .unwrap();
 
     let first = tokio::spawn(client.get("/first").send());
-    while server.received().is_empty() {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    first_received(&server).await;
     let mut waiting = Box::pin(client.get("/gave-up").send());
     poll_once(&mut waiting).await;
     // The first request's connection is handed to the waiting one, which

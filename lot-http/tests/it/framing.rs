@@ -420,38 +420,45 @@ async fn a_transfer_coding_with_a_length_or_on_http_1_0_is_not_reused() {
 /// the next request would take those bytes as its answer.
 #[tokio::test]
 async fn bytes_after_a_response_that_fills_the_buffer_are_not_an_answer() {
-    // The client reads into 4 KiB at first: make the head and body 4096 bytes.
-    let head =
-        |len: usize| format!("HTTP/1.1 200 OK\r\nX-Tag: one\r\nContent-Length: {len}\r\n\r\n");
-    let body_len = 4096 - head(4000).len();
-    let mut first = head(body_len).into_bytes();
-    first.extend(std::iter::repeat_n(b'a', body_len));
-    assert_eq!(first.len(), 4096);
-    first.extend_from_slice(b"HTTP/1.1 200 OK\r\nX-Tag: stray\r\nContent-Length: 5\r\n\r\nSTRAY");
-    let server = RawServer::start(move |mut conn| {
-        let first = first.clone();
-        async move {
-            let mut n = 0;
-            while conn.read_request().await.is_some() {
-                n += 1;
-                if n == 1 && conn.index == 0 {
-                    conn.write(&first).await;
-                } else {
-                    conn.write(b"HTTP/1.1 200 OK\r\nX-Tag: fresh\r\nContent-Length: 2\r\n\r\nok")
+    // The client reads into 1 KiB at first and doubles the buffer as it
+    // needs: make the head and body end exactly where a read may end.
+    for size in [1024, 2048, 4096] {
+        let head =
+            |len: usize| format!("HTTP/1.1 200 OK\r\nX-Tag: one\r\nContent-Length: {len}\r\n\r\n");
+        let body_len = size - head(size - 100).len();
+        let mut first = head(body_len).into_bytes();
+        first.extend(std::iter::repeat_n(b'a', body_len));
+        assert_eq!(first.len(), size);
+        first.extend_from_slice(
+            b"HTTP/1.1 200 OK\r\nX-Tag: stray\r\nContent-Length: 5\r\n\r\nSTRAY",
+        );
+        let server = RawServer::start(move |mut conn| {
+            let first = first.clone();
+            async move {
+                let mut n = 0;
+                while conn.read_request().await.is_some() {
+                    n += 1;
+                    if n == 1 && conn.index == 0 {
+                        conn.write(&first).await;
+                    } else {
+                        conn.write(
+                            b"HTTP/1.1 200 OK\r\nX-Tag: fresh\r\nContent-Length: 2\r\n\r\nok",
+                        )
                         .await;
+                    }
                 }
             }
-        }
-    })
-    .await;
-    let client = Client::new(&server.url("")).unwrap();
-    let one = within("GET", client.get("/one").send()).await.unwrap();
-    assert_eq!(one.header("x-tag"), Some("one"));
-    assert_eq!(one.body().len(), body_len);
-    // Give the stray bytes time to arrive if they came separately.
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    let two = within("GET", client.get("/two").send()).await.unwrap();
-    assert_eq!(two.header("x-tag"), Some("fresh"));
-    assert_eq!(two.text().unwrap(), "ok");
-    assert_eq!(server.accepts(), 2);
+        })
+        .await;
+        let client = Client::new(&server.url("")).unwrap();
+        let one = within("GET", client.get("/one").send()).await.unwrap();
+        assert_eq!(one.header("x-tag"), Some("one"));
+        assert_eq!(one.body().len(), body_len);
+        // Give the stray bytes time to arrive if they came separately.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let two = within("GET", client.get("/two").send()).await.unwrap();
+        assert_eq!(two.header("x-tag"), Some("fresh"), "at {size} bytes");
+        assert_eq!(two.text().unwrap(), "ok");
+        assert_eq!(server.accepts(), 2, "at {size} bytes");
+    }
 }
