@@ -26,11 +26,12 @@ use crate::schedule::Schedule;
 /// The scheduler's counters for one scenario.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    /// Arrivals launched as tasks.
+    /// Arrivals launched.
     pub(crate) launched: AtomicU64,
     /// Arrivals dropped at the in-flight bound.
     pub(crate) dropped: AtomicU64,
-    /// Iterations launched and not yet finished (the bound is checked against it).
+    /// Iterations launched and not yet finished. (The in-flight bound is a
+    /// load's, checked against its own count across its scenarios.)
     pub(crate) in_flight: AtomicU64,
     /// Users running (closed model).
     pub(crate) users: AtomicU64,

@@ -13,8 +13,8 @@
 //! and returns its result, `check` still returns its condition, metrics
 //! record nothing and `iteration()` returns `None`. The context is a tokio
 //! task-local set while the iteration's future is polled, so work the
-//! iteration `tokio::spawn`s records nothing; await sub-futures in the iteration (for example with
-//! `futures::join!`) to have them counted.
+//! iteration `tokio::spawn`s records nothing; await sub-futures in the
+//! iteration (for example with `futures::join!`) to have them counted.
 //!
 //! Names are interned (see the `names` module docs in the source). Each thread
 //! remembers the names it has used by the address and length of their text,
@@ -66,7 +66,7 @@ pub(crate) struct Shared {
 
 /// The task-local state of one iteration. It also accounts for the
 /// iteration: it records exactly one outcome, as interrupted when it is
-/// dropped before the iteration finished (a cancelled task).
+/// dropped before the iteration finished (a cancelled iteration).
 pub(crate) struct Iteration {
     shared: Arc<Shared>,
     scenario: usize,
@@ -104,7 +104,7 @@ impl Iteration {
         }
     }
 
-    /// Runs `future` with this context as the task's current one.
+    /// Runs `future` with this context as the current one while it is polled.
     pub(crate) async fn scope<F: Future>(self, future: F) -> F::Output {
         CURRENT.scope(self, future).await
     }
@@ -477,7 +477,7 @@ pub(crate) fn install_panic_hook() {
             previous(info);
             if in_iteration {
                 eprintln!(
-                    "lot: the panic was caught and counted as a failure; further panics in iterations are only counted"
+                    "lot: the panic was caught and counted with its iteration (as a failure, or as interrupted if it was being cancelled); further panics in iterations are only counted"
                 );
             }
         }));

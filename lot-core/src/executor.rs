@@ -20,11 +20,13 @@
 //!    runs one scenario at the executor's own stages (an arrival-rate load);
 //!    [`Executor::load`] adds [`Load`]s (arrival rates or users, weighted mixes,
 //!    start offsets) that [`Executor::run_loads`] runs together.
-//! 2. The scheduler walks the [`Schedule`] in order.
+//! 2. The scheduler walks the [`Schedule`] in order (each of its lanes, see
+//!    step 3, walks all of it and launches its share).
 //!    It sleeps until the next arrival is due and then launches, as one batch,
-//!    every arrival whose instant has passed. tokio's timer (1 ms) decides when a
-//!    batch is launched, never how many arrivals start or which instant each is
-//!    measured from: each iteration keeps its exact intended instant.
+//!    every arrival whose instant has passed. Its timer (a `timerfd` on Linux,
+//!    else tokio's 1 ms timer) decides when a batch is launched, never how
+//!    many arrivals start or which instant each is measured from: each
+//!    iteration keeps its exact intended instant.
 //! 3. Each arrival becomes one iteration, unless [`max_in_flight`](Executor::max_in_flight)
 //!    iterations of its load are already running: then it is *dropped* and
 //!    counted, never queued. The scheduler runs in lanes, one task per worker
@@ -854,7 +856,13 @@ impl Prepared {
                     tokio::spawn(async move {
                         let mut end = load.drive(0, lanes, start, stop).await;
                         for lane in others {
-                            end = end.max(join(lane).await);
+                            end = end.max(match lane.await {
+                                Ok(end) => end,
+                                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                                // Cancelled: the run is being dropped, and
+                                // this driver with it.
+                                Err(_) => Instant::now(),
+                            });
                         }
                         end
                     })
@@ -954,7 +962,9 @@ struct TaskGuard(Vec<AbortHandle>);
 
 impl Drop for TaskGuard {
     fn drop(&mut self) {
-        for task in &self.0 {
+        // Newest first: a load's driver goes before the lanes it waits for,
+        // so no driver sees its lane cancelled while it still runs.
+        for task in self.0.iter().rev() {
             task.abort();
         }
     }

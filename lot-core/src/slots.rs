@@ -24,6 +24,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::task::AtomicWaker;
 
+use crate::context::catch_iteration_panic;
+
 /// A running iteration's future.
 pub(crate) type Boxed = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -186,9 +188,10 @@ impl Drop for Slots {
     }
 }
 
-/// Drops `value`, catching a panic of its drop.
+/// Drops `value`, catching a panic of its drop as an iteration's panic is
+/// caught (the panic hook reports only the first).
 fn drop_quietly<T>(value: T) {
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+    let _ = catch_iteration_panic(move || drop(value));
 }
 
 #[cfg(test)]

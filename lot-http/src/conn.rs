@@ -53,8 +53,9 @@ enum Framing {
 }
 
 impl Conn {
-    /// Connects to the first of `addrs` that accepts. `slot` is its share of the client's bound on open connections, held
-    /// while it is open (and freed if connecting fails).
+    /// Connects to the first of `addrs` that accepts. `slot` is its share of
+    /// the client's bound on open connections, held while it is open (and
+    /// freed if connecting fails).
     pub(crate) async fn connect(addrs: &[SocketAddr], slot: Option<Slot>) -> Result<Conn, Error> {
         let mut last = None;
         for addr in addrs {
@@ -158,7 +159,7 @@ impl Conn {
     async fn write_all(&mut self, mut data: &[u8], written: &mut usize) -> io::Result<()> {
         // `poll_fn` over the socket's readiness rather than its `writable()`
         // future: the future of every exchange stays a few hundred bytes
-        // smaller, and the runtime copies it whole on spawn and on finish.
+        // smaller, and it is copied whole when it is boxed or spawned.
         std::future::poll_fn(|cx| {
             while !data.is_empty() {
                 match self.stream.try_write(data) {
@@ -252,8 +253,8 @@ impl Conn {
     /// (1xx) responses before it, or returns `None` if more must be read.
     ///
     /// Synchronous on purpose: httparse's header array (2 KiB) then lives on
-    /// the stack, not in every request's future, which the runtime moves
-    /// when it spawns the iteration.
+    /// the stack, not in every request's future, which is copied whole when
+    /// the iteration is boxed or spawned.
     fn parse_head(
         &mut self,
         head_request: bool,

@@ -23,7 +23,9 @@
 //! What it leaves out: TLS (use reqwest for `https`), HTTP/2, redirects,
 //! cookies, compression and proxies. It has no timeout of its own: the
 //! executor's iteration [`timeout`] bounds every exchange, and a request
-//! cancelled mid-way closes its connection rather than returning it.
+//! cancelled mid-way closes its connection rather than returning it (one
+//! cancelled while it waits for a connection under a bound gives back any
+//! connection handed to it).
 //!
 //! [`timeout`]: https://docs.rs/lot/latest/lot/executor/struct.Executor.html#method.timeout
 //!
@@ -208,11 +210,11 @@ impl ClientBuilder {
     /// connections, as `wrk2 -c` runs it. Without a bound (the default)
     /// every request in flight has a connection of its own.
     ///
-    /// What a bound costs: a request that finds an idle connection on its
-    /// thread's list pays nothing more, and a connection put back reads one
-    /// shared counter (whether any request waits). Opening or closing a
-    /// connection, and a request that finds its thread's list empty, take
-    /// the client's lock.
+    /// What a bound costs: a request reads one shared counter (whether any
+    /// request waits) before it takes an idle connection from its thread's
+    /// list, and putting the connection back reads it again. Opening or
+    /// closing a connection, a request that finds its thread's list empty,
+    /// and waiting take the client's lock.
     pub fn max_connections(mut self, max: usize) -> ClientBuilder {
         self.max_connections = Some(max);
         self

@@ -22,9 +22,9 @@
 //! of one that closed, and while any waits, a new request queues behind it
 //! rather than take an idle connection itself.
 //!
-//! What the bound costs: a request that finds an idle connection on its
-//! thread's list pays nothing more, and putting a connection back reads one
-//! shared counter (whether any request waits). Opening or closing a
+//! What the bound costs: a request reads one shared counter (whether any
+//! request waits) before it takes an idle connection from its thread's
+//! list, and putting a connection back reads it again. Opening or closing a
 //! connection, a miss on the thread's own list (which looks at every list)
 //! and waiting take the client's lock.
 //!
@@ -71,9 +71,10 @@ pub(crate) struct Limit {
 struct LimitState {
     /// Connections open or being opened: the slots held.
     open: usize,
-    /// Requests waiting for a connection, oldest first. A waiter that gave
-    /// up stays until it is reached; handing to it fails and the next one
-    /// is tried.
+    /// Requests waiting for a connection, oldest first. A request that
+    /// gives up takes itself out (see `Waiting`); one that gives up while a
+    /// connection is being handed to it is skipped: handing to it fails and
+    /// the next one is tried.
     waiters: VecDeque<oneshot::Sender<Grant>>,
 }
 
@@ -95,13 +96,25 @@ struct Waiting<'a> {
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
+        if self.receiver.is_terminated() {
+            // Served.
+            return;
+        }
         self.receiver.close();
-        // After the request was served this finds nothing.
         match self.receiver.try_recv() {
             Ok(Grant::Conn(conn)) => self.pool.put(conn),
             // Its release hands it to the next waiter.
             Ok(Grant::Open(slot)) => drop(slot),
-            Err(_) => {}
+            // Not served: leave the queue, so that the count of waiting
+            // requests (which turns put-backs and new requests to the
+            // queue) does not include this one.
+            Err(_) => {
+                if let Some(limit) = &self.pool.limit {
+                    let mut state = lock(&limit.state);
+                    state.waiters.retain(|waiter| !waiter.is_closed());
+                    limit.waiting.store(state.waiters.len(), Ordering::SeqCst);
+                }
+            }
         }
     }
 }
@@ -216,8 +229,8 @@ impl Pool {
         }
         let receiver = {
             let mut state = lock(&limit.state);
-            // A slot is free only while no live request waits: a freed slot
-            // goes to the oldest waiter (see `Limit::release`).
+            // A slot is free only while no request waits: a freed slot goes
+            // to the oldest waiter (see `Limit::release`).
             if state.open < limit.max {
                 state.open += 1;
                 return Checkout::Open(Some(Slot {
