@@ -828,12 +828,7 @@ impl Prepared {
                 Model::ArrivalRate => {
                     let load = Arc::new(RateLoad {
                         shared: shared.clone(),
-                        members: run
-                            .open
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, m)| (run.first + i, m))
-                            .collect(),
+                        members: numbered(run.first, run.open),
                         weights: run.weights,
                         schedule: (*run.schedule).clone(),
                         start_after: run.start_after,
@@ -870,12 +865,7 @@ impl Prepared {
                 Model::Users => {
                     let load = UsersLoad {
                         shared: shared.clone(),
-                        members: run
-                            .closed
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, m)| (run.first + i, m))
-                            .collect(),
+                        members: numbered(run.first, run.closed),
                         weights: run.weights,
                         schedule: (*run.schedule).clone(),
                         start_after: run.start_after,
@@ -946,6 +936,16 @@ impl Prepared {
 
 /// How long the reporters may take to handle the summary.
 const REPORTERS_FINISH: Duration = Duration::from_secs(60);
+
+/// A load's members, each with its scenario's index in the run (the load's
+/// first is `first`).
+fn numbered<M>(first: usize, members: Vec<M>) -> Vec<(usize, M)> {
+    members
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| (first + i, m))
+        .collect()
+}
 
 /// Awaits a task of the run; a panic in it (a bug in lot) is re-raised here.
 async fn join<T>(task: tokio::task::JoinHandle<T>) -> T {

@@ -130,14 +130,13 @@ impl RateLoad {
             if Instant::now() >= graceful_end || stop.borrow().level == StopLevel::Immediate {
                 break;
             }
-            launcher
-                .until_idle(async {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(graceful_end.into()) => {}
-                        _ = stop.changed() => {}
-                    }
-                })
-                .await;
+            let wait = async {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(graceful_end.into()) => {}
+                    _ = stop.changed() => {}
+                }
+            };
+            launcher.alongside(wait, true).await;
         }
         stopped_at
     }
@@ -190,22 +189,13 @@ impl Launcher<'_> {
         }
     }
 
-    /// Awaits `future` while the lane's iterations run.
-    async fn alongside<T>(&mut self, future: impl Future<Output = T>) -> T {
+    /// Awaits `future` while the lane's iterations run; with `until_idle`,
+    /// only until none runs.
+    async fn alongside(&mut self, future: impl Future<Output = ()>, until_idle: bool) {
         let mut future = pin!(future);
         std::future::poll_fn(|cx| {
             self.poll_running(cx);
-            future.as_mut().poll(cx)
-        })
-        .await
-    }
-
-    /// Awaits `future` while the lane's iterations run, or until none runs.
-    async fn until_idle(&mut self, future: impl Future<Output = ()>) {
-        let mut future = pin!(future);
-        std::future::poll_fn(|cx| {
-            self.poll_running(cx);
-            if self.len() == 0 {
+            if until_idle && self.len() == 0 {
                 return Poll::Ready(());
             }
             future.as_mut().poll(cx)
@@ -265,23 +255,29 @@ impl Launcher<'_> {
                 let wake = due.max(last_wake + gap);
                 match &pacer {
                     Some(pacer) => {
-                        self.alongside(async {
-                            tokio::select! {
-                                biased;
-                                _ = stop.changed() => {}
-                                _ = pacer.sleep_until(wake) => {}
-                            }
-                        })
+                        self.alongside(
+                            async {
+                                tokio::select! {
+                                    biased;
+                                    _ = stop.changed() => {}
+                                    _ = pacer.sleep_until(wake) => {}
+                                }
+                            },
+                            false,
+                        )
                         .await
                     }
                     None => {
-                        self.alongside(async {
-                            tokio::select! {
-                                biased;
-                                _ = stop.changed() => {}
-                                _ = tokio::time::sleep_until(due.into()) => {}
-                            }
-                        })
+                        self.alongside(
+                            async {
+                                tokio::select! {
+                                    biased;
+                                    _ = stop.changed() => {}
+                                    _ = tokio::time::sleep_until(due.into()) => {}
+                                }
+                            },
+                            false,
+                        )
                         .await
                     }
                 }
@@ -300,7 +296,7 @@ impl Launcher<'_> {
                 launched += 1;
             }
             if launched == BATCH {
-                self.alongside(tokio::task::yield_now()).await;
+                self.alongside(tokio::task::yield_now(), false).await;
             }
         }
         // Trailing zero-rate stages are part of the plan: wait them out.
@@ -309,13 +305,16 @@ impl Launcher<'_> {
             if stop.borrow().level != StopLevel::Running {
                 return Instant::now();
             }
-            self.alongside(async {
-                tokio::select! {
-                    biased;
-                    _ = stop.changed() => {}
-                    _ = tokio::time::sleep_until(end.into()) => {}
-                }
-            })
+            self.alongside(
+                async {
+                    tokio::select! {
+                        biased;
+                        _ = stop.changed() => {}
+                        _ = tokio::time::sleep_until(end.into()) => {}
+                    }
+                },
+                false,
+            )
             .await;
         }
         end
