@@ -55,6 +55,7 @@
 #![warn(missing_docs)]
 
 pub mod csv;
+mod hdr;
 pub mod html;
 pub mod json;
 pub mod markdown;

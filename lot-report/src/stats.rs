@@ -12,7 +12,7 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
+use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
 /// Highest value a histogram tracks, in microseconds (one hour).
@@ -44,13 +44,17 @@ fn encode(histogram: &Histogram<u64>) -> String {
     STANDARD.encode(&bytes)
 }
 
-fn decode(hdr: &str) -> Result<Histogram<u64>, DecodeError> {
-    let bytes = STANDARD
-        .decode(hdr.as_bytes())
-        .map_err(|e| DecodeError(format!("`hdr` is not valid base64: {e}")))?;
-    Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .map_err(|e| DecodeError(format!("`hdr` is not an HdrHistogram V2 encoding: {e:?}")))
+/// Decodes `hdr` into a histogram with the bounds of `like` and checks that
+/// it holds the `count` values its statistics say.
+fn decode(hdr: &str, like: Histogram<u64>, count: u64) -> Result<Histogram<u64>, DecodeError> {
+    let h = crate::hdr::decode(hdr, like)?;
+    if h.len() != count {
+        return Err(DecodeError(format!(
+            "holds {} values but `count` is {count}",
+            h.len()
+        )));
+    }
+    Ok(h)
 }
 
 /// Count, min, mean, p50, p90, p95, p99, p99.9 and max of a histogram (zeros when empty).
@@ -124,9 +128,13 @@ impl Stats {
         }
     }
 
-    /// Decodes the histogram carried in `hdr`.
+    /// Decodes the histogram carried in `hdr`: an error unless it is the
+    /// V2 deflate encoding of a histogram with the bounds of
+    /// [`new_histogram`] holding `count` values. Decoding allocates a few
+    /// hundred KiB at most, whatever `hdr` declares. An empty `hdr` is an
+    /// empty histogram.
     pub fn histogram(&self) -> Result<Histogram<u64>, DecodeError> {
-        decode(&self.hdr)
+        decode(&self.hdr, new_histogram(), self.count)
     }
 
     /// Min, mean, p50, p90, p95, p99, p99.9 and max, formatted for people:
@@ -192,15 +200,23 @@ impl ValueStats {
         }
     }
 
-    /// Decodes the histogram carried in `hdr`.
+    /// Decodes the histogram carried in `hdr`, as [`Stats::histogram`] does,
+    /// with the bounds of [`new_value_histogram`].
     pub fn histogram(&self) -> Result<Histogram<u64>, DecodeError> {
-        decode(&self.hdr)
+        decode(&self.hdr, new_value_histogram(), self.count)
     }
 }
 
-/// A `hdr` field that does not hold a histogram.
+/// A `hdr` field that does not hold a histogram, or not the one its
+/// statistics describe. Its text says what is wrong with the encoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError(String);
+
+impl DecodeError {
+    pub(crate) fn new(message: String) -> DecodeError {
+        DecodeError(message)
+    }
+}
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -253,6 +269,29 @@ mod tests {
                 .to_string()
                 .contains("base64")
         );
+    }
+
+    #[test]
+    fn a_histogram_must_hold_its_count() {
+        let mut h = new_histogram();
+        h.record_n(10, 3).unwrap();
+        let mut stats = Stats::from_histogram(&h);
+        stats.count = 4;
+        assert_eq!(
+            stats.histogram().unwrap_err().to_string(),
+            "holds 3 values but `count` is 4"
+        );
+        // Durations and plain values have different bounds.
+        let values = ValueStats {
+            hdr: Stats::from_histogram(&h).hdr,
+            count: 3,
+            ..ValueStats::default()
+        };
+        assert_eq!(
+            values.histogram().unwrap_err().to_string(),
+            "not a histogram: it tracks 1 to 3600000000 at 3 significant digits; lot writes 1 to 1099511627776 at 3"
+        );
+        assert!(Stats::default().histogram().unwrap().is_empty());
     }
 
     #[test]

@@ -1,0 +1,390 @@
+//! A bounded decoder of the HdrHistogram V2 deflate encoding the `hdr`
+//! fields carry.
+//!
+//! hdrhistogram's own `Deserializer` trusts its input: it allocates the
+//! payload length the header declares (up to 4 GiB, zero-filled) and a counts
+//! array for whatever range the header declares, before it reads a byte of
+//! counts. A results file comes from anywhere, so this module checks the
+//! encoding before anything is allocated from it:
+//!
+//! ```text
+//! u32 cookie 0x1c849314 (V2 deflate), u32 length of the zlib stream, then the
+//! zlib stream of the V2 encoding:
+//!   u32 cookie 0x1c849313 (V2), u32 payload length (bytes of counts),
+//!   u32 normalizing index offset, u32 significant digits,
+//!   u64 lowest discernible value, u64 highest trackable value,
+//!   f64 integer-to-double conversion ratio,
+//!   payload: the counts array, each a zigzag LEB128 varint of at most 9
+//!   bytes, a negative value -n standing for n zero counts
+//! ```
+//!
+//! (all big-endian). The range and precision must be exactly those of the
+//! histogram lot writes for the field, which fixes the length of its counts
+//! array, so a payload longer than 9 bytes per count is refused; the zlib
+//! stream is inflated through a reader that stops one byte past the declared
+//! length. The counts are then walked once more here, in full, so the indices
+//! stay inside the array and the total fits a `u64` (hdrhistogram saturates
+//! it, and negates zero runs without a check) before hdrhistogram builds the
+//! histogram from the now-trusted bytes. Memory is a few hundred KiB per
+//! histogram, whatever the input declares.
+
+use std::io::Read as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use flate2::read::ZlibDecoder;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::Deserializer;
+
+use crate::stats::DecodeError;
+
+/// The outer cookie of the V2 deflate encoding.
+const V2_DEFLATE_COOKIE: u32 = 0x1c84_9314;
+/// The cookie of the (inflated) V2 encoding.
+const V2_COOKIE: u32 = 0x1c84_9313;
+/// Bytes of the V2 header, cookie included.
+const V2_HEADER: usize = 40;
+/// Longest varint of the counts encoding.
+const MAX_VARINT: usize = 9;
+
+fn invalid(reason: impl Into<String>) -> DecodeError {
+    DecodeError::new(format!("not a histogram: {}", reason.into()))
+}
+
+/// The most bytes zlib can make of `n` bytes: zlib's own `compressBound`.
+fn zlib_bound(n: usize) -> usize {
+    n + (n >> 12) + (n >> 14) + (n >> 25) + 13
+}
+
+/// Decodes `hdr` (base64 of the V2 deflate encoding) into a histogram with
+/// the bounds of `like`, refusing any other bounds and any encoding that does
+/// not add up. An empty `hdr` is an empty histogram.
+pub(crate) fn decode(hdr: &str, like: Histogram<u64>) -> Result<Histogram<u64>, DecodeError> {
+    if hdr.is_empty() {
+        return Ok(like);
+    }
+    let counts_len = like.distinct_values();
+    let max_payload = counts_len * MAX_VARINT;
+    let max_encoded = 8 + zlib_bound(V2_HEADER + max_payload);
+    // Refuse an oversized field before decoding it: base64 takes 4
+    // characters for every 3 bytes.
+    let max_chars = max_encoded.div_ceil(3) * 4;
+    if hdr.len() > max_chars {
+        return Err(invalid(format!(
+            "{} characters of base64; a lot histogram takes at most {max_chars}",
+            hdr.len()
+        )));
+    }
+    let bytes = STANDARD
+        .decode(hdr.as_bytes())
+        .map_err(|e| invalid(format!("not valid base64: {e}")))?;
+    let (Some(cookie), Some(compressed_len)) = (be_u32(&bytes, 0), be_u32(&bytes, 4)) else {
+        return Err(invalid(format!(
+            "{} bytes, too few for the HdrHistogram V2 deflate encoding",
+            bytes.len()
+        )));
+    };
+    if cookie != V2_DEFLATE_COOKIE {
+        return Err(invalid(format!(
+            "the cookie is {cookie:#010x}; expected {V2_DEFLATE_COOKIE:#010x} (HdrHistogram V2 deflate)"
+        )));
+    }
+    let compressed = &bytes[8..];
+    if compressed_len as usize != compressed.len() {
+        return Err(invalid(format!(
+            "it declares {compressed_len} compressed bytes but holds {}",
+            compressed.len()
+        )));
+    }
+
+    let mut inflater = ZlibDecoder::new(compressed);
+    let mut v2 = vec![0u8; V2_HEADER];
+    inflater.read_exact(&mut v2).map_err(|e| {
+        invalid(format!(
+            "its zlib stream does not hold a V2 header ({V2_HEADER} bytes): {e}"
+        ))
+    })?;
+    let field = |at: usize| be_u32(&v2, at).unwrap_or_default();
+    let wide = |at: usize| be_u64(&v2, at).unwrap_or_default();
+    let (inner, payload_len, offset, digits) = (field(0), field(4), field(8), field(12));
+    let (low, high, ratio) = (wide(16), wide(24), f64::from_bits(wide(32)));
+    if inner != V2_COOKIE {
+        return Err(invalid(format!(
+            "the inner cookie is {inner:#010x}; expected {V2_COOKIE:#010x} (HdrHistogram V2)"
+        )));
+    }
+    if (low, high, digits) != (like.low(), like.high(), u32::from(like.sigfig())) {
+        return Err(invalid(format!(
+            "it tracks {low} to {high} at {digits} significant digits; lot writes {} to {} at {}",
+            like.low(),
+            like.high(),
+            like.sigfig()
+        )));
+    }
+    if offset != 0 || ratio != 1.0 {
+        return Err(invalid(format!(
+            "it has a normalizing offset of {offset} and a conversion ratio of {ratio}; lot writes 0 and 1"
+        )));
+    }
+    let payload_len = payload_len as usize;
+    if payload_len > max_payload {
+        return Err(invalid(format!(
+            "it declares {payload_len} bytes of counts; a histogram of its range takes at most {max_payload}"
+        )));
+    }
+    // One byte more than declared, to tell an exact payload from a longer one.
+    v2.reserve_exact(payload_len + 1);
+    inflater
+        .take(payload_len as u64 + 1)
+        .read_to_end(&mut v2)
+        .map_err(|e| invalid(format!("its zlib stream is corrupt: {e}")))?;
+    let payload = &v2[V2_HEADER..];
+    if payload.len() != payload_len {
+        return Err(invalid(if payload.len() > payload_len {
+            format!("its counts run past the {payload_len} bytes it declares")
+        } else {
+            format!(
+                "its counts end after {} of the {payload_len} bytes it declares",
+                payload.len()
+            )
+        }));
+    }
+    check_counts(payload, counts_len)?;
+    Deserializer::new()
+        .deserialize(&mut v2.as_slice())
+        .map_err(|e| invalid(e.to_string()))
+}
+
+/// Walks the counts array: every count inside the `len` counts of the
+/// range, every zero run ending inside it, the total within `u64`.
+fn check_counts(mut payload: &[u8], len: usize) -> Result<u64, DecodeError> {
+    let mut index: u64 = 0;
+    let mut total: u64 = 0;
+    let len = len as u64;
+    while !payload.is_empty() {
+        let (zigzag, used) = varint(payload)
+            .ok_or_else(|| invalid(format!("its count at index {index} is cut short")))?;
+        payload = &payload[used..];
+        let value = ((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64);
+        if value < 0 {
+            let run = value.unsigned_abs();
+            if run > len - index {
+                return Err(invalid(format!(
+                    "a run of {run} zero counts from index {index} goes past its {len} counts"
+                )));
+            }
+            index += run;
+        } else {
+            if index >= len {
+                return Err(invalid(format!("it has more than its {len} counts")));
+            }
+            total = total
+                .checked_add(value as u64)
+                .ok_or_else(|| invalid("its counts add up past u64::MAX"))?;
+            index += 1;
+        }
+    }
+    Ok(total)
+}
+
+/// A LEB128 varint of at most 9 bytes (the 9th keeps all 8 bits), as
+/// HdrHistogram writes it, and how many bytes it took.
+fn varint(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, &b) in bytes.iter().take(MAX_VARINT).enumerate() {
+        if i == MAX_VARINT - 1 {
+            return Some((value | (u64::from(b) << 56), MAX_VARINT));
+        }
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn be_u64(bytes: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use flate2::Compression;
+    use flate2::write::ZlibEncoder;
+
+    use super::*;
+    use crate::stats::{HIGHEST_TRACKABLE_US, SIGNIFICANT_DIGITS, new_histogram};
+
+    /// The V2 header lot writes for durations, declaring `payload_len`.
+    fn header(payload_len: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend(V2_COOKIE.to_be_bytes());
+        v.extend(payload_len.to_be_bytes());
+        v.extend(0u32.to_be_bytes());
+        v.extend(u32::from(SIGNIFICANT_DIGITS).to_be_bytes());
+        v.extend(1u64.to_be_bytes());
+        v.extend(HIGHEST_TRACKABLE_US.to_be_bytes());
+        v.extend(1.0f64.to_bits().to_be_bytes());
+        v
+    }
+
+    fn zigzag(v: i64) -> Vec<u8> {
+        let mut n = ((v << 1) ^ (v >> 63)) as u64;
+        let mut out = Vec::new();
+        for _ in 0..8 {
+            if n < 0x80 {
+                out.push(n as u8);
+                return out;
+            }
+            out.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+        out
+    }
+
+    /// base64 of the deflate encoding of `v2` (header and payload).
+    fn wrap(v2: &[u8]) -> String {
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+        z.write_all(v2).unwrap();
+        let compressed = z.finish().unwrap();
+        let mut bytes = Vec::new();
+        bytes.extend(V2_DEFLATE_COOKIE.to_be_bytes());
+        bytes.extend((compressed.len() as u32).to_be_bytes());
+        bytes.extend(compressed);
+        STANDARD.encode(bytes)
+    }
+
+    /// A V2 encoding whose header declares exactly the given counts.
+    fn counts(values: &[i64]) -> String {
+        let payload: Vec<u8> = values.iter().flat_map(|&v| zigzag(v)).collect();
+        let mut v2 = header(payload.len() as u32);
+        v2.extend(payload);
+        wrap(&v2)
+    }
+
+    fn check(hdr: &str, want: &str) {
+        let err = decode(hdr, new_histogram()).expect_err(want).to_string();
+        assert_eq!(err, want);
+    }
+
+    #[test]
+    fn decodes_what_lot_writes_and_hand_made_counts() {
+        let mut h = new_histogram();
+        h.record_n(1234, 10).unwrap();
+        h.record(3_000_000).unwrap();
+        let stats = crate::Stats::from_histogram(&h);
+        assert_eq!(decode(&stats.hdr, new_histogram()).unwrap(), h);
+        let made = decode(&counts(&[0, 5, -3, 7]), new_histogram()).unwrap();
+        assert_eq!(made.len(), 12);
+        assert_eq!(made.count_at(1), 5);
+        assert_eq!(made.count_at(5), 7);
+        assert!(decode("", new_histogram()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn refuses_what_does_not_add_up() {
+        let len = new_histogram().distinct_values();
+        check(
+            "!!!!",
+            "not a histogram: not valid base64: Invalid symbol 33, offset 0.",
+        );
+        check(
+            "AAAA",
+            "not a histogram: 3 bytes, too few for the HdrHistogram V2 deflate encoding",
+        );
+        check(
+            &STANDARD.encode([0u8; 12]),
+            "not a histogram: the cookie is 0x00000000; expected 0x1c849314 (HdrHistogram V2 deflate)",
+        );
+        let mut bytes = V2_DEFLATE_COOKIE.to_be_bytes().to_vec();
+        bytes.extend(100u32.to_be_bytes());
+        bytes.extend([1, 2, 3]);
+        check(
+            &STANDARD.encode(&bytes),
+            "not a histogram: it declares 100 compressed bytes but holds 3",
+        );
+        let mut bytes = V2_DEFLATE_COOKIE.to_be_bytes().to_vec();
+        bytes.extend(3u32.to_be_bytes());
+        bytes.extend([1, 2, 3]);
+        check(
+            &STANDARD.encode(&bytes),
+            "not a histogram: its zlib stream does not hold a V2 header (40 bytes): corrupt deflate stream",
+        );
+        let mut other = header(0);
+        other[12..16].copy_from_slice(&5u32.to_be_bytes());
+        other[24..32].copy_from_slice(&u64::MAX.to_be_bytes());
+        check(
+            &wrap(&other),
+            "not a histogram: it tracks 1 to 18446744073709551615 at 5 significant digits; lot writes 1 to 3600000000 at 3",
+        );
+        let mut wrong = header(0);
+        wrong[0] = 0;
+        check(
+            &wrap(&wrong),
+            "not a histogram: the inner cookie is 0x00849313; expected 0x1c849313 (HdrHistogram V2)",
+        );
+        // The decompression bomb: a header declaring 2 GiB of counts is
+        // refused before anything is inflated or allocated from it.
+        check(
+            &wrap(&header(1 << 31)),
+            &format!(
+                "not a histogram: it declares 2147483648 bytes of counts; a histogram of its range takes at most {}",
+                len * 9
+            ),
+        );
+        // A stream inflating to far more than it declares stops one byte past.
+        let mut long = header(4);
+        long.extend(vec![0u8; 1 << 20]);
+        check(
+            &wrap(&long),
+            "not a histogram: its counts run past the 4 bytes it declares",
+        );
+        let mut short = header(10);
+        short.extend([2, 2]);
+        check(
+            &wrap(&short),
+            "not a histogram: its counts end after 2 of the 10 bytes it declares",
+        );
+        check(
+            &counts(&[1, -(len as i64)]),
+            &format!(
+                "not a histogram: a run of {len} zero counts from index 1 goes past its {len} counts"
+            ),
+        );
+        check(
+            &counts(&[1, i64::MIN]),
+            &format!(
+                "not a histogram: a run of 9223372036854775808 zero counts from index 1 goes past its {len} counts"
+            ),
+        );
+        check(
+            &counts(&[-(len as i64), 1]),
+            &format!("not a histogram: it has more than its {len} counts"),
+        );
+        check(
+            &counts(&[i64::MAX, i64::MAX, 2]),
+            "not a histogram: its counts add up past u64::MAX",
+        );
+        let mut cut = header(1);
+        cut.push(0x80);
+        check(
+            &wrap(&cut),
+            "not a histogram: its count at index 0 is cut short",
+        );
+        let oversized = "A".repeat(1 << 20);
+        check(
+            &oversized,
+            &format!(
+                "not a histogram: 1048576 characters of base64; a lot histogram takes at most {}",
+                (8 + zlib_bound(40 + len * 9)).div_ceil(3) * 4
+            ),
+        );
+    }
+}
