@@ -56,14 +56,53 @@ fn zlib_bound(n: usize) -> usize {
     n + (n >> 12) + (n >> 14) + (n >> 25) + 13
 }
 
-/// Decodes `hdr` (base64 of the V2 deflate encoding) into a histogram with
-/// the bounds of `like`, refusing any other bounds and any encoding that does
-/// not add up. An empty `hdr` is an empty histogram.
-pub(crate) fn decode(hdr: &str, like: Histogram<u64>) -> Result<Histogram<u64>, DecodeError> {
-    if hdr.is_empty() {
-        return Ok(like);
+/// What a histogram of lot's is: the bounds of the histogram every `hdr` of
+/// a kind encodes, and the length of its counts array.
+pub(crate) struct Bounds {
+    low: u64,
+    high: u64,
+    digits: u8,
+    counts_len: usize,
+}
+
+impl Bounds {
+    /// The bounds of `like`, an empty histogram.
+    pub(crate) fn of(like: &Histogram<u64>) -> Bounds {
+        Bounds {
+            low: like.low(),
+            high: like.high(),
+            digits: like.sigfig(),
+            counts_len: like.distinct_values(),
+        }
     }
-    let counts_len = like.distinct_values();
+}
+
+/// Decodes `hdr` (base64 of the V2 deflate encoding) into a histogram with
+/// the given bounds, refusing any other bounds and any encoding that does not
+/// add up. An empty `hdr` is an empty histogram.
+pub(crate) fn decode(hdr: &str, bounds: &Bounds) -> Result<Histogram<u64>, DecodeError> {
+    let Some((v2, _)) = inflate(hdr, bounds)? else {
+        return Histogram::new_with_bounds(bounds.low, bounds.high, bounds.digits)
+            .map_err(|e| invalid(format!("{e:?}")));
+    };
+    Deserializer::new()
+        .deserialize(&mut v2.as_slice())
+        .map_err(|e| invalid(e.to_string()))
+}
+
+/// Checks `hdr` as [`decode`] does, without building the histogram, and
+/// returns how many values it holds.
+pub(crate) fn count(hdr: &str, bounds: &Bounds) -> Result<u64, DecodeError> {
+    Ok(inflate(hdr, bounds)?.map_or(0, |(_, total)| total))
+}
+
+/// The checked V2 encoding (header and counts) `hdr` holds, and its total
+/// count; `None` for an empty `hdr`.
+fn inflate(hdr: &str, bounds: &Bounds) -> Result<Option<(Vec<u8>, u64)>, DecodeError> {
+    if hdr.is_empty() {
+        return Ok(None);
+    }
+    let counts_len = bounds.counts_len;
     let max_payload = counts_len * MAX_VARINT;
     let max_encoded = 8 + zlib_bound(V2_HEADER + max_payload);
     // Refuse an oversized field before decoding it: base64 takes 4
@@ -113,12 +152,10 @@ pub(crate) fn decode(hdr: &str, like: Histogram<u64>) -> Result<Histogram<u64>, 
             "the inner cookie is {inner:#010x}; expected {V2_COOKIE:#010x} (HdrHistogram V2)"
         )));
     }
-    if (low, high, digits) != (like.low(), like.high(), u32::from(like.sigfig())) {
+    if (low, high, digits) != (bounds.low, bounds.high, u32::from(bounds.digits)) {
         return Err(invalid(format!(
             "it tracks {low} to {high} at {digits} significant digits; lot writes {} to {} at {}",
-            like.low(),
-            like.high(),
-            like.sigfig()
+            bounds.low, bounds.high, bounds.digits
         )));
     }
     if offset != 0 || ratio != 1.0 {
@@ -149,10 +186,8 @@ pub(crate) fn decode(hdr: &str, like: Histogram<u64>) -> Result<Histogram<u64>, 
             )
         }));
     }
-    check_counts(payload, counts_len)?;
-    Deserializer::new()
-        .deserialize(&mut v2.as_slice())
-        .map_err(|e| invalid(e.to_string()))
+    let total = check_counts(payload, counts_len)?;
+    Ok(Some((v2, total)))
 }
 
 /// Walks the counts array: every count inside the `len` counts of the
@@ -269,9 +304,14 @@ mod tests {
         wrap(&v2)
     }
 
+    fn us() -> Bounds {
+        Bounds::of(&new_histogram())
+    }
+
     fn check(hdr: &str, want: &str) {
-        let err = decode(hdr, new_histogram()).expect_err(want).to_string();
+        let err = decode(hdr, &us()).expect_err(want).to_string();
         assert_eq!(err, want);
+        assert_eq!(count(hdr, &us()).unwrap_err().to_string(), want);
     }
 
     #[test]
@@ -280,17 +320,22 @@ mod tests {
         h.record_n(1234, 10).unwrap();
         h.record(3_000_000).unwrap();
         let stats = crate::Stats::from_histogram(&h);
-        assert_eq!(decode(&stats.hdr, new_histogram()).unwrap(), h);
-        let made = decode(&counts(&[0, 5, -3, 7]), new_histogram()).unwrap();
+        assert_eq!(decode(&stats.hdr, &us()).unwrap(), h);
+        assert_eq!(count(&stats.hdr, &us()), Ok(11));
+        let made = decode(&counts(&[0, 5, -3, 7]), &us()).unwrap();
         assert_eq!(made.len(), 12);
         assert_eq!(made.count_at(1), 5);
         assert_eq!(made.count_at(5), 7);
-        assert!(decode("", new_histogram()).unwrap().is_empty());
+        assert_eq!(count(&counts(&[0, 5, -3, 7]), &us()), Ok(12));
+        let empty = decode("", &us()).unwrap();
+        assert!(empty.is_empty());
+        assert_eq!(empty.high(), HIGHEST_TRACKABLE_US);
+        assert_eq!(count("", &us()), Ok(0));
     }
 
     #[test]
     fn refuses_what_does_not_add_up() {
-        let len = new_histogram().distinct_values();
+        let len = us().counts_len;
         check(
             "!!!!",
             "not a histogram: not valid base64: Invalid symbol 33, offset 0.",

@@ -62,6 +62,7 @@ pub mod markdown;
 pub mod merge;
 pub mod model;
 pub mod output;
+pub mod read;
 pub mod reporter;
 pub mod stats;
 pub mod terminal;

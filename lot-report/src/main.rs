@@ -13,8 +13,8 @@ const HELP: &str = "\
 lot-report: work with saved lot results
 
 USAGE:
-    lot-report render [--format FORMAT] [-o OUT] RESULTS.json
-    lot-report merge [--allow-partial] [--format FORMAT] [-o OUT] SHARD.json...
+    lot-report render [--format FORMAT] [-o OUT] [--max-input-bytes N] RESULTS.json
+    lot-report merge [--allow-partial] [--format FORMAT] [-o OUT] [--max-input-bytes N] SHARD.json...
 
 COMMANDS:
     render    re-render a JSON results document
@@ -28,12 +28,17 @@ OPTIONS:
     -o, --output OUT      file to write, replaced atomically; - for standard
                           output (the default)
         --allow-partial   merge even when shards are missing (they are named)
+        --max-input-bytes N
+                          refuse input files larger than N bytes (default
+                          1073741824, 1 GiB)
     -h, --help            print this message
 
 EXIT STATUS:
-    0 on success, 2 for a usage error, 1 when an input cannot be read, the
-    shards cannot be merged or the output written, 99 when a threshold
-    fails on the merged results.
+    0 on success, 2 for a usage error, 1 when an input cannot be read (it
+    is missing, too large, not JSON, truncated, or a histogram in it is
+    corrupt), the shards cannot be merged or the output written, 99 when a
+    threshold fails on the merged results. Every error is one line on
+    standard error naming the file.
 ";
 
 /// A failure, with the exit status it maps to.
@@ -52,7 +57,7 @@ fn usage(message: impl Into<String>) -> Failure {
 fn failed(message: impl Into<String>) -> Failure {
     Failure {
         status: 1,
-        message: message.into(),
+        message: one_line(&message.into()),
     }
 }
 
@@ -81,19 +86,38 @@ fn run(args: &[String]) -> Result<(), Failure> {
     }
 }
 
-fn read(path: &str) -> Result<Summary, Failure> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| failed(format!("cannot read `{path}`: {e}")))?;
-    let summary: Summary = serde_json::from_str(&text)
-        .map_err(|e| failed(format!("`{path}` is not a lot JSON results document: {e}")))?;
-    if summary.schema_version != lot_report::SCHEMA_VERSION {
-        return Err(failed(format!(
-            "`{path}` has schema version {}; this lot-report reads version {}",
-            summary.schema_version,
-            lot_report::SCHEMA_VERSION
-        )));
+fn read(path: &str, max_bytes: u64) -> Result<Summary, Failure> {
+    lot_report::read::read_summary(path, max_bytes).map_err(|e| {
+        if e.is_too_large() {
+            failed(format!("{e} (raise it with --max-input-bytes)"))
+        } else {
+            failed(e.to_string())
+        }
+    })
+}
+
+/// The longest error line written; a message quoting hostile input (a
+/// huge unknown variant name, say) is cut in the middle.
+const MAX_MESSAGE: usize = 2000;
+
+/// `message` as one line of bounded length: control characters (a newline
+/// in a file name or in a quoted value) are escaped.
+fn one_line(message: &str) -> String {
+    let mut escaped = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
     }
-    Ok(summary)
+    let chars: Vec<char> = escaped.chars().collect();
+    if chars.len() <= MAX_MESSAGE {
+        return escaped;
+    }
+    let head: String = chars[..MAX_MESSAGE / 2].iter().collect();
+    let tail: String = chars[chars.len() - MAX_MESSAGE / 4..].iter().collect();
+    format!("{head} … {tail}")
 }
 
 /// `render` (one input) or `merge` (several) into one output.
@@ -102,6 +126,7 @@ fn render(args: &[String], merging: bool) -> Result<(), Failure> {
     let mut output = None;
     let mut inputs: Vec<String> = Vec::new();
     let mut allow_partial = false;
+    let mut max_bytes = lot_report::read::MAX_INPUT_BYTES;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let mut value = |flag: &str| {
@@ -121,6 +146,14 @@ fn render(args: &[String], merging: bool) -> Result<(), Failure> {
                 })?);
             }
             "-o" | "--output" => output = Some(value(arg)?),
+            "--max-input-bytes" => {
+                let text = value(arg)?;
+                max_bytes = text.parse().map_err(|_| {
+                    usage(format!(
+                        "`--max-input-bytes` takes a number of bytes, not `{text}`"
+                    ))
+                })?;
+            }
             "--allow-partial" if merging => allow_partial = true,
             "-h" | "--help" => {
                 print!("{HELP}");
@@ -161,11 +194,11 @@ fn render(args: &[String], merging: bool) -> Result<(), Failure> {
     let summary = if merging {
         let shards = inputs
             .iter()
-            .map(|path| Ok((path.clone(), read(path)?)))
+            .map(|path| Ok((path.clone(), read(path, max_bytes)?)))
             .collect::<Result<Vec<_>, Failure>>()?;
         lot_report::merge::merge(&shards, allow_partial).map_err(|e| failed(e.to_string()))?
     } else {
-        read(&inputs[0])?
+        read(&inputs[0], max_bytes)?
     };
     let mut sink = Sink::open(&destination).map_err(|e| failed(e.to_string()))?;
     sink.commit(format.render(&summary).as_bytes())

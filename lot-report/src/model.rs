@@ -31,23 +31,46 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Arrivals that have reached one of the four final outcomes.
+    /// Arrivals that have reached one of the four final outcomes (at most
+    /// `u64::MAX`: counts read from a file may add up past it).
     pub fn finished(&self) -> u64 {
-        self.ok + self.failed + self.dropped + self.interrupted
+        self.ok
+            .saturating_add(self.failed)
+            .saturating_add(self.dropped)
+            .saturating_add(self.interrupted)
     }
 
     /// Whether `scheduled == ok + failed + dropped + interrupted`.
     pub fn is_balanced(&self) -> bool {
-        self.scheduled == self.finished()
+        [self.failed, self.dropped, self.interrupted]
+            .into_iter()
+            .try_fold(self.ok, u64::checked_add)
+            == Some(self.scheduled)
     }
 
-    /// Adds another set of counts to this one.
+    /// Adds another set of counts to this one, each saturating at
+    /// `u64::MAX`. A run's own counts cannot come near it; for counts read
+    /// from files, use [`Totals::checked_add`].
     pub fn add(&mut self, other: &Totals) {
-        self.scheduled += other.scheduled;
-        self.ok += other.ok;
-        self.failed += other.failed;
-        self.dropped += other.dropped;
-        self.interrupted += other.interrupted;
+        self.scheduled = self.scheduled.saturating_add(other.scheduled);
+        self.ok = self.ok.saturating_add(other.ok);
+        self.failed = self.failed.saturating_add(other.failed);
+        self.dropped = self.dropped.saturating_add(other.dropped);
+        self.interrupted = self.interrupted.saturating_add(other.interrupted);
+    }
+
+    /// The sum of two sets of counts, or the name of the first count
+    /// (`scheduled`, `ok`, `failed`, `dropped`, `interrupted`) whose sum
+    /// would overflow `u64`.
+    pub fn checked_add(&self, other: &Totals) -> Result<Totals, &'static str> {
+        let sum = |name, a: u64, b: u64| a.checked_add(b).ok_or(name);
+        Ok(Totals {
+            scheduled: sum("scheduled", self.scheduled, other.scheduled)?,
+            ok: sum("ok", self.ok, other.ok)?,
+            failed: sum("failed", self.failed, other.failed)?,
+            dropped: sum("dropped", self.dropped, other.dropped)?,
+            interrupted: sum("interrupted", self.interrupted, other.interrupted)?,
+        })
     }
 }
 
@@ -402,15 +425,16 @@ pub struct CheckSummary {
 impl CheckSummary {
     /// A check summary with its pass rate computed.
     pub fn new(name: String, passed: u64, failed: u64) -> CheckSummary {
-        let total = passed + failed;
+        // In floating point: merged counts may add up past u64::MAX.
+        let total = passed as f64 + failed as f64;
         CheckSummary {
             name,
             passed,
             failed,
-            pass_rate: if total == 0 {
+            pass_rate: if total == 0.0 {
                 0.0
             } else {
-                passed as f64 / total as f64
+                passed as f64 / total
             },
         }
     }
@@ -628,4 +652,44 @@ pub struct Summary {
     pub merged: Option<Merged>,
     /// The interval time series.
     pub intervals: Vec<Interval>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_arithmetic_never_overflows() {
+        let max = Totals {
+            scheduled: u64::MAX,
+            ok: u64::MAX,
+            failed: 1,
+            dropped: 0,
+            interrupted: 0,
+        };
+        assert_eq!(max.finished(), u64::MAX);
+        assert!(!max.is_balanced());
+        let one = Totals {
+            scheduled: 1,
+            ok: 1,
+            ..Totals::default()
+        };
+        assert_eq!(max.checked_add(&one), Err("scheduled"));
+        assert_eq!(
+            Totals {
+                scheduled: 0,
+                ..max
+            }
+            .checked_add(&one),
+            Err("ok")
+        );
+        assert_eq!(one.checked_add(&one).map(|t| t.ok), Ok(2));
+        let mut saturated = max;
+        saturated.add(&one);
+        assert_eq!(saturated.ok, u64::MAX);
+        assert_eq!(
+            CheckSummary::new("c".into(), u64::MAX, u64::MAX).pass_rate,
+            0.5
+        );
+    }
 }

@@ -8,6 +8,7 @@
 //! Merging results merges these histograms, so percentiles survive merging.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -44,16 +45,38 @@ fn encode(histogram: &Histogram<u64>) -> String {
     STANDARD.encode(&bytes)
 }
 
-/// Decodes `hdr` into a histogram with the bounds of `like` and checks that
-/// it holds the `count` values its statistics say.
-fn decode(hdr: &str, like: Histogram<u64>, count: u64) -> Result<Histogram<u64>, DecodeError> {
-    let h = crate::hdr::decode(hdr, like)?;
-    if h.len() != count {
-        return Err(DecodeError(format!(
-            "holds {} values but `count` is {count}",
-            h.len()
-        )));
+/// The bounds of every duration histogram.
+fn duration_bounds() -> &'static crate::hdr::Bounds {
+    static BOUNDS: OnceLock<crate::hdr::Bounds> = OnceLock::new();
+    BOUNDS.get_or_init(|| crate::hdr::Bounds::of(&new_histogram()))
+}
+
+/// The bounds of every custom value histogram.
+fn value_bounds() -> &'static crate::hdr::Bounds {
+    static BOUNDS: OnceLock<crate::hdr::Bounds> = OnceLock::new();
+    BOUNDS.get_or_init(|| crate::hdr::Bounds::of(&new_value_histogram()))
+}
+
+/// Refuses a histogram of `held` values described as one of `count`.
+fn agrees(held: u64, count: u64) -> Result<(), DecodeError> {
+    if held == count {
+        Ok(())
+    } else {
+        Err(DecodeError(format!(
+            "holds {held} values but `count` is {count}"
+        )))
     }
+}
+
+/// Decodes `hdr` into a histogram with the given bounds and checks that it
+/// holds the `count` values its statistics say.
+fn decode(
+    hdr: &str,
+    bounds: &crate::hdr::Bounds,
+    count: u64,
+) -> Result<Histogram<u64>, DecodeError> {
+    let h = crate::hdr::decode(hdr, bounds)?;
+    agrees(h.len(), count)?;
     Ok(h)
 }
 
@@ -134,7 +157,13 @@ impl Stats {
     /// hundred KiB at most, whatever `hdr` declares. An empty `hdr` is an
     /// empty histogram.
     pub fn histogram(&self) -> Result<Histogram<u64>, DecodeError> {
-        decode(&self.hdr, new_histogram(), self.count)
+        decode(&self.hdr, duration_bounds(), self.count)
+    }
+
+    /// Checks `hdr` as [`Stats::histogram`] does, without building the
+    /// histogram: the cost follows the length of `hdr` alone.
+    pub fn check(&self) -> Result<(), DecodeError> {
+        agrees(crate::hdr::count(&self.hdr, duration_bounds())?, self.count)
     }
 
     /// Min, mean, p50, p90, p95, p99, p99.9 and max, formatted for people:
@@ -203,7 +232,13 @@ impl ValueStats {
     /// Decodes the histogram carried in `hdr`, as [`Stats::histogram`] does,
     /// with the bounds of [`new_value_histogram`].
     pub fn histogram(&self) -> Result<Histogram<u64>, DecodeError> {
-        decode(&self.hdr, new_value_histogram(), self.count)
+        decode(&self.hdr, value_bounds(), self.count)
+    }
+
+    /// Checks `hdr` as [`ValueStats::histogram`] does, without building the
+    /// histogram.
+    pub fn check(&self) -> Result<(), DecodeError> {
+        agrees(crate::hdr::count(&self.hdr, value_bounds())?, self.count)
     }
 }
 
@@ -281,6 +316,7 @@ mod tests {
             stats.histogram().unwrap_err().to_string(),
             "holds 3 values but `count` is 4"
         );
+        assert_eq!(stats.check(), stats.histogram().map(drop));
         // Durations and plain values have different bounds.
         let values = ValueStats {
             hdr: Stats::from_histogram(&h).hdr,
@@ -291,6 +327,7 @@ mod tests {
             values.histogram().unwrap_err().to_string(),
             "not a histogram: it tracks 1 to 3600000000 at 3 significant digits; lot writes 1 to 1099511627776 at 3"
         );
+        assert_eq!(values.check(), values.histogram().map(drop));
         assert!(Stats::default().histogram().unwrap().is_empty());
     }
 

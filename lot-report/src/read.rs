@@ -1,0 +1,252 @@
+//! Reading a results document from a file, as `render` and `merge` do.
+//!
+//! A results file is input from anywhere, so reading it is bounded and
+//! checked, and every error names the file:
+//!
+//! - A file larger than a limit ([`MAX_INPUT_BYTES`] unless told otherwise)
+//!   is refused by its size before it is read; a stream with no size (a pipe)
+//!   is refused once it has given more than the limit.
+//! - The document is parsed as it is read, never held as text, so memory is
+//!   that of the parsed [`Summary`] alone.
+//! - JSON errors give the line and column; a truncated file is named as such.
+//! - Every `hdr` histogram is checked ([`check`]): its encoding, its bounds,
+//!   and that it holds the `count` its statistics give.
+//!
+//! The limit: a run of 24 hours with 1 s intervals and 100 scenarios writes
+//! about 4 GiB of pretty-printed JSON (about 50 KB per interval), 9 GiB with
+//! two steps per scenario; a 1 hour run with 10 scenarios about 20 MB. The
+//! default of 1 GiB takes a day of 10 scenarios, and parsed such documents
+//! take roughly half their size in memory; a larger limit is the reader's
+//! explicit choice.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::model::{SCHEMA_VERSION, Summary};
+use crate::stats::DecodeError;
+
+/// The default limit on the size of a results file: 1 GiB.
+pub const MAX_INPUT_BYTES: u64 = 1 << 30;
+
+/// Why a results file could not be read. Its text names the file.
+#[derive(Debug)]
+pub struct ReadError {
+    path: PathBuf,
+    kind: Kind,
+    message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Io,
+    TooLarge,
+    Json,
+    SchemaVersion,
+    Field,
+}
+
+impl ReadError {
+    fn new(path: &Path, kind: Kind, message: String) -> ReadError {
+        ReadError {
+            path: path.to_owned(),
+            kind,
+            message,
+        }
+    }
+
+    /// The file that could not be read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the file could not be opened or read.
+    pub fn is_io(&self) -> bool {
+        self.kind == Kind::Io
+    }
+
+    /// Whether the file is larger than the limit.
+    pub fn is_too_large(&self) -> bool {
+        self.kind == Kind::TooLarge
+    }
+
+    /// Whether the file is not JSON, is truncated, or is not a results
+    /// document.
+    pub fn is_json(&self) -> bool {
+        self.kind == Kind::Json
+    }
+
+    /// Whether the document has another schema version.
+    pub fn is_schema_version(&self) -> bool {
+        self.kind == Kind::SchemaVersion
+    }
+
+    /// Whether a field of the document does not hold what it should (a
+    /// corrupt histogram).
+    pub fn is_invalid_field(&self) -> bool {
+        self.kind == Kind::Field
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// A field of a document that does not hold what it should.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    field: String,
+    error: DecodeError,
+}
+
+impl FieldError {
+    /// The field, as a path into the document: `scenarios[0].latency.hdr`.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.error)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// `n` bytes for people: `512 bytes`, `3.2 MiB`, `1.0 GiB`.
+fn bytes(n: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    match UNITS.iter().find(|(_, size)| n >= *size) {
+        Some((unit, size)) => format!("{n} bytes ({:.1} {unit})", n as f64 / *size as f64),
+        None => format!("{n} bytes"),
+    }
+}
+
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads the results document at `path`, refusing a file of more than
+/// `max_bytes` bytes, and checks it: its schema version, and every
+/// histogram ([`check`]).
+pub fn read_summary(path: impl AsRef<Path>, max_bytes: u64) -> Result<Summary, ReadError> {
+    let path = path.as_ref();
+    let shown = path.display();
+    let io_error =
+        |e: io::Error| ReadError::new(path, Kind::Io, format!("cannot read `{shown}`: {e}"));
+    let too_large = |size: String| {
+        ReadError::new(
+            path,
+            Kind::TooLarge,
+            format!(
+                "`{shown}` is {size}, over the limit of {} for a results file",
+                bytes(max_bytes)
+            ),
+        )
+    };
+    let file = File::open(path).map_err(io_error)?;
+    let metadata = file.metadata().map_err(io_error)?;
+    if metadata.is_dir() {
+        return Err(io_error(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "it is a directory",
+        )));
+    }
+    if metadata.is_file() && metadata.len() > max_bytes {
+        return Err(too_large(bytes(metadata.len())));
+    }
+    // One byte past the limit tells a stream at the limit from a longer one
+    // (a pipe has no size to check first, and a file may grow).
+    let mut reader = Counted {
+        inner: BufReader::new(file).take(max_bytes.saturating_add(1)),
+        read: 0,
+    };
+    let parsed = serde_json::from_reader::<_, Summary>(&mut reader);
+    if reader.read > max_bytes {
+        return Err(too_large(format!("more than {}", bytes(max_bytes))));
+    }
+    let summary = parsed.map_err(|e| {
+        if e.is_io() {
+            return io_error(e.into());
+        }
+        let what = if e.is_eof() {
+            "is truncated"
+        } else {
+            "is not a lot JSON results document"
+        };
+        ReadError::new(path, Kind::Json, format!("`{shown}` {what}: {e}"))
+    })?;
+    if summary.schema_version != SCHEMA_VERSION {
+        return Err(ReadError::new(
+            path,
+            Kind::SchemaVersion,
+            format!(
+                "`{shown}` has schema version {}; this lot-report reads version {SCHEMA_VERSION}",
+                summary.schema_version
+            ),
+        ));
+    }
+    check(&summary).map_err(|e| ReadError::new(path, Kind::Field, format!("`{shown}`: {e}")))?;
+    Ok(summary)
+}
+
+/// Checks every histogram of a document: each `hdr` must be the encoding
+/// lot writes and hold the `count` beside it. The first field that does not
+/// is named by its path in the document. The work follows the length of the
+/// `hdr` fields; no histogram is built.
+pub fn check(summary: &Summary) -> Result<(), FieldError> {
+    let field = |path: String, result: Result<(), DecodeError>| {
+        result.map_err(|error| FieldError {
+            field: format!("{path}.hdr"),
+            error,
+        })
+    };
+    for (name, stats) in [
+        ("latency", &summary.latency),
+        ("service_time", &summary.service_time),
+        ("schedule_lag", &summary.schedule_lag),
+    ] {
+        field(name.to_owned(), stats.check())?;
+    }
+    for (i, scenario) in summary.scenarios.iter().enumerate() {
+        for (name, stats) in [
+            ("latency", &scenario.latency),
+            ("service_time", &scenario.service_time),
+            ("schedule_lag", &scenario.schedule_lag),
+        ] {
+            field(format!("scenarios[{i}].{name}"), stats.check())?;
+        }
+        for (j, step) in scenario.steps.iter().enumerate() {
+            field(
+                format!("scenarios[{i}].steps[{j}].latency"),
+                step.latency.check(),
+            )?;
+        }
+    }
+    for (i, timing) in summary.metrics.timings.iter().enumerate() {
+        field(format!("metrics.timings[{i}].stats"), timing.stats.check())?;
+    }
+    for (i, histogram) in summary.metrics.histograms.iter().enumerate() {
+        field(
+            format!("metrics.histograms[{i}].stats"),
+            histogram.stats.check(),
+        )?;
+    }
+    Ok(())
+}
