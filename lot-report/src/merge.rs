@@ -24,7 +24,11 @@
 //! schema version, results that are not shards, shards of different plans,
 //! thresholds or shard counts, shards that did not start at the same instant
 //! (different runs), the same shard twice, and (unless partial merges are
-//! allowed) an incomplete set, naming the missing shards.
+//! allowed) an incomplete set, naming the missing shards. It also refuses
+//! shards whose histograms do not check out (see [`read::check`](crate::read::check)),
+//! naming the file and the field, and counts whose sum would overflow `u64`,
+//! naming the files and the count: `` cannot merge `a.json` and `b.json`:
+//! totals.ok overflows u64 ``.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -132,7 +136,10 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
             missing.join(", ")
         )));
     }
-    let all: Vec<&Summary> = shards.iter().map(|(_, s)| s).collect();
+    for (label, s) in shards {
+        crate::read::check(s).map_err(|e| refuse(format!("`{label}`: {e}")))?;
+    }
+    let all: Vec<Part<Summary>> = shards.iter().map(|(l, s)| (l.as_str(), s)).collect();
     let mut merged = merge_all(&all)?;
     merged.merged = Some(Merged {
         count,
@@ -148,7 +155,7 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
                 Err(_) => t.clone(),
             };
             // An abort-on-fail threshold that stopped a shard failed the run.
-            let tripped = all.iter().find(|s| {
+            let tripped = all.iter().map(|(_, s)| *s).find(|s| {
                 s.stop_reason == StopReason::Threshold
                     && s.thresholds.get(i).is_some_and(|r| r.abort && !r.passed)
             });
@@ -167,145 +174,267 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
     Ok(merged)
 }
 
-fn histogram(stats: &Stats) -> Result<Histogram<u64>, MergeError> {
-    stats
-        .histogram()
-        .map_err(|e| refuse(format!("a histogram cannot be read: {e}")))
+/// One shard's share of something merged, with the shard's label.
+type Part<'a, T> = (&'a str, &'a T);
+
+/// The files, for a message: `` `a` ``, `` `a` and `b` ``, `` `a`, `b` and `c` ``.
+fn files(labels: &[&str]) -> String {
+    let quoted: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
+    match quoted.split_last() {
+        None => "the shards".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
-fn merge_stats<'a>(all: impl Iterator<Item = &'a Stats>) -> Result<Stats, MergeError> {
-    let mut total: Option<Histogram<u64>> = None;
-    for stats in all {
-        let h = histogram(stats)?;
-        match &mut total {
-            Some(t) => t
-                .add(&h)
-                .map_err(|e| refuse(format!("histograms cannot be merged: {e:?}")))?,
-            None => total = Some(h),
+fn overflow(labels: &[&str], field: &str) -> MergeError {
+    refuse(format!(
+        "cannot merge {}: {field} overflows u64",
+        files(labels)
+    ))
+}
+
+/// Labels of the parts that contributed to a sum so far, each once.
+#[derive(Default)]
+struct Contributors<'a>(Vec<&'a str>);
+
+impl<'a> Contributors<'a> {
+    fn add(&mut self, label: &'a str) {
+        // Shards are few (one file each), so a linear search is enough.
+        if !self.0.contains(&label) {
+            self.0.push(label);
         }
     }
-    Ok(total.map_or_else(Stats::default, |h| Stats::from_histogram(&h)))
 }
 
-fn merge_values<'a>(all: impl Iterator<Item = &'a ValueStats>) -> Result<ValueStats, MergeError> {
-    let mut total: Option<Histogram<u64>> = None;
-    for stats in all {
-        let h = stats
-            .histogram()
-            .map_err(|e| refuse(format!("a histogram cannot be read: {e}")))?;
-        match &mut total {
-            Some(t) => t
-                .add(&h)
-                .map_err(|e| refuse(format!("histograms cannot be merged: {e:?}")))?,
-            None => total = Some(h),
+/// The sum of the parts' counts, or an error naming `field` (built only
+/// then) and the files whose counts overflow it.
+fn sum<'a>(
+    field: impl Fn() -> String,
+    parts: impl IntoIterator<Item = (&'a str, u64)>,
+) -> Result<u64, MergeError> {
+    let mut total: u64 = 0;
+    let mut from = Contributors::default();
+    for (label, value) in parts {
+        if value == 0 {
+            continue;
         }
+        from.add(label);
+        total = total
+            .checked_add(value)
+            .ok_or_else(|| overflow(&from.0, &field()))?;
     }
-    Ok(total.map_or_else(ValueStats::default, |h| ValueStats::from_histogram(&h)))
+    Ok(total)
 }
 
-fn merge_errors<'a>(all: impl Iterator<Item = &'a ErrorCount>) -> Vec<ErrorCount> {
-    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-    for e in all {
-        *counts.entry(&e.kind).or_default() += e.count;
+fn sum_totals<'a>(
+    field: impl Fn() -> String,
+    parts: impl IntoIterator<Item = Part<'a, Totals>>,
+) -> Result<Totals, MergeError> {
+    let mut total = Totals::default();
+    let mut from = Contributors::default();
+    for (label, t) in parts {
+        from.add(label);
+        total = total
+            .checked_add(t)
+            .map_err(|count| overflow(&from.0, &format!("{}.{count}", field())))?;
     }
-    let mut out: Vec<ErrorCount> = counts
-        .into_iter()
-        .map(|(kind, count)| ErrorCount {
-            kind: kind.to_owned(),
-            count,
-        })
-        .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.kind.cmp(&b.kind)));
-    out
+    Ok(total)
 }
 
-fn sum_totals<'a>(all: impl Iterator<Item = &'a Totals>) -> Totals {
-    let mut t = Totals::default();
-    for x in all {
-        t.add(x);
-    }
-    t
-}
-
-/// Names in order of first appearance across `lists`.
-fn names_in_order<'a>(lists: impl Iterator<Item = impl Iterator<Item = &'a str>>) -> Vec<&'a str> {
-    let mut names: Vec<&str> = Vec::new();
-    for list in lists {
-        for name in list {
-            if !names.contains(&name) {
-                names.push(name);
+/// Merges histograms, each decoded by `decode`, refusing a corrupt one (by
+/// file and field) and a total count beyond `u64`.
+fn merge_histograms<'a, S: 'a>(
+    field: &str,
+    parts: impl IntoIterator<Item = Part<'a, S>>,
+    decode: impl Fn(&S) -> Result<Histogram<u64>, crate::stats::DecodeError>,
+) -> Result<Option<Histogram<u64>>, MergeError> {
+    let mut total: Option<Histogram<u64>> = None;
+    let mut from = Contributors::default();
+    for (label, stats) in parts {
+        let h = decode(stats).map_err(|e| refuse(format!("`{label}`: {field}.hdr: {e}")))?;
+        from.add(label);
+        match &mut total {
+            Some(t) => {
+                // Counts saturate inside hdrhistogram; refuse instead.
+                if t.len().checked_add(h.len()).is_none() {
+                    return Err(overflow(&from.0, &format!("{field}.count")));
+                }
+                t.add(&h).map_err(|e| {
+                    refuse(format!(
+                        "cannot merge {}: {field} histograms cannot be added: {e}",
+                        files(&from.0)
+                    ))
+                })?
             }
+            None => total = Some(h),
         }
     }
-    names
+    Ok(total)
 }
 
-fn merge_scenario(all: &[&ScenarioSummary]) -> Result<ScenarioSummary, MergeError> {
-    let step_names = names_in_order(
-        all.iter()
-            .map(|s| s.steps.iter().map(|st| st.name.as_str())),
-    );
-    let steps = step_names
+fn merge_stats<'a>(
+    field: &str,
+    parts: impl IntoIterator<Item = Part<'a, Stats>>,
+) -> Result<Stats, MergeError> {
+    Ok(merge_histograms(field, parts, Stats::histogram)?
+        .map_or_else(Stats::default, |h| Stats::from_histogram(&h)))
+}
+
+fn merge_values<'a>(
+    field: &str,
+    parts: impl IntoIterator<Item = Part<'a, ValueStats>>,
+) -> Result<ValueStats, MergeError> {
+    Ok(merge_histograms(field, parts, ValueStats::histogram)?
+        .map_or_else(ValueStats::default, |h| ValueStats::from_histogram(&h)))
+}
+
+/// The parts grouped by name, in order of first appearance. Grouping is
+/// linear (a map, not a search per name), whatever the number of names.
+fn by_name<'a, T>(
+    parts: impl IntoIterator<Item = Part<'a, T>>,
+    name: impl Fn(&T) -> &str,
+) -> Vec<(&'a str, Vec<Part<'a, T>>)>
+where
+    T: 'a,
+{
+    let mut index: BTreeMap<&'a str, usize> = BTreeMap::new();
+    let mut groups: Vec<(&'a str, Vec<Part<'a, T>>)> = Vec::new();
+    for (label, item) in parts {
+        let key: &'a str = name(item);
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push((label, item));
+    }
+    groups
+}
+
+fn merge_errors<'a>(
+    field: &str,
+    parts: impl IntoIterator<Item = Part<'a, ErrorCount>>,
+) -> Result<Vec<ErrorCount>, MergeError> {
+    let mut out = by_name(parts, |e| e.kind.as_str())
         .into_iter()
-        .map(|name| {
-            let matching: Vec<&StepSummary> = all
-                .iter()
-                .flat_map(|s| &s.steps)
-                .filter(|st| st.name == name)
-                .collect();
-            Ok(StepSummary {
-                name: name.to_owned(),
-                ok: matching.iter().map(|st| st.ok).sum(),
-                failed: matching.iter().map(|st| st.failed).sum(),
-                latency: merge_stats(matching.iter().map(|st| &st.latency))?,
-                errors: merge_errors(matching.iter().flat_map(|st| &st.errors)),
+        .map(|(kind, group)| {
+            Ok(ErrorCount {
+                kind: kind.to_owned(),
+                count: sum(
+                    || format!("{field}[{kind:?}].count"),
+                    group.iter().map(|(l, e)| (*l, e.count)),
+                )?,
             })
         })
-        .collect::<Result<_, MergeError>>()?;
-    let check_names = names_in_order(all.iter().map(|s| s.checks.iter().map(|c| c.name.as_str())));
-    let checks = check_names
-        .into_iter()
-        .map(|name| {
-            let matching: Vec<&CheckSummary> = all
-                .iter()
-                .flat_map(|s| &s.checks)
-                .filter(|c| c.name == name)
-                .collect();
-            CheckSummary::new(
-                name.to_owned(),
-                matching.iter().map(|c| c.passed).sum(),
-                matching.iter().map(|c| c.failed).sum(),
-            )
+        .collect::<Result<Vec<_>, MergeError>>()?;
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.kind.cmp(&b.kind)));
+    Ok(out)
+}
+
+fn merge_scenario(
+    field: &str,
+    all: &[Part<ScenarioSummary>],
+) -> Result<ScenarioSummary, MergeError> {
+    let steps = by_name(
+        all.iter()
+            .flat_map(|(l, s)| s.steps.iter().map(move |st| (*l, st))),
+        |st| st.name.as_str(),
+    )
+    .into_iter()
+    .map(|(name, matching)| {
+        let at = format!("{field}.steps[{name:?}]");
+        Ok(StepSummary {
+            name: name.to_owned(),
+            ok: sum(
+                || format!("{at}.ok"),
+                matching.iter().map(|(l, st)| (*l, st.ok)),
+            )?,
+            failed: sum(
+                || format!("{at}.failed"),
+                matching.iter().map(|(l, st)| (*l, st.failed)),
+            )?,
+            latency: merge_stats(
+                &format!("{at}.latency"),
+                matching.iter().map(|(l, st)| (*l, &st.latency)),
+            )?,
+            errors: merge_errors(
+                &format!("{at}.errors"),
+                matching
+                    .iter()
+                    .flat_map(|(l, st)| st.errors.iter().map(move |e| (*l, e))),
+            )?,
         })
-        .collect();
+    })
+    .collect::<Result<_, MergeError>>()?;
+    let checks = by_name(
+        all.iter()
+            .flat_map(|(l, s)| s.checks.iter().map(move |c| (*l, c))),
+        |c| c.name.as_str(),
+    )
+    .into_iter()
+    .map(|(name, matching)| {
+        let at = format!("{field}.checks[{name:?}]");
+        Ok(CheckSummary::new(
+            name.to_owned(),
+            sum(
+                || format!("{at}.passed"),
+                matching.iter().map(|(l, c)| (*l, c.passed)),
+            )?,
+            sum(
+                || format!("{at}.failed"),
+                matching.iter().map(|(l, c)| (*l, c.failed)),
+            )?,
+        ))
+    })
+    .collect::<Result<_, MergeError>>()?;
+    let stats = |name: &str, f: fn(&ScenarioSummary) -> &Stats| {
+        merge_stats(
+            &format!("{field}.{name}"),
+            all.iter().map(|(l, s)| (*l, f(s))),
+        )
+    };
     Ok(ScenarioSummary {
-        name: all[0].name.clone(),
-        totals: sum_totals(all.iter().map(|s| &s.totals)),
-        latency: merge_stats(all.iter().map(|s| &s.latency))?,
-        service_time: merge_stats(all.iter().map(|s| &s.service_time))?,
-        schedule_lag: merge_stats(all.iter().map(|s| &s.schedule_lag))?,
-        errors: merge_errors(all.iter().flat_map(|s| &s.errors)),
+        name: all[0].1.name.clone(),
+        totals: sum_totals(
+            || format!("{field}.totals"),
+            all.iter().map(|(l, s)| (*l, &s.totals)),
+        )?,
+        latency: stats("latency", |s| &s.latency)?,
+        service_time: stats("service_time", |s| &s.service_time)?,
+        schedule_lag: stats("schedule_lag", |s| &s.schedule_lag)?,
+        errors: merge_errors(
+            &format!("{field}.errors"),
+            all.iter()
+                .flat_map(|(l, s)| s.errors.iter().map(move |e| (*l, e))),
+        )?,
         steps,
         checks,
     })
 }
 
-fn merge_latency(all: &[&IntervalLatency]) -> IntervalLatency {
-    let count: u64 = all.iter().map(|l| l.count).sum();
+fn merge_latency(
+    field: &str,
+    all: &[Part<IntervalLatency>],
+) -> Result<IntervalLatency, MergeError> {
+    let count = sum(
+        || format!("{field}.count"),
+        all.iter().map(|(l, lat)| (*l, lat.count)),
+    )?;
+    // Counts are weighed in floating point, which cannot overflow.
     let weighted = |f: fn(&IntervalLatency) -> u64| -> u64 {
         if count == 0 {
             return 0;
         }
-        let sum: f64 = all.iter().map(|l| f(l) as f64 * l.count as f64).sum();
+        let sum: f64 = all.iter().map(|(_, l)| f(l) as f64 * l.count as f64).sum();
         (sum / count as f64).round() as u64
     };
-    IntervalLatency {
+    Ok(IntervalLatency {
         count,
         p50_us: weighted(|l| l.p50_us),
         p90_us: weighted(|l| l.p90_us),
         p99_us: weighted(|l| l.p99_us),
-        max_us: all.iter().map(|l| l.max_us).max().unwrap_or(0),
-    }
+        max_us: all.iter().map(|(_, l)| l.max_us).max().unwrap_or(0),
+    })
 }
 
 /// What a shard contributes to a merged interval: its own interval starting
@@ -337,12 +466,12 @@ fn carried(last: &Interval) -> Interval {
     }
 }
 
-fn merge_intervals(all: &[&Summary]) -> Vec<Interval> {
+fn merge_intervals(all: &[Part<Summary>]) -> Result<Vec<Interval>, MergeError> {
     // Shards start together, so their ticks mostly coincide; merge at every
     // start offset any shard has.
     let mut starts: Vec<u64> = all
         .iter()
-        .flat_map(|s| s.intervals.iter().map(|i| i.start_us))
+        .flat_map(|(_, s)| s.intervals.iter().map(|i| i.start_us))
         .collect();
     starts.sort_unstable();
     starts.dedup();
@@ -352,10 +481,10 @@ fn merge_intervals(all: &[&Summary]) -> Vec<Interval> {
         .into_iter()
         .enumerate()
         .map(|(index, start)| {
-            let owned: Vec<Interval> = all
+            let owned: Vec<(&str, Interval)> = all
                 .iter()
                 .enumerate()
-                .filter_map(|(k, s)| {
+                .filter_map(|(k, (label, s))| {
                     while s
                         .intervals
                         .get(cursor[k])
@@ -364,68 +493,87 @@ fn merge_intervals(all: &[&Summary]) -> Vec<Interval> {
                         last[k] = Some(&s.intervals[cursor[k]]);
                         cursor[k] += 1;
                     }
-                    match s.intervals.get(cursor[k]) {
+                    let interval = match s.intervals.get(cursor[k]) {
                         Some(i) if i.start_us == start => {
                             last[k] = Some(i);
                             cursor[k] += 1;
                             Some(i.clone())
                         }
                         _ => last[k].map(carried),
-                    }
+                    };
+                    interval.map(|i| (*label, i))
                 })
                 .collect();
-            let group: Vec<&Interval> = owned.iter().collect();
+            let group: Vec<Part<Interval>> = owned.iter().map(|(l, i)| (*l, i)).collect();
             merge_group(index, start, &group)
         })
         .collect()
 }
 
-fn merge_group(index: usize, start: u64, group: &[&Interval]) -> Interval {
-    let scenario_names = names_in_order(
+fn merge_group(index: usize, start: u64, group: &[Part<Interval>]) -> Result<Interval, MergeError> {
+    let field = format!("intervals[start_us={start}]");
+    let scenarios = by_name(
         group
             .iter()
-            .map(|i| i.scenarios.iter().map(|s| s.name.as_str())),
-    );
-    let scenarios = scenario_names
+            .flat_map(|(l, i)| i.scenarios.iter().map(move |s| (*l, s))),
+        |s| s.name.as_str(),
+    )
+    .into_iter()
+    .map(|(name, rows)| {
+        let at = format!("{field}.scenarios[{name:?}]");
+        let count = |what: &str, f: fn(&ScenarioInterval) -> u64| {
+            sum(
+                || format!("{at}.{what}"),
+                rows.iter().map(|(l, r)| (*l, f(r))),
+            )
+        };
+        let steps = by_name(
+            rows.iter()
+                .flat_map(|(l, r)| r.steps.iter().map(move |s| (*l, s))),
+            |s| s.name.as_str(),
+        )
         .into_iter()
-        .map(|name| {
-            let rows: Vec<&ScenarioInterval> = group
-                .iter()
-                .flat_map(|i| &i.scenarios)
-                .filter(|s| s.name == name)
-                .collect();
-            let step_names =
-                names_in_order(rows.iter().map(|r| r.steps.iter().map(|s| s.name.as_str())));
-            ScenarioInterval {
-                name: name.to_owned(),
-                counts: sum_totals(rows.iter().map(|r| &r.counts)),
-                latency: merge_latency(&rows.iter().map(|r| &r.latency).collect::<Vec<_>>()),
-                target_rps: rows.iter().map(|r| r.target_rps).sum(),
-                started: rows.iter().map(|r| r.started).sum(),
-                in_flight: rows.iter().map(|r| r.in_flight).sum(),
-                users: rows.iter().map(|r| r.users).sum(),
-                steps: step_names
-                    .into_iter()
-                    .map(|step| {
-                        let steps: Vec<&StepInterval> = rows
-                            .iter()
-                            .flat_map(|r| &r.steps)
-                            .filter(|s| s.name == step)
-                            .collect();
-                        StepInterval {
-                            name: step.to_owned(),
-                            ok: steps.iter().map(|s| s.ok).sum(),
-                            failed: steps.iter().map(|s| s.failed).sum(),
-                            latency: merge_latency(
-                                &steps.iter().map(|s| &s.latency).collect::<Vec<_>>(),
-                            ),
-                        }
-                    })
-                    .collect(),
-            }
+        .map(|(step, steps)| {
+            let at = format!("{at}.steps[{step:?}]");
+            Ok(StepInterval {
+                name: step.to_owned(),
+                ok: sum(|| format!("{at}.ok"), steps.iter().map(|(l, s)| (*l, s.ok)))?,
+                failed: sum(
+                    || format!("{at}.failed"),
+                    steps.iter().map(|(l, s)| (*l, s.failed)),
+                )?,
+                latency: merge_latency(
+                    &format!("{at}.latency"),
+                    &steps
+                        .iter()
+                        .map(|(l, s)| (*l, &s.latency))
+                        .collect::<Vec<_>>(),
+                )?,
+            })
         })
-        .collect();
-    let duration_us = group.iter().map(|i| i.duration_us).max().unwrap_or(0);
+        .collect::<Result<_, MergeError>>()?;
+        Ok(ScenarioInterval {
+            name: name.to_owned(),
+            counts: sum_totals(
+                || format!("{at}.counts"),
+                rows.iter().map(|(l, r)| (*l, &r.counts)),
+            )?,
+            latency: merge_latency(
+                &format!("{at}.latency"),
+                &rows
+                    .iter()
+                    .map(|(l, r)| (*l, &r.latency))
+                    .collect::<Vec<_>>(),
+            )?,
+            target_rps: rows.iter().map(|(_, r)| r.target_rps).sum(),
+            started: count("started", |r| r.started)?,
+            in_flight: count("in_flight", |r| r.in_flight)?,
+            users: count("users", |r| r.users)?,
+            steps,
+        })
+    })
+    .collect::<Result<_, MergeError>>()?;
+    let duration_us = group.iter().map(|(_, i)| i.duration_us).max().unwrap_or(0);
     // Counts over the merged interval's length, whatever each shard's was.
     let per_second = |f: fn(&Interval) -> f64| -> f64 {
         if duration_us == 0 {
@@ -433,93 +581,100 @@ fn merge_group(index: usize, start: u64, group: &[&Interval]) -> Interval {
         }
         group
             .iter()
-            .map(|i| f(i) * i.duration_us as f64)
+            .map(|(_, i)| f(i) * i.duration_us as f64)
             .sum::<f64>()
             / duration_us as f64
     };
-    Interval {
+    let count = |what: &str, f: fn(&Interval) -> u64| {
+        sum(
+            || format!("{field}.{what}"),
+            group.iter().map(|(l, i)| (*l, f(i))),
+        )
+    };
+    let totals = |what: &str, f: fn(&Interval) -> &Totals| {
+        sum_totals(
+            || format!("{field}.{what}"),
+            group.iter().map(|(l, i)| (*l, f(i))),
+        )
+    };
+    Ok(Interval {
         index: index as u64,
         start_us: start,
         duration_us,
         target_rps: per_second(|i| i.target_rps),
         achieved_rps: per_second(|i| i.achieved_rps),
-        started: group.iter().map(|i| i.started).sum(),
-        counts: sum_totals(group.iter().map(|i| &i.counts)),
-        cumulative: sum_totals(group.iter().map(|i| &i.cumulative)),
-        in_flight: group.iter().map(|i| i.in_flight).sum(),
-        users: group.iter().map(|i| i.users).sum(),
-        latency: merge_latency(&group.iter().map(|i| &i.latency).collect::<Vec<_>>()),
+        started: count("started", |i| i.started)?,
+        counts: totals("counts", |i| &i.counts)?,
+        cumulative: totals("cumulative", |i| &i.cumulative)?,
+        in_flight: count("in_flight", |i| i.in_flight)?,
+        users: count("users", |i| i.users)?,
+        latency: merge_latency(
+            &format!("{field}.latency"),
+            &group
+                .iter()
+                .map(|(l, i)| (*l, &i.latency))
+                .collect::<Vec<_>>(),
+        )?,
         scenarios,
-    }
+    })
 }
 
-fn merge_metrics(all: &[&Summary]) -> Result<Metrics, MergeError> {
-    let metrics: Vec<&Metrics> = all.iter().map(|s| &s.metrics).collect();
-    let counters = names_in_order(
-        metrics
-            .iter()
-            .map(|m| m.counters.iter().map(|c| c.name.as_str())),
+fn merge_metrics(all: &[Part<Summary>]) -> Result<Metrics, MergeError> {
+    let counters = by_name(
+        all.iter()
+            .flat_map(|(l, s)| s.metrics.counters.iter().map(move |c| (*l, c))),
+        |c| c.name.as_str(),
     )
     .into_iter()
-    .map(|name| CounterValue {
-        name: name.to_owned(),
-        value: metrics
-            .iter()
-            .flat_map(|m| &m.counters)
-            .filter(|c| c.name == name)
-            .fold(0u64, |acc, c| acc.saturating_add(c.value)),
-    })
-    .collect();
-    let gauges = names_in_order(
-        metrics
-            .iter()
-            .map(|m| m.gauges.iter().map(|g| g.name.as_str())),
-    )
-    .into_iter()
-    .map(|name| GaugeValue {
-        name: name.to_owned(),
-        value: metrics
-            .iter()
-            .flat_map(|m| &m.gauges)
-            .filter(|g| g.name == name)
-            .map(|g| g.value)
-            .sum(),
-    })
-    .collect();
-    let timings = names_in_order(
-        metrics
-            .iter()
-            .map(|m| m.timings.iter().map(|t| t.name.as_str())),
-    )
-    .into_iter()
-    .map(|name| {
-        Ok(TimingSummary {
+    .map(|(name, group)| {
+        Ok(CounterValue {
             name: name.to_owned(),
-            stats: merge_stats(
-                metrics
-                    .iter()
-                    .flat_map(|m| &m.timings)
-                    .filter(|t| t.name == name)
-                    .map(|t| &t.stats),
+            value: sum(
+                || format!("metrics.counters[{name:?}].value"),
+                group.iter().map(|(l, c)| (*l, c.value)),
             )?,
         })
     })
     .collect::<Result<_, MergeError>>()?;
-    let histograms = names_in_order(
-        metrics
-            .iter()
-            .map(|m| m.histograms.iter().map(|h| h.name.as_str())),
+    let gauges = by_name(
+        all.iter()
+            .flat_map(|(l, s)| s.metrics.gauges.iter().map(move |g| (*l, g))),
+        |g| g.name.as_str(),
     )
     .into_iter()
-    .map(|name| {
+    .map(|(name, group)| GaugeValue {
+        name: name.to_owned(),
+        value: group.iter().map(|(_, g)| g.value).sum(),
+    })
+    .collect();
+    let timings = by_name(
+        all.iter()
+            .flat_map(|(l, s)| s.metrics.timings.iter().map(move |t| (*l, t))),
+        |t| t.name.as_str(),
+    )
+    .into_iter()
+    .map(|(name, group)| {
+        Ok(TimingSummary {
+            name: name.to_owned(),
+            stats: merge_stats(
+                &format!("metrics.timings[{name:?}].stats"),
+                group.iter().map(|(l, t)| (*l, &t.stats)),
+            )?,
+        })
+    })
+    .collect::<Result<_, MergeError>>()?;
+    let histograms = by_name(
+        all.iter()
+            .flat_map(|(l, s)| s.metrics.histograms.iter().map(move |h| (*l, h))),
+        |h| h.name.as_str(),
+    )
+    .into_iter()
+    .map(|(name, group)| {
         Ok(HistogramSummary {
             name: name.to_owned(),
             stats: merge_values(
-                metrics
-                    .iter()
-                    .flat_map(|m| &m.histograms)
-                    .filter(|h| h.name == name)
-                    .map(|h| &h.stats),
+                &format!("metrics.histograms[{name:?}].stats"),
+                group.iter().map(|(l, h)| (*l, &h.stats)),
             )?,
         })
     })
@@ -532,56 +687,67 @@ fn merge_metrics(all: &[&Summary]) -> Result<Metrics, MergeError> {
     })
 }
 
-fn merge_all(all: &[&Summary]) -> Result<Summary, MergeError> {
-    let first = all[0];
-    let scenarios = first
-        .scenarios
-        .iter()
-        .map(|sc| {
-            let matching: Vec<&ScenarioSummary> = all
-                .iter()
-                .flat_map(|s| &s.scenarios)
-                .filter(|other| other.name == sc.name)
-                .collect();
-            merge_scenario(&matching)
+fn merge_all(all: &[Part<Summary>]) -> Result<Summary, MergeError> {
+    let first = all[0].1;
+    // Every shard ran the same plan, so has the same scenarios in the same
+    // order (checked above): the i-th of each is merged.
+    let scenarios = (0..first.scenarios.len())
+        .map(|i| {
+            let matching: Vec<Part<ScenarioSummary>> =
+                all.iter().map(|(l, s)| (*l, &s.scenarios[i])).collect();
+            merge_scenario(&format!("scenarios[{i}]"), &matching)
         })
         .collect::<Result<Vec<_>, _>>()?;
     // The most telling reason: a failed threshold, then a signal.
     let stop_reason = [StopReason::Threshold, StopReason::Signal]
         .into_iter()
-        .find(|r| all.iter().any(|s| s.stop_reason == *r))
+        .find(|r| all.iter().any(|(_, s)| s.stop_reason == *r))
         .unwrap_or(StopReason::Completed);
-    let scheduling_us = all.iter().map(|s| s.scheduling_us).max().unwrap_or(0);
+    let scheduling_us = all.iter().map(|(_, s)| s.scheduling_us).max().unwrap_or(0);
     // Rates over the whole run's scheduling time, from each shard's count.
     let rate = |f: fn(&Summary) -> f64| -> f64 {
         if scheduling_us == 0 {
-            return all.iter().map(|s| f(s)).sum();
+            return all.iter().map(|(_, s)| f(s)).sum();
         }
         all.iter()
-            .map(|s| f(s) * s.scheduling_us as f64)
+            .map(|(_, s)| f(s) * s.scheduling_us as f64)
             .sum::<f64>()
             / scheduling_us as f64
     };
+    let stats = |name: &str, f: fn(&Summary) -> &Stats| {
+        merge_stats(name, all.iter().map(|(l, s)| (*l, f(s))))
+    };
     Ok(Summary {
         schema_version: SCHEMA_VERSION,
-        started_at_unix_ms: all.iter().map(|s| s.started_at_unix_ms).min().unwrap_or(0),
-        duration_us: all.iter().map(|s| s.duration_us).max().unwrap_or(0),
+        started_at_unix_ms: all
+            .iter()
+            .map(|(_, s)| s.started_at_unix_ms)
+            .min()
+            .unwrap_or(0),
+        duration_us: all.iter().map(|(_, s)| s.duration_us).max().unwrap_or(0),
         stop_reason,
         plan: first.plan.clone(),
         limits: first.limits.clone(),
         target_rps: rate(|s| s.target_rps),
         achieved_rps: rate(|s| s.achieved_rps),
-        totals: sum_totals(all.iter().map(|s| &s.totals)),
-        latency: merge_stats(all.iter().map(|s| &s.latency))?,
-        service_time: merge_stats(all.iter().map(|s| &s.service_time))?,
-        schedule_lag: merge_stats(all.iter().map(|s| &s.schedule_lag))?,
+        totals: sum_totals(
+            || "totals".to_owned(),
+            all.iter().map(|(l, s)| (*l, &s.totals)),
+        )?,
+        latency: stats("latency", |s| &s.latency)?,
+        service_time: stats("service_time", |s| &s.service_time)?,
+        schedule_lag: stats("schedule_lag", |s| &s.schedule_lag)?,
         scenarios,
-        errors: merge_errors(all.iter().flat_map(|s| &s.errors)),
+        errors: merge_errors(
+            "errors",
+            all.iter()
+                .flat_map(|(l, s)| s.errors.iter().map(move |e| (*l, e))),
+        )?,
         metrics: merge_metrics(all)?,
         thresholds: Vec::new(),
         scheduling_us,
         segment: None,
         merged: None,
-        intervals: merge_intervals(all),
+        intervals: merge_intervals(all)?,
     })
 }
