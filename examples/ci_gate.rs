@@ -10,6 +10,12 @@
 //! ```
 //!
 //! One request in fifty fails on purpose, so `error_rate < 1%` would fail.
+//!
+//! `main` returns `anyhow::Result<Report>`, the pattern for setup that can
+//! fail: a `?` before the run (here on the target's URL: try
+//! `TARGET=localhost:8080`, which lacks its scheme) exits with status 1 and
+//! the error, before any load; once the run has happened, the `Report`'s own
+//! status (0, 74, 78, 99) is the process's.
 
 #[path = "support/server.rs"]
 mod server;
@@ -34,8 +40,14 @@ async fn api(client: reqwest::Client, base: std::sync::Arc<str>) -> anyhow::Resu
 }
 
 #[tokio::main]
-async fn main() -> Report {
+async fn main() -> anyhow::Result<Report> {
     let server = server::TestServer::start().await;
+    // Your own service's URL, checked before any load is sent.
+    let target = std::env::var("TARGET").unwrap_or_else(|_| server.url());
+    let base = reqwest::Url::parse(&target)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .ok_or_else(|| anyhow::anyhow!("TARGET `{target}` is not an http:// or https:// URL"))?;
     let mut executor = Executor::from_args();
     executor
         .add_stage(0, 100, Duration::from_secs(2))
@@ -46,7 +58,6 @@ async fn main() -> Report {
         .threshold("dropped == 0")
         // Stop early, rather than keep loading a broken service.
         .threshold("error_rate < 20% abort after 1s");
-    executor
-        .run(api(reqwest::Client::new(), server.url().into()))
-        .await
+    let base = base.as_str().trim_end_matches('/');
+    Ok(executor.run(api(reqwest::Client::new(), base.into())).await)
 }

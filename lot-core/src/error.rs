@@ -127,6 +127,13 @@ impl Error {
         matches!(self.kind, Kind::Output(..))
     }
 
+    /// Whether an output's destination cannot be written (a directory that
+    /// does not exist, no permission), as opposed to a malformed entry. The
+    /// run's exit status is then 74, not 78.
+    pub fn is_unwritable_output(&self) -> bool {
+        matches!(&self.kind, Kind::Output(e, _) if e.is_io())
+    }
+
     /// Whether a threshold expression is invalid.
     pub fn is_threshold(&self) -> bool {
         matches!(self.kind, Kind::Threshold(..))

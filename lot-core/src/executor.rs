@@ -1086,7 +1086,8 @@ async fn drive_reporters(
 }
 
 /// Listens for Ctrl-C and SIGTERM: the first stops scheduling, the second
-/// cancels running iterations, a third exits the process at once (status 130).
+/// cancels running iterations, a third exits the process at once (status 130,
+/// removing the temporary files of outputs not yet written).
 /// The handlers are registered before this returns, so no early signal is missed.
 fn listen_for_signals(stop: watch::Sender<Stop>) -> tokio::task::JoinHandle<()> {
     #[cfg(unix)]
@@ -1118,7 +1119,9 @@ fn listen_for_signals(stop: watch::Sender<Stop>) -> tokio::task::JoinHandle<()> 
         }
         next_signal(&mut signals).await;
         eprintln!("\nlot: exiting");
-        std::process::exit(130);
+        // Outputs not yet written are left as they were: their temporary
+        // files go, complete ones stay.
+        lot_report::output::exit_removing_temp_files(130);
     })
 }
 

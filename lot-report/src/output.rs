@@ -6,12 +6,19 @@
 //! file beside the destination, then renamed over it, so a reader never sees a
 //! half-written report. The temporary file is created when the output is
 //! opened, before any load is sent, so an unwritable path is reported first.
+//!
+//! Every temporary file is removed on every way out: when it is renamed
+//! into place, when its [`Sink`] is dropped, and when the process is ended
+//! early through [`exit_removing_temp_files`] (a run's third signal). A
+//! destination is therefore either complete or untouched, and no
+//! `.NAME.PID.N.tmp` file is left behind.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 
@@ -209,6 +216,41 @@ pub struct Sink {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The temporary files of every open file sink in the process. A sink
+/// registers its file when it creates it and takes it out, under this lock,
+/// when it renames or removes it, so [`exit_removing_temp_files`] cannot
+/// race a rename: each file is either renamed or removed, never both or
+/// neither.
+static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temp_files() -> MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while the lock is held cannot leave the list half-changed
+    // (each change is one push or one swap_remove), so a poisoned lock is
+    // still usable.
+    TEMP_FILES.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn forget_temp_file(files: &mut Vec<PathBuf>, path: &Path) {
+    if let Some(i) = files.iter().position(|p| p == path) {
+        files.swap_remove(i);
+    }
+}
+
+/// Ends the process at once with `code`, after removing the temporary file
+/// of every output not yet written.
+///
+/// Outputs already renamed into place stay complete; the others are left as
+/// they were before the run. The lock on the list of temporary files is held
+/// until the process ends, so no output is renamed into place while, or
+/// after, the others are removed.
+pub fn exit_removing_temp_files(code: i32) -> ! {
+    let files = temp_files();
+    for path in files.iter() {
+        let _ = std::fs::remove_file(path);
+    }
+    std::process::exit(code)
+}
+
 impl Sink {
     /// Opens `destination`.
     pub fn open(destination: &Destination) -> Result<Sink, OutputError> {
@@ -232,12 +274,14 @@ impl Sink {
                     return Err(unusable("the path is a directory; expected a file path"));
                 }
                 let temp_path = temp_path_for(path);
+                let mut files = temp_files();
                 let file = File::create(&temp_path).map_err(|e| OutputError {
                     entry: path.display().to_string(),
                     message: format!("cannot create a file in `{}`", parent_of(path).display()),
                     source: Some(e),
                     destination: true,
                 })?;
+                files.push(temp_path.clone());
                 Some((temp_path, file))
             }
         };
@@ -256,19 +300,22 @@ impl Sink {
     pub fn commit(&mut self, bytes: &[u8]) -> io::Result<()> {
         match (&self.destination, self.temp.take()) {
             (Destination::File(path), Some((temp_path, mut file))) => {
-                let written = file
-                    .write_all(bytes)
-                    .and_then(|()| file.sync_all())
-                    .and_then(|()| std::fs::rename(&temp_path, path));
+                let written = file.write_all(bytes).and_then(|()| file.sync_all());
+                let written = {
+                    let mut files = temp_files();
+                    let renamed = written.and_then(|()| std::fs::rename(&temp_path, path));
+                    if renamed.is_err() {
+                        let _ = std::fs::remove_file(&temp_path);
+                    }
+                    forget_temp_file(&mut files, &temp_path);
+                    renamed
+                };
                 if written.is_ok() {
                     // Make the rename itself durable (best effort: not every
                     // platform can sync a directory).
                     if let Ok(dir) = File::open(parent_of(path)) {
                         let _ = dir.sync_all();
                     }
-                }
-                if written.is_err() {
-                    let _ = std::fs::remove_file(&temp_path);
                 }
                 written
             }
@@ -288,7 +335,9 @@ impl Sink {
 impl Drop for Sink {
     fn drop(&mut self) {
         if let Some((temp_path, _)) = self.temp.take() {
-            let _ = std::fs::remove_file(temp_path);
+            let mut files = temp_files();
+            let _ = std::fs::remove_file(&temp_path);
+            forget_temp_file(&mut files, &temp_path);
         }
     }
 }

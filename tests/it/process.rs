@@ -162,3 +162,178 @@ async fn malformed_lot_out_exits_78_before_any_load() {
     assert!(!stderr.contains("lot summary"), "no run happened: {stderr}");
     assert!(output.stdout.is_empty());
 }
+
+/// Three signals: the process exits at once (130), and what it leaves is
+/// complete outputs or none, never a temporary file. The run writes its
+/// outputs in order: the JSON file, then the HTML report to standard output,
+/// which this test never reads from a pipe shrunk to one page, so the run is
+/// stuck there, as behind a full disk, when the third signal comes; the
+/// Markdown file after it is never written.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn three_signals_leave_complete_outputs_or_none() {
+    let dir = std::env::temp_dir().join(format!("lot-three-signals-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("run.json");
+    let md = dir.join("summary.md");
+    let mut child = spawn(&[(
+        "LOT_OUT",
+        format!("json={},html=-,md={}", json.display(), md.display()),
+    )]);
+    let stdout = child.stdout.take().unwrap();
+    nix::fcntl::fcntl(&stdout, nix::fcntl::FcntlArg::F_SETPIPE_SZ(4096)).unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut next_line = async || {
+        tokio::time::timeout(Duration::from_secs(60), stderr.next_line())
+            .await
+            .expect("the example goes on within a minute")
+            .unwrap()
+            .unwrap_or_default()
+    };
+    let first = next_line().await;
+    assert!(first.starts_with("lot: "), "{first}");
+    // The outputs' temporary files exist from the start of the run.
+    let temps = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".tmp"))
+            .collect()
+    };
+    assert_eq!(temps(&dir).len(), 2, "{:?}", temps(&dir));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pid = child.id().unwrap().to_string();
+    let signal = || {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    let mut seen = Vec::new();
+    signal();
+    // The run stops and prints its summary; then it blocks on stdout.
+    while !seen.iter().any(|l: &String| l.starts_with("lot summary")) {
+        seen.push(next_line().await);
+    }
+    signal();
+    while !seen.iter().any(|l| l.starts_with("lot: cancelling")) {
+        seen.push(next_line().await);
+    }
+    assert!(
+        json.exists(),
+        "the JSON file was written before stdout blocked"
+    );
+    signal();
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("the example exits at the third signal")
+        .unwrap();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        seen.push(line);
+    }
+    let seen = seen.join("\n");
+    assert_eq!(status.code(), Some(130), "{seen}");
+    assert!(seen.contains("lot: exiting"), "{seen}");
+    assert_eq!(temps(&dir), Vec::<String>::new(), "{seen}");
+    assert!(!md.exists(), "the Markdown output was never written");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap())
+        .expect("the JSON output is complete");
+    check_stopped_early(&doc);
+    drop(stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The founding README's program (`examples/readme.rs`: `main` returns `()`
+/// and drops the `Report`) exits with the run's status in each case: 0, a
+/// failed threshold 99, an unknown output format 78, an output that cannot
+/// be created 74. It targets https://localhost:8080, served by the example
+/// itself unless something already listens there.
+#[tokio::test]
+async fn the_founding_program_exits_with_the_runs_status() {
+    let dir = std::env::temp_dir().join(format!("lot-founding-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("run.json");
+    let missing = dir.join("no-such-dir").join("run.json");
+    let cases: [(&[(&str, String)], i32, &str); 4] = [
+        (&[("LOT_OUT", format!("json={}", json.display()))], 0, ""),
+        (
+            &[("LOT_THRESHOLDS", "ok == 0".to_owned())],
+            99,
+            "lot: exit status 99: a threshold failed",
+        ),
+        (
+            &[("LOT_OUT", "jsn=x.json".to_owned())],
+            78,
+            "invalid output `jsn=x.json`: unknown output format `jsn`; expected one of: json, csv, html, md, text",
+        ),
+        (
+            &[("LOT_OUT", format!("json={}", missing.display()))],
+            74,
+            "lot: exit status 74: an output cannot be written",
+        ),
+    ];
+    // One after the other: each run serves localhost:8080 itself.
+    for (envs, expected, says) in cases {
+        let output = Command::new(example("readme"))
+            .envs(envs.iter().map(|(k, v)| (k, v)))
+            .env("LOT_STAGES", "0:20:1s")
+            .env("LOT_QUIET", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(60), output)
+            .await
+            .expect("the program ends within a minute")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(expected), "{envs:?}\n{stderr}");
+        assert!(stderr.contains(says), "{envs:?}\n{stderr}");
+        if expected == 0 {
+            let doc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap())
+                .expect("the JSON output is complete");
+            // Every request was answered: the target is really there.
+            assert_eq!(doc["totals"]["scheduled"], 10, "{stderr}");
+            assert_eq!(doc["totals"]["ok"], 10, "{stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `main` returning `anyhow::Result<Report>` (`examples/ci_gate.rs`): a
+/// setup error returned with `?` exits with status 1 and the error, before
+/// any load; a run whose thresholds hold exits 0.
+#[tokio::test]
+async fn a_setup_error_in_main_exits_1_before_any_load() {
+    let run = |target: Option<&str>| {
+        let mut command = Command::new(example("ci_gate"));
+        command
+            .args(["--stage", "0:20:1s", "--quiet"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(target) = target {
+            command.env("TARGET", target);
+        }
+        async move {
+            tokio::time::timeout(Duration::from_secs(60), command.output())
+                .await
+                .expect("the example ends within a minute")
+                .unwrap()
+        }
+    };
+    let output = run(Some("localhost:8080")).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("TARGET `localhost:8080` is not an http:// or https:// URL"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("lot summary"), "no run happened: {stderr}");
+    let output = run(None).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
