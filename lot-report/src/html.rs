@@ -356,11 +356,12 @@ pub fn render(s: &Summary) -> String {
     card(&mut out, "", &fmt_us(s.latency.p99_us), "latency p99");
     out.push_str("</section>");
 
-    let secs = |i: &crate::Interval| (i.start_us + i.duration_us) as f64 / 1e6;
+    // In floating point: counts and durations read from a file can be anything.
+    let secs = |i: &crate::Interval| (i.start_us as f64 + i.duration_us as f64) / 1e6;
     // A rate over a sliver of an interval (the run's last one is often a few
     // milliseconds) swings wildly; the rate chart leaves such slivers out,
     // the CSV keeps them.
-    let whole = |i: &&crate::Interval| i.duration_us * 2 >= s.limits.interval_us;
+    let whole = |i: &&crate::Interval| i.duration_us.saturating_mul(2) >= s.limits.interval_us;
     let charts = [
         Chart {
             id: "chart-rate",
