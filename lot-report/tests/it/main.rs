@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 
 use lot_report::{Format, Summary};
 
+mod hostile;
+
 /// The saved quickstart results.
 pub fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/data/quickstart.json")
