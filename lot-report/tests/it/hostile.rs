@@ -316,7 +316,28 @@ fn truncated_and_non_json_files_name_the_file_and_the_position() {
             "`{binary}` is not a lot JSON results document: expected value at line 1 column 1"
         ),
     );
-    // A quoted value with a newline is still one line.
+    let folder = dir.0.to_str().unwrap();
+    refuses(
+        &["render", folder],
+        &format!("cannot read `{folder}`: it is a directory"),
+    );
+    // A quoted value with a newline is still one line, and a huge one is
+    // cut in the middle.
+    let mut doc = fixture();
+    doc["stop_reason"] = "x".repeat(1 << 20).into();
+    let long = dir.file("long.json", doc.to_string());
+    let run = capped(&["render", &long], None);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.stderr.lines().count(), 1);
+    assert!(run.stderr.len() < 2100, "{}", run.stderr.len());
+    assert!(
+        run.stderr.starts_with(&format!(
+            "lot-report: `{long}` is not a lot JSON results document: unknown variant `xxx"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("xxx … xxx"), "{}", run.stderr);
     let mut doc = fixture();
     doc["stop_reason"] = "done\nfor now".into();
     let odd = dir.file("odd.json", doc.to_string());

@@ -272,6 +272,26 @@ mod merging {
             false,
             "`shard-1.json` and `shard-0.json` have different thresholds",
         );
+        let mut big: Vec<Summary> = (0..3).map(|i| shard(i, 3)).collect();
+        for s in &mut big {
+            s.totals.ok = u64::MAX / 2;
+        }
+        check(
+            big,
+            false,
+            "cannot merge `shard-0.json`, `shard-1.json` and `shard-2.json`: totals.ok overflows u64",
+        );
+        let mut corrupt = shard(1, 2);
+        corrupt.service_time.count += 1;
+        let count = corrupt.service_time.count;
+        check(
+            vec![shard(0, 2), corrupt],
+            false,
+            &format!(
+                "`shard-1.json`: service_time.hdr: holds {} values but `count` is {count}",
+                count - 1
+            ),
+        );
         let partial = merge(&labelled(vec![shard(0, 4), shard(2, 4)]), true).unwrap();
         assert_eq!(partial.merged.as_ref().unwrap().shards, [0, 2]);
         assert_eq!(
