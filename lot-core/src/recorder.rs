@@ -99,17 +99,22 @@ impl ErrorTable {
     }
 }
 
-/// A fixed buffer that keeps the first [`MAX_ERROR_KIND_LEN`] bytes written to it.
-struct KindBuf {
-    buf: [u8; MAX_ERROR_KIND_LEN],
+/// A fixed buffer that keeps the first `N` bytes written to it (by default
+/// [`MAX_ERROR_KIND_LEN`]), cut at a character boundary with `…`.
+struct KindBuf<const N: usize = MAX_ERROR_KIND_LEN> {
+    buf: [u8; N],
     len: usize,
     truncated: bool,
 }
 
-impl KindBuf {
-    fn new() -> KindBuf {
+/// How much of an error's text is read before it is made a kind: enough for
+/// a long chain whose URLs are then shortened.
+const RAW_KIND_LEN: usize = 1024;
+
+impl<const N: usize> KindBuf<N> {
+    fn new() -> KindBuf<N> {
         KindBuf {
-            buf: [0; MAX_ERROR_KIND_LEN],
+            buf: [0; N],
             len: 0,
             truncated: false,
         }
@@ -120,7 +125,78 @@ impl KindBuf {
     }
 }
 
-impl fmt::Write for KindBuf {
+impl KindBuf {
+    /// The kind an error's text is counted under: `text` with every URL cut
+    /// to its scheme and authority (`http://host:port`, so ids in paths and
+    /// queries do not make kinds of their own), and every `: `-separated
+    /// clause that repeats an earlier one left out (an error that prints its
+    /// cause and also returns it as its `source()` would otherwise say it
+    /// twice). It takes no allocation: the text is formatted into buffers
+    /// on the stack.
+    fn of(text: fmt::Arguments<'_>) -> KindBuf {
+        let mut raw = KindBuf::<RAW_KIND_LEN>::new();
+        let _ = fmt::write(&mut raw, text);
+        let mut short = KindBuf::<RAW_KIND_LEN>::new();
+        let _ = write_without_url_paths(&mut short, raw.as_str());
+        let mut kind = KindBuf::new();
+        let _ = write_without_repeated_clauses(&mut kind, short.as_str());
+        if raw.truncated && !kind.truncated {
+            let _ = kind.write_plain("…");
+        }
+        kind
+    }
+}
+
+/// Writes `text` with each URL's path, query and fragment left out.
+fn write_without_url_paths(out: &mut impl fmt::Write, mut text: &str) -> fmt::Result {
+    while let Some(at) = text.find("://") {
+        let scheme = text[..at]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+            .map_or(0, |i| i + 1);
+        let rest = &text[at + 3..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || "()<>[]{}\"'`,".contains(c))
+            .unwrap_or(rest.len());
+        // A URL followed by `: cause` keeps its colon for the separator.
+        let url = rest[..end].trim_end_matches([':', '.', ';']);
+        let authority = url.find(['/', '?', '#']).unwrap_or(url.len());
+        if scheme == at {
+            // `://` with no scheme before it is not a URL.
+            out.write_str(&text[..at + 3])?;
+            text = rest;
+            continue;
+        }
+        out.write_str(&text[..at + 3])?;
+        out.write_str(&url[..authority])?;
+        text = &rest[url.len()..];
+    }
+    out.write_str(text)
+}
+
+/// Writes the `: `-separated clauses of `text`, each once.
+fn write_without_repeated_clauses(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    // Enough clauses to compare against for any real chain; past them,
+    // clauses are written as they come.
+    const KEPT: usize = 32;
+    let mut seen: [&str; KEPT] = [""; KEPT];
+    let mut n = 0;
+    for clause in text.split(": ") {
+        if seen[..n].contains(&clause) {
+            continue;
+        }
+        if n > 0 {
+            out.write_str(": ")?;
+        }
+        out.write_str(clause)?;
+        if n < KEPT {
+            seen[n] = clause;
+        }
+        n += 1;
+    }
+    Ok(())
+}
+
+impl<const N: usize> fmt::Write for KindBuf<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         // Text from the target may hold terminal escape sequences: control
         // characters become spaces (line breaks, tabs) or U+FFFD.
@@ -139,10 +215,10 @@ impl fmt::Write for KindBuf {
     }
 }
 
-impl KindBuf {
+impl<const N: usize> KindBuf<N> {
     fn write_plain(&mut self, s: &str) -> fmt::Result {
         // Reserve room for the ellipsis so a truncated kind is visibly cut.
-        let room = MAX_ERROR_KIND_LEN - self.len - '…'.len_utf8();
+        let room = N - self.len - '…'.len_utf8();
         if self.truncated {
             return Ok(());
         }
@@ -469,7 +545,7 @@ impl Recorder {
         let failed = match outcome {
             Outcome::Ok | Outcome::Interrupted => false,
             Outcome::Error(e) => {
-                let _ = write!(kind, "{e:#}");
+                kind = KindBuf::of(format_args!("{e:#}"));
                 true
             }
             Outcome::Panic(payload) => {
@@ -521,10 +597,10 @@ impl Recorder {
         error: Option<&dyn fmt::Display>,
         duration: std::time::Duration,
     ) {
-        let mut kind = KindBuf::new();
-        if let Some(e) = error {
-            let _ = write!(kind, "{e:#}");
-        }
+        let kind = match error {
+            Some(e) => KindBuf::of(format_args!("{e:#}")),
+            None => KindBuf::new(),
+        };
         self.with_shard(|data| {
             let step = slot(&mut data.scenarios[scenario].steps, id, || {
                 Box::new(StepShard::new())
@@ -671,21 +747,66 @@ mod tests {
 
     #[test]
     fn control_characters_do_not_reach_the_terminal() {
-        let mut k = KindBuf::new();
+        let mut k = KindBuf::<MAX_ERROR_KIND_LEN>::new();
         write!(k, "bad\x1b[31mred\x07\nnext").unwrap();
         assert_eq!(k.as_str(), "bad\u{fffd}[31mred\u{fffd} next");
     }
 
+    #[track_caller]
+    fn check_kind(error: anyhow::Error, expected: &str) {
+        assert_eq!(KindBuf::of(format_args!("{error:#}")).as_str(), expected);
+    }
+
+    #[test]
+    fn kinds_say_each_cause_once() {
+        let reset = || std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        // An error whose text names its cause and that also returns it.
+        check_kind(
+            anyhow::Error::new(reset()).context(format!(
+                "connection closed before the response began: {}",
+                reset()
+            )),
+            "connection closed before the response began: connection reset",
+        );
+        check_kind(anyhow::anyhow!("b").context("a: b").context("a"), "a: b");
+        check_kind(anyhow::anyhow!("timeout"), "timeout");
+    }
+
+    #[test]
+    fn kinds_keep_only_the_origin_of_urls() {
+        let check = |text: &str, expected: &str| check_kind(anyhow::anyhow!("{text}"), expected);
+        check(
+            "error sending request for url (http://127.0.0.1:8080/items/42?x=1)",
+            "error sending request for url (http://127.0.0.1:8080)",
+        );
+        check(
+            "HTTP status client error (404 Not Found) for url (https://api.example/users/7#top)",
+            "HTTP status client error (404 Not Found) for url (https://api.example)",
+        );
+        check(
+            "GET https://h:1/a/b: connection refused",
+            "GET https://h:1: connection refused",
+        );
+        check("no url here: just text", "no url here: just text");
+        check("odd ://x/y and http://", "odd ://x/y and http://");
+        // A long path is cut before the kind's length is.
+        let long = format!("fetch http://h/{}: refused", "x".repeat(500));
+        check(&long, "fetch http://h: refused");
+    }
+
     #[test]
     fn kinds_are_truncated_at_a_char_boundary() {
-        let mut k = KindBuf::new();
+        let mut k = KindBuf::<MAX_ERROR_KIND_LEN>::new();
         let long = "é".repeat(300);
         write!(k, "{long}").unwrap();
         assert!(k.as_str().len() <= MAX_ERROR_KIND_LEN);
         assert!(k.as_str().ends_with('…'));
-        let mut short = KindBuf::new();
+        let mut short = KindBuf::<MAX_ERROR_KIND_LEN>::new();
         write!(short, "connection refused").unwrap();
         assert_eq!(short.as_str(), "connection refused");
+        let cut = KindBuf::of(format_args!("{}", "é".repeat(600)));
+        assert!(cut.as_str().len() <= MAX_ERROR_KIND_LEN);
+        assert!(cut.as_str().ends_with('…'));
     }
 
     #[test]

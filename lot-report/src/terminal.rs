@@ -2,7 +2,10 @@
 //!
 //! Everything goes to standard error, so standard output stays free for
 //! `LOT_OUT=json=-`. On a terminal the live line is redrawn in place every
-//! interval; elsewhere (CI logs) a plain progress line is printed every 5 s.
+//! interval, cut to the terminal's width (a line that wrapped would leave a
+//! stale row at every redraw); elsewhere (CI logs) a plain progress line is
+//! printed every 5 s. The summary fits 80 columns: its tables are laid out
+//! for them, and longer lines (long names, error texts) are wrapped.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -38,6 +41,10 @@ impl Progress {
 
 /// How often a plain progress line is printed.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
+
+/// The width the summary fits, and the live line's when the terminal's own
+/// cannot be read.
+pub const WIDTH: usize = 80;
 
 /// Progress and summary on standard error.
 #[derive(Debug)]
@@ -98,6 +105,12 @@ impl Reporter for TerminalReporter {
         match self.progress {
             Progress::Off => Ok(()),
             Progress::Live => {
+                // One column is left free: a line as wide as the terminal
+                // makes some terminals wrap the cursor to the next row.
+                let width = terminal_size::terminal_size_of(std::io::stderr())
+                    .map_or(WIDTH, |(w, _)| usize::from(w.0))
+                    .saturating_sub(1);
+                let line = progress_line_within(interval, self.plan_us, width);
                 self.line_drawn = true;
                 self.write(&format!("\r\x1b[2K{line}"))
             }
@@ -125,27 +138,57 @@ impl Reporter for TerminalReporter {
     }
 }
 
-/// The one-line progress report of an interval.
+/// The one-line progress report of an interval, with every field.
 pub fn progress_line(interval: &Interval, plan_us: u64) -> String {
-    let elapsed = interval.start_us + interval.duration_us;
-    let c = &interval.cumulative;
-    format!(
-        "{}/{}  target {:.1}/s  achieved {:.1}/s  in flight {}  ok {}  failed {}  dropped {}  p50 {}  p99 {}",
-        fmt_us(elapsed),
-        fmt_us(plan_us),
-        interval.target_rps,
-        interval.achieved_rps,
-        interval.in_flight,
-        c.ok,
-        c.failed,
-        c.dropped,
-        fmt_us(interval.latency.p50_us),
-        fmt_us(interval.latency.p99_us),
-    )
+    progress_line_within(interval, plan_us, usize::MAX)
 }
 
-/// The end-of-run summary as text: counts, rates, latency table, errors.
+/// The one-line progress report of an interval in at most `width`
+/// characters: the fields that fit, the least telling left out first
+/// (latency p50, then iterations in flight, dropped, latency p99, and the
+/// rate's target). The elapsed time always stays.
+pub fn progress_line_within(interval: &Interval, plan_us: u64, width: usize) -> String {
+    let elapsed = interval.start_us + interval.duration_us;
+    let c = &interval.cumulative;
+    // In the order shown, each with its rank: the lower, the longer it stays.
+    let fields = [
+        (0, format!("{}/{}", fmt_us(elapsed), fmt_us(plan_us))),
+        (1, format!("{:.1}/s", interval.achieved_rps)),
+        (5, format!("of {:.1}/s", interval.target_rps)),
+        (2, format!("ok {}", c.ok)),
+        (3, format!("failed {}", c.failed)),
+        (6, format!("dropped {}", c.dropped)),
+        (7, format!("in flight {}", interval.in_flight)),
+        (8, format!("p50 {}", fmt_us(interval.latency.p50_us))),
+        (4, format!("p99 {}", fmt_us(interval.latency.p99_us))),
+    ];
+    let line = |kept: usize| {
+        let mut line = String::new();
+        for (rank, field) in &fields {
+            if *rank < kept {
+                if !line.is_empty() {
+                    // The target belongs to the rate before it.
+                    line.push_str(if field.starts_with("of ") { " " } else { "  " });
+                }
+                line.push_str(field);
+            }
+        }
+        line
+    };
+    (1..=fields.len())
+        .rev()
+        .map(line)
+        .find(|l| l.chars().count() <= width)
+        .unwrap_or_else(|| line(1))
+}
+
+/// The end-of-run summary as text: counts, rates, latency table, errors,
+/// within [`WIDTH`] columns.
 pub fn render_summary(s: &Summary) -> String {
+    wrap(&summary_lines(s), WIDTH)
+}
+
+fn summary_lines(s: &Summary) -> String {
     let mut out = String::new();
     let reason = s.stop_reason.describe();
     let t = &s.totals;
@@ -162,11 +205,14 @@ pub fn render_summary(s: &Summary) -> String {
     );
     let _ = writeln!(
         out,
-        "  scheduled    {:>10}   {}; arrival rate target {:.2}/s, achieved {:.2}/s",
+        "  scheduled    {:>10}   {}",
         t.scheduled,
         s.scheduled_breakdown(),
-        s.target_rps,
-        s.achieved_rps
+    );
+    let _ = writeln!(
+        out,
+        "  arrival rate {:>10}   target {:.2}/s, achieved {:.2}/s",
+        "", s.target_rps, s.achieved_rps
     );
     for (label, n) in [
         ("ok", t.ok),
@@ -197,13 +243,13 @@ pub fn render_summary(s: &Summary) -> String {
         if !sc.steps.is_empty() {
             let _ = writeln!(
                 out,
-                "\n  steps of {:<22}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
+                "\n  steps of {:<21}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
                 sc.name, "ok", "failed", "p50", "p90", "p99", "max"
             );
             for st in &sc.steps {
                 let _ = writeln!(
                     out,
-                    "    {:<28}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}",
+                    "    {:<28}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
                     st.name,
                     st.ok,
                     st.failed,
@@ -271,16 +317,98 @@ pub fn render_summary(s: &Summary) -> String {
     if !s.errors.is_empty() {
         out.push_str("\n  errors\n");
         for e in &s.errors {
-            let _ = writeln!(out, "  {:>10}  {}", e.count, e.kind);
+            // A long kind continues under its own first character.
+            let row = format!("  {:>10}  {}", e.count, e.kind);
+            out.push_str(&wrap_line(&row, WIDTH, 14));
+            out.push('\n');
+        }
+    }
+    if let Some(line) = all_failed(s) {
+        let _ = writeln!(out, "\n{line}");
+    }
+    out
+}
+
+/// The one line that says a run failed every iteration it finished, with
+/// the error it failed with most often, as the last thing a user reads: a
+/// program that cannot reach its target otherwise looks much like one that
+/// ran.
+fn all_failed(s: &Summary) -> Option<String> {
+    let t = &s.totals;
+    if t.failed == 0 || t.ok > 0 {
+        return None;
+    }
+    let top = s.errors.iter().max_by_key(|e| e.count)?;
+    Some(if s.errors.len() == 1 {
+        format!("lot: every iteration failed: {}", top.kind)
+    } else {
+        format!(
+            "lot: every iteration failed; most often ({} of {}): {}",
+            top.count, t.failed, top.kind
+        )
+    })
+}
+
+/// `text` with every line longer than `width` characters broken at spaces,
+/// each continuation indented four columns past its line's own indent.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        let indent = body.len() - body.trim_start().len() + 4;
+        out.push_str(&wrap_line(body, width, indent));
+        if line.ends_with('\n') {
+            out.push('\n');
         }
     }
     out
 }
 
+/// `line` broken at spaces into rows of at most `width` characters, the
+/// rows after the first indented by `indent` spaces.
+fn wrap_line(line: &str, width: usize, indent: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = line;
+    let mut first = true;
+    while !rest.is_empty() {
+        let room = if first {
+            width
+        } else {
+            width.saturating_sub(indent).max(1)
+        };
+        let piece = if rest.chars().count() <= room {
+            rest
+        } else {
+            // Break at the last space that fits, or mid-word when a word
+            // alone is longer than the room.
+            let fit = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
+            // On the first row, not within the part that later rows' indent
+            // stands for (a count, a label).
+            let least = if first { indent.min(fit) } else { 0 };
+            match rest[..fit].rfind(' ').filter(|&i| i > least) {
+                Some(space) => &rest[..space],
+                None => &rest[..fit],
+            }
+        };
+        if !first {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+        }
+        out.push_str(piece.trim_end());
+        rest = rest[piece.len()..].trim_start();
+        first = false;
+    }
+    out
+}
+
 fn stats_table(out: &mut String, indent: &str, latency: &Stats, service: &Stats, lag: &Stats) {
-    let _ = write!(out, "{indent}  {:<14}", "");
+    // 2 + 12 + 8 × 8 = 78 columns, 80 with a scenario's indent.
+    let _ = write!(out, "{indent}  {:<12}", "");
     for h in crate::stats::STATS_COLUMNS {
-        let _ = write!(out, "{h:>9}");
+        let _ = write!(out, "{h:>8}");
     }
     out.push('\n');
     for (label, st) in [
@@ -288,9 +416,9 @@ fn stats_table(out: &mut String, indent: &str, latency: &Stats, service: &Stats,
         ("service time", service),
         ("schedule lag", lag),
     ] {
-        let _ = write!(out, "{indent}  {label:<14}");
+        let _ = write!(out, "{indent}  {label:<12}");
         for v in st.columns() {
-            let _ = write!(out, "{v:>9}");
+            let _ = write!(out, "{v:>8}");
         }
         out.push('\n');
     }
@@ -350,6 +478,114 @@ mod tests {
         assert_eq!(fmt_unix_ms(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(fmt_unix_ms(951_782_400_000), "2000-02-29 00:00:00 UTC");
         assert_eq!(fmt_unix_ms(1_795_672_311_426), "2026-11-26 05:51:51 UTC");
+    }
+
+    fn quickstart() -> Summary {
+        serde_json::from_str(include_str!("../tests/it/data/quickstart.json"))
+            .expect("the quickstart fixture is a results document")
+    }
+
+    #[track_caller]
+    fn check_fits(text: &str, width: usize) {
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= width,
+                "{} columns: {line:?}",
+                line.chars().count()
+            );
+        }
+    }
+
+    #[test]
+    fn the_summary_fits_80_columns() {
+        let mut s = quickstart();
+        // Long error texts, a shard's description and a failed threshold.
+        s.errors = vec![
+            crate::ErrorCount {
+                kind: "connection closed before the response began: connection reset by peer (os error 104) while the target was still reading the request body".into(),
+                count: 12_345_678,
+            },
+            crate::ErrorCount {
+                kind: "x".repeat(200),
+                count: 1,
+            },
+        ];
+        s.totals.failed = 12_345_679;
+        s.segment = Some(crate::Segment {
+            index: 3,
+            count: 16,
+        });
+        let text = render_summary(&s);
+        check_fits(&text, WIDTH);
+        // Wrapping loses nothing: the words are all there, in order.
+        let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().concat();
+        assert_eq!(words(&text), words(&summary_lines(&s)));
+        assert!(
+            text.contains("\n              peer (os error 104) while the target was still reading the\n              request body\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_run_that_failed_every_iteration_says_so_last() {
+        let mut s = quickstart();
+        s.totals.failed = s.totals.ok;
+        s.totals.ok = 0;
+        s.errors = vec![crate::ErrorCount {
+            kind: "builder error: invalid URL, scheme is not http".into(),
+            count: s.totals.failed,
+        }];
+        let text = render_summary(&s);
+        assert_eq!(
+            text.lines().last(),
+            Some("lot: every iteration failed: builder error: invalid URL, scheme is not http")
+        );
+        s.errors.push(crate::ErrorCount {
+            kind: "timeout".into(),
+            count: 1,
+        });
+        s.errors[0].count -= 1;
+        let text = render_summary(&s);
+        let tail: Vec<&str> = text.lines().rev().take(2).collect();
+        assert_eq!(
+            tail,
+            [
+                "    URL, scheme is not http",
+                "lot: every iteration failed; most often (1999 of 2000): builder error: invalid",
+            ]
+        );
+        // A run with any success says nothing of the kind.
+        let ok = render_summary(&quickstart());
+        assert!(!ok.contains("every iteration failed"), "{ok}");
+    }
+
+    #[test]
+    fn the_live_line_fits_the_terminal() {
+        let s = quickstart();
+        let mut interval = s.intervals[s.intervals.len() / 2].clone();
+        interval.cumulative.ok = 123_456_789;
+        interval.cumulative.failed = 1_234_567;
+        interval.cumulative.dropped = 12_345;
+        interval.in_flight = 10_000;
+        let full = progress_line(&interval, s.plan.duration_us);
+        assert!(full.contains("in flight 10000"), "{full}");
+        assert!(full.contains("p50 "), "{full}");
+        let mut previous = full.chars().count();
+        for width in [200, 100, 79, 60, 40, 20, 0] {
+            let line = progress_line_within(&interval, s.plan.duration_us, width);
+            let n = line.chars().count();
+            assert!(
+                n <= width.max(line.find(' ').unwrap_or(n)),
+                "{width}: {line}"
+            );
+            assert!(n <= previous, "{width}: {line}");
+            previous = n;
+            // The elapsed time comes first, whatever the width.
+            assert!(line.starts_with(&full[..full.find(' ').unwrap()]), "{line}");
+        }
+        let at_79 = progress_line_within(&interval, s.plan.duration_us, 79);
+        assert!(at_79.contains("ok 123456789  failed 1234567"), "{at_79}");
+        assert!(!at_79.contains("p50"), "{at_79}");
     }
 
     #[test]
