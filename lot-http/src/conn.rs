@@ -10,25 +10,48 @@ use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::task::Poll;
+use std::time::Instant;
 
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-use crate::error::{Error, ErrorKind, UNANSWERED};
+use crate::error::{Error, ErrorKind};
 use crate::pool::Slot;
 use crate::request::Request;
 use crate::response::Response;
 
-/// The read buffer's first size; it doubles as a response needs, and keeps
-/// the size it grew to. Small, since a pool keeps a buffer per connection
-/// and most response heads (and many whole responses) fit in 1 KiB.
+/// The read buffer's first size; it doubles as a response needs. Small,
+/// since a pool keeps a buffer per connection and most response heads (and
+/// many whole responses) fit in 1 KiB.
 const INITIAL_BUFFER: usize = 1024;
+/// The size a read buffer may grow to while it reads a body that arrives
+/// faster than it is read, and the largest it keeps between exchanges (one
+/// that grew beyond it for a long head shrinks back when the connection
+/// is kept). This, with [`MAX_HEAD`], bounds a connection's own memory
+/// whatever the target sends.
+const BODY_BUFFER: usize = 16 * 1024;
 /// The largest response head (status line and headers) accepted.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// The most response headers accepted.
 pub(crate) const MAX_HEADERS: usize = 64;
 /// The longest chunk-size or trailer line accepted.
 const MAX_LINE: usize = 4096;
+/// How much reading or writing a connection does before it lets the runtime
+/// run something else. Each read or write counts its bytes plus
+/// [`IO_COST`], so a yield comes after 64 KiB or 64 system calls, whichever
+/// is first. Without it a target that streams as fast as it can keeps every
+/// read succeeding, the request's future never returns `Pending`, and
+/// nothing else on its thread runs: not the timer of the iteration's
+/// timeout, not the other iterations. lot polls iterations under
+/// `tokio::task::unconstrained`, so tokio's own cooperative budget does not
+/// step in.
+const YIELD_AFTER: usize = 64 * 1024;
+/// What one read or write counts towards [`YIELD_AFTER`] beyond its bytes.
+const IO_COST: usize = 1024;
+/// A body's first allocation when its length is declared: at most this
+/// much is reserved before the bytes arrive, so a `Content-Length` the
+/// target does not honour costs nothing. It then grows as bytes arrive.
+const INITIAL_BODY: u64 = 16 * 1024;
 
 pub(crate) struct Conn {
     stream: TcpStream,
@@ -39,6 +62,11 @@ pub(crate) struct Conn {
     /// Whether the last read took less than it had room for, which means
     /// it emptied the socket's receive queue.
     drained: bool,
+    /// Reading and writing done since the future last returned `Pending`
+    /// (see [`YIELD_AFTER`]).
+    unyielded: usize,
+    /// When it was put back in the pool, for the pool's idle timeout.
+    pub(crate) idle_since: Instant,
     /// Its share of the client's bound on open connections, if it has one;
     /// dropped after the socket is closed.
     slot: Option<Slot>,
@@ -50,6 +78,49 @@ enum Framing {
     Length(u64),
     Chunked,
     UntilClose,
+}
+
+/// Where a body's bytes go: appended to the response's data, or counted
+/// and dropped, within the request's limit.
+struct Sink<'a> {
+    data: &'a mut Vec<u8>,
+    /// Body bytes received so far.
+    len: u64,
+    /// The most body bytes accepted.
+    max: u64,
+    /// The most `data` may ever hold: the head and the largest body that
+    /// can still arrive. Allocation never goes beyond it.
+    cap: usize,
+    discard: bool,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.len += bytes.len() as u64;
+        if self.len > self.max {
+            return Err(too_large(self.max));
+        }
+        if self.discard {
+            return Ok(());
+        }
+        let needed = self.data.len() + bytes.len();
+        if needed > self.data.capacity() {
+            // Doubling as `Vec` does, but never beyond what the limit (or
+            // the declared length) lets arrive.
+            let target = (self.data.capacity() * 2).min(self.cap).max(needed);
+            self.data.reserve_exact(target - self.data.len());
+        }
+        self.data.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// The error of a body over `max` bytes.
+pub(crate) fn too_large(max: u64) -> Error {
+    Error::new(
+        ErrorKind::TooLarge,
+        format!("response body over the {} limit", crate::bytes(max)),
+    )
 }
 
 impl Conn {
@@ -68,6 +139,8 @@ impl Conn {
                         pos: 0,
                         filled: 0,
                         drained: false,
+                        unyielded: 0,
+                        idle_since: Instant::now(),
                         slot,
                     });
                 }
@@ -89,36 +162,54 @@ impl Conn {
         if let Err(e) = self.write_all(&request.wire, &mut written).await {
             // Failing before a byte went out is how a connection the target
             // closed while idle shows itself: the request was not seen.
-            let message = if written == 0 {
-                UNANSWERED
+            return Err(if written == 0 {
+                Error::unanswered(Some(e))
             } else {
-                "the connection failed while the request was being sent"
-            };
-            return Err(Error::io(ErrorKind::Io, message, e));
+                Error::io(
+                    ErrorKind::Io,
+                    "the connection failed while the request was being sent",
+                    e,
+                )
+            });
         }
-        let (response, framing, close) = self.read_head(request.head).await?;
-        let mut response = response;
+        let (mut response, framing, close) = self.read_head(request).await?;
+        let head_len = response.head_len;
+        let mut sink = Sink {
+            data: &mut response.data,
+            len: 0,
+            max: request.max_body,
+            cap: head_len.saturating_add(usize::try_from(request.max_body).unwrap_or(usize::MAX)),
+            discard: request.discard,
+        };
         let reusable = match framing {
             Framing::Empty => true,
             Framing::Length(n) => {
-                self.read_exact_into(n, &mut response.data).await?;
+                // Checked in `parse_head`: `n` is within the limit.
+                sink.cap = head_len.saturating_add(usize::try_from(n).unwrap_or(usize::MAX));
+                self.read_exact_into(n, &mut sink).await?;
                 true
             }
             Framing::Chunked => {
-                self.read_chunked(&mut response.data).await?;
+                self.read_chunked(&mut sink).await?;
                 true
             }
             Framing::UntilClose => {
-                self.read_to_close(&mut response.data).await?;
+                self.read_to_close(&mut sink).await?;
                 false
             }
         };
+        response.body_len = sink.len;
         // Anything after the response is not an answer to any request: the
         // connection's state is unknown, so it is not reused.
         let reusable = reusable && !close && !request.close && self.pos == self.filled;
         if reusable {
             self.pos = 0;
             self.filled = 0;
+            if self.buf.len() > BODY_BUFFER {
+                // Grown for a long head: an idle connection keeps no more
+                // than a body's buffer.
+                self.buf = vec![0; BODY_BUFFER];
+            }
             if self.drained {
                 // The response was read whole without meeting `WouldBlock`,
                 // so the runtime still marks the socket readable, and the
@@ -162,13 +253,27 @@ impl Conn {
         // smaller, and it is copied whole when it is boxed or spawned.
         std::future::poll_fn(|cx| {
             while !data.is_empty() {
+                if self.unyielded >= YIELD_AFTER {
+                    // See `YIELD_AFTER`: polled again as soon as the runtime
+                    // has run what else is ready.
+                    self.unyielded = 0;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 match self.stream.try_write(data) {
                     Ok(n) => {
                         data = &data[n..];
                         *written += n;
+                        self.unyielded += n + IO_COST;
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        std::task::ready!(self.stream.poll_write_ready(cx))?;
+                        match self.stream.poll_write_ready(cx) {
+                            Poll::Pending => {
+                                self.unyielded = 0;
+                                return Poll::Pending;
+                            }
+                            Poll::Ready(ready) => ready?,
+                        }
                     }
                     Err(e) => return Poll::Ready(Err(e)),
                 }
@@ -181,6 +286,11 @@ impl Conn {
     /// Reads more into the buffer, compacting or growing it when full.
     /// Returns the number of bytes read: 0 at the end of the stream.
     async fn fill(&mut self) -> io::Result<usize> {
+        if self.pos == self.filled {
+            // Everything read is consumed: read from the start again.
+            self.pos = 0;
+            self.filled = 0;
+        }
         if self.filled == self.buf.len() {
             if self.pos > 0 {
                 self.buf.copy_within(self.pos..self.filled, 0);
@@ -188,21 +298,37 @@ impl Conn {
                 self.pos = 0;
             }
             if self.filled == self.buf.len() {
+                // Only a head or a line grows the buffer this way, and both
+                // are bounded (`MAX_HEAD`, `MAX_LINE`) before it doubles
+                // past `MAX_HEAD`.
                 self.buf.resize(self.buf.len() * 2, 0);
             }
         }
         // As in `write_all`: readiness is polled, not awaited as a future.
         std::future::poll_fn(|cx| {
             loop {
+                if self.unyielded >= YIELD_AFTER {
+                    // See `YIELD_AFTER`.
+                    self.unyielded = 0;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 let space = self.buf.len() - self.filled;
                 match self.stream.try_read(&mut self.buf[self.filled..]) {
                     Ok(n) => {
                         self.filled += n;
                         self.drained = n < space;
+                        self.unyielded += n + IO_COST;
                         return Poll::Ready(Ok(n));
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        std::task::ready!(self.stream.poll_read_ready(cx))?;
+                        match self.stream.poll_read_ready(cx) {
+                            Poll::Pending => {
+                                self.unyielded = 0;
+                                return Poll::Pending;
+                            }
+                            Poll::Ready(ready) => ready?,
+                        }
                     }
                     Err(e) => return Poll::Ready(Err(e)),
                 }
@@ -211,8 +337,21 @@ impl Conn {
         .await
     }
 
+    /// Before a body is read further: if the last read filled the buffer,
+    /// the body arrives faster than the buffer takes it, so the buffer
+    /// doubles, up to `BODY_BUFFER`, for fewer and larger reads. Only a
+    /// consumed buffer grows, so nothing is copied.
+    fn grow_for_body(&mut self) {
+        if self.pos == self.filled && !self.drained && self.buf.len() < BODY_BUFFER {
+            self.pos = 0;
+            self.filled = 0;
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+    }
+
     /// Reads more of the body (`what` names the part for the error).
     async fn more(&mut self, what: &str) -> Result<(), Error> {
+        self.grow_for_body();
         match self.fill().await {
             Ok(0) => Err(Error::new(
                 ErrorKind::Io,
@@ -228,14 +367,14 @@ impl Conn {
     }
 
     /// Reads the response head, skipping interim (1xx) responses.
-    async fn read_head(&mut self, head_request: bool) -> Result<(Response, Framing, bool), Error> {
+    async fn read_head(&mut self, request: &Request) -> Result<(Response, Framing, bool), Error> {
         let mut answered = self.filled > self.pos;
         loop {
-            if let Some(head) = self.parse_head(head_request)? {
+            if let Some(head) = self.parse_head(request)? {
                 return Ok(head);
             }
             match self.fill().await {
-                Ok(0) if !answered => return Err(Error::new(ErrorKind::Io, UNANSWERED)),
+                Ok(0) if !answered => return Err(Error::unanswered(None)),
                 Ok(0) => {
                     return Err(Error::new(
                         ErrorKind::Io,
@@ -243,7 +382,7 @@ impl Conn {
                     ));
                 }
                 Ok(_) => answered = true,
-                Err(e) if !answered => return Err(Error::io(ErrorKind::Io, UNANSWERED, e)),
+                Err(e) if !answered => return Err(Error::unanswered(Some(e))),
                 Err(e) => return Err(Error::io(ErrorKind::Io, "reading the response head", e)),
             }
         }
@@ -257,7 +396,7 @@ impl Conn {
     /// the iteration is boxed or spawned.
     fn parse_head(
         &mut self,
-        head_request: bool,
+        request: &Request,
     ) -> Result<Option<(Response, Framing, bool)>, Error> {
         loop {
             let mut headers = [const { MaybeUninit::uninit() }; MAX_HEADERS];
@@ -271,8 +410,11 @@ impl Conn {
                 Ok(httparse::Status::Complete(n)) => n,
                 Ok(httparse::Status::Partial) if window.len() >= MAX_HEAD => {
                     return Err(Error::new(
-                        ErrorKind::Protocol,
-                        format!("the response head exceeds {} KiB", MAX_HEAD / 1024),
+                        ErrorKind::TooLarge,
+                        format!(
+                            "response head over the {} limit",
+                            crate::bytes(MAX_HEAD as u64)
+                        ),
                     ));
                 }
                 Ok(httparse::Status::Partial) => return Ok(None),
@@ -343,7 +485,7 @@ impl Conn {
             let close = saw_close
                 || (http10 && !saw_keep_alive)
                 || (chunked.is_some() && (length.is_some() || http10));
-            let framing = if head_request || status == 204 || status == 304 {
+            let framing = if request.head || status == 204 || status == 304 {
                 Framing::Empty
             } else {
                 match (chunked, length) {
@@ -353,10 +495,16 @@ impl Conn {
                     (None, None) => Framing::UntilClose,
                 }
             };
-            // Head and body in one allocation, sized for the whole
-            // response when its length is known (and not huge).
+            // A declared length over the limit fails before a byte of the
+            // body is read (the connection is then closed).
             let body_hint = match framing {
-                Framing::Length(len) => len.min(1 << 20) as usize,
+                Framing::Length(len) if len > request.max_body => {
+                    return Err(too_large(request.max_body));
+                }
+                Framing::Length(_) if request.discard => 0,
+                // Head and body in one allocation when the body is small;
+                // a larger one grows as it arrives (see `Sink::push`).
+                Framing::Length(len) => len.min(INITIAL_BODY) as usize,
                 _ => 0,
             };
             let mut data = Vec::with_capacity(n + body_hint);
@@ -365,17 +513,19 @@ impl Conn {
                 status,
                 data,
                 head_len: n,
+                body_len: 0,
+                discarded: request.discard,
             };
             self.pos += n;
             return Ok(Some((response, framing, close)));
         }
     }
 
-    async fn read_exact_into(&mut self, mut n: u64, body: &mut Vec<u8>) -> Result<(), Error> {
+    async fn read_exact_into(&mut self, mut n: u64, body: &mut Sink<'_>) -> Result<(), Error> {
         loop {
             let available = (self.filled - self.pos) as u64;
             let take = available.min(n) as usize;
-            body.extend_from_slice(&self.buf[self.pos..self.pos + take]);
+            body.push(&self.buf[self.pos..self.pos + take])?;
             self.pos += take;
             n -= take as u64;
             if n == 0 {
@@ -411,7 +561,7 @@ impl Conn {
         }
     }
 
-    async fn read_chunked(&mut self, body: &mut Vec<u8>) -> Result<(), Error> {
+    async fn read_chunked(&mut self, body: &mut Sink<'_>) -> Result<(), Error> {
         loop {
             let line = self.line().await?;
             let text = std::str::from_utf8(&self.buf[line]).unwrap_or("");
@@ -430,6 +580,11 @@ impl Conn {
                 while !self.line().await?.is_empty() {}
                 return Ok(());
             }
+            // A chunk that would take the body over the limit fails before
+            // it is read.
+            if body.len.saturating_add(size) > body.max {
+                return Err(too_large(body.max));
+            }
             self.read_exact_into(size, body).await?;
             if !self.line().await?.is_empty() {
                 return Err(Error::new(
@@ -440,11 +595,13 @@ impl Conn {
         }
     }
 
-    async fn read_to_close(&mut self, body: &mut Vec<u8>) -> Result<(), Error> {
+    async fn read_to_close(&mut self, body: &mut Sink<'_>) -> Result<(), Error> {
         loop {
-            body.extend_from_slice(&self.buf[self.pos..self.filled]);
+            body.push(&self.buf[self.pos..self.filled])?;
             self.pos = self.filled;
+            self.grow_for_body();
             match self.fill().await {
+                // The end of the stream is this body's end.
                 Ok(0) => return Ok(()),
                 Ok(_) => {}
                 Err(e) => return Err(Error::io(ErrorKind::Io, "reading the response body", e)),

@@ -24,21 +24,36 @@ pub enum ErrorKind {
     Status,
     /// A setting of [`ClientBuilder`](crate::ClientBuilder) is out of range.
     Config,
+    /// The response is larger than the client accepts: its head is over
+    /// 64 KiB, or its body over the limit set with
+    /// [`ClientBuilder::max_body`](crate::ClientBuilder::max_body) or
+    /// [`RequestBuilder::max_body`](crate::RequestBuilder::max_body). The
+    /// connection is closed: the rest of the response is never read.
+    TooLarge,
 }
 
 /// An error of [`lot::http`](crate).
 ///
-/// The text of an exchange's error (connect, I/O, protocol, status) is short
-/// and holds no per-request values, since lot counts a failed iteration
-/// under its error's text: `HTTP status 503`,
-/// `connect to 127.0.0.1:8080: Connection refused (os error 111)`. An error
-/// of a URL or a request names the offending value, so build requests
-/// before the load ([`RequestBuilder::build`](crate::RequestBuilder::build))
-/// to meet such errors before any load is sent.
+/// The text of an exchange's error (connect, I/O, protocol, size, status) is
+/// short and holds no per-request values (no URL, path or id), since lot
+/// counts a failed iteration under its error's text: `HTTP status 503`,
+/// `response body over the 16 MiB limit`. An error of a URL or a request
+/// names the offending value, so build requests before the load
+/// ([`RequestBuilder::build`](crate::RequestBuilder::build)) to meet such
+/// errors before any load is sent.
+///
+/// As in hyper, `Display` prints this error's own message only; the
+/// operating system's error beneath it, if any, is its
+/// [`source`](std::error::Error::source). lot records a failure as the
+/// whole chain, `connect to 127.0.0.1:8080: Connection refused (os error
+/// 111)`, so printing the cause here too would repeat it.
 pub struct Error {
     kind: ErrorKind,
     message: String,
     status: Option<u16>,
+    /// Whether the connection was lost before any byte of a response came
+    /// back (see `is_unanswered`).
+    unanswered: bool,
     source: Option<io::Error>,
 }
 
@@ -48,7 +63,18 @@ impl Error {
             kind,
             message: message.into(),
             status: None,
+            unanswered: false,
             source: None,
+        }
+    }
+
+    /// An error on a connection that closed (or failed, with `source`)
+    /// before any byte of the response arrived.
+    pub(crate) fn unanswered(source: Option<io::Error>) -> Error {
+        Error {
+            unanswered: true,
+            source,
+            ..Error::new(ErrorKind::Io, UNANSWERED)
         }
     }
 
@@ -80,21 +106,18 @@ impl Error {
     /// Whether the connection was lost before any byte of a response came
     /// back, which is when a request on a reused connection is retried.
     pub(crate) fn is_unanswered(&self) -> bool {
-        self.kind == ErrorKind::Io && self.message == UNANSWERED
+        self.unanswered
     }
 }
 
 /// The text of an error on a connection that closed before any byte of the
 /// response arrived.
-pub(crate) const UNANSWERED: &str = "connection closed before the response began";
+const UNANSWERED: &str = "connection closed before the response began";
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
-        }
-        Ok(())
+        // The source is not printed: see the type's documentation.
+        f.write_str(&self.message)
     }
 }
 

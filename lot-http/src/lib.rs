@@ -11,14 +11,45 @@
 //!   no channel between the request and its connection: an exchange costs a
 //!   write, a read and the runtime's readiness wake-up.
 //! - **Idle connections are kept per thread**, each list behind its own
-//!   lock, which the runtime's worker threads usually do not share.
+//!   lock, which the runtime's worker threads usually do not share. They
+//!   follow the load: a thread keeps at most
+//!   [`ClientBuilder::max_idle_per_thread`] of them (default 1024), and a
+//!   connection idle for [`ClientBuilder::idle_timeout`] (default 30 s) is
+//!   closed.
 //! - **Connections can be bounded**, like `wrk -c`:
 //!   [`ClientBuilder::max_connections`] makes requests beyond the bound wait
 //!   for a connection rather than open one.
 //!
-//! Measured with `cargo xtask bench` on 2 cores, one request at 5,000/s costs
-//! about 25 µs of CPU with this client, against 42 µs with reqwest and 42 µs
-//! with `oha` (most of what remains is the kernel's loopback TCP).
+//! `cargo xtask bench` measures its cost per request against reqwest and
+//! oha; the latest figures are in `docs/bench-latest.md`.
+//!
+//! # Bounded, whatever the target sends
+//!
+//! A target under test may misbehave, and a generator with thousands of
+//! requests in flight must survive it:
+//!
+//! - **Bodies have a limit**, 16 MiB by default ([`DEFAULT_MAX_BODY`]; set
+//!   per client with [`ClientBuilder::max_body`], per request with
+//!   [`RequestBuilder::max_body`]). A body over it fails its request with
+//!   an error of kind [`ErrorKind::TooLarge`] and its connection is
+//!   closed; a declared `Content-Length` over it fails before the body is
+//!   read, and memory is reserved as bytes arrive, never from a declared
+//!   length alone.
+//! - **Bodies can be discarded**: [`ClientBuilder::discard_bodies`] and
+//!   [`RequestBuilder::discard_body`] count a body's bytes
+//!   ([`Response::body_len`]) without keeping them, so a connection holds
+//!   no more than its read buffer.
+//! - **Heads have a limit**: a response head over 64 KiB fails with an error
+//!   of kind [`ErrorKind::TooLarge`], more than 64 headers with one of kind
+//!   [`ErrorKind::Protocol`].
+//! - **Reads yield**: after 64 KiB or 64 reads without waiting, a request
+//!   lets the runtime run other tasks (lot polls iterations outside
+//!   tokio's cooperative budget), so a target streaming as fast as it can
+//!   cannot starve the iteration's timeout or the other iterations.
+//!
+//! A connection's own memory is then its read buffer (1 KiB, growing to 16
+//! KiB for a body that streams and to 64 KiB for a long head) and, unless
+//! discarded, its response's head and body, within the limits.
 //!
 //! What it leaves out: TLS (use reqwest for `https`), HTTP/2, redirects,
 //! cookies, compression and proxies. It has no timeout of its own: the
@@ -57,6 +88,7 @@ mod response;
 mod url;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use crate::error::{Error, ErrorKind};
 pub use crate::request::{Request, RequestBuilder};
@@ -76,6 +108,38 @@ pub struct Client {
 struct Inner {
     base: url::Base,
     pool: Pool,
+    /// The default of each request's body limit.
+    max_body: u64,
+    /// The default of each request's discard mode.
+    discard: bool,
+}
+
+/// The largest response body a client accepts unless told otherwise:
+/// 16 MiB. See [`ClientBuilder::max_body`].
+pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+
+/// The idle connections a client keeps per thread unless told otherwise:
+/// 1024. See [`ClientBuilder::max_idle_per_thread`].
+pub const DEFAULT_MAX_IDLE_PER_THREAD: usize = 1024;
+
+/// How long a connection stays idle in the pool unless told otherwise:
+/// 30 s. See [`ClientBuilder::idle_timeout`].
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `bytes` in the largest binary unit that divides it: `16 MiB`, `64 KiB`,
+/// `1000 bytes`.
+pub(crate) fn bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    const GIB: u64 = 1024 * 1024 * 1024;
+    match n {
+        0 => "0 bytes".to_owned(),
+        n if n % GIB == 0 => format!("{} GiB", n / GIB),
+        n if n % MIB == 0 => format!("{} MiB", n / MIB),
+        n if n % KIB == 0 => format!("{} KiB", n / KIB),
+        1 => "1 byte".to_owned(),
+        n => format!("{n} bytes"),
+    }
 }
 
 impl Client {
@@ -103,6 +167,10 @@ impl Client {
         ClientBuilder {
             base_url: base_url.to_owned(),
             max_connections: None,
+            max_body: DEFAULT_MAX_BODY,
+            discard: false,
+            max_idle_per_thread: DEFAULT_MAX_IDLE_PER_THREAD,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 
@@ -197,6 +265,10 @@ impl Client {
 pub struct ClientBuilder {
     base_url: String,
     max_connections: Option<usize>,
+    max_body: u64,
+    discard: bool,
+    max_idle_per_thread: usize,
+    idle_timeout: Duration,
 }
 
 impl ClientBuilder {
@@ -220,6 +292,77 @@ impl ClientBuilder {
         self
     }
 
+    /// Accepts response bodies of at most `bytes` (default
+    /// [`DEFAULT_MAX_BODY`], 16 MiB); [`RequestBuilder::max_body`] sets it
+    /// for one request.
+    ///
+    /// A response over the limit fails its request with an error of kind
+    /// [`ErrorKind::TooLarge`] whose text is `response body over the 16 MiB
+    /// limit`, and its connection is closed rather than read to the end. A
+    /// declared `Content-Length` over the limit fails at once, before a byte
+    /// of the body is read; a chunked or close-delimited body fails as soon
+    /// as it passes the limit. Memory is reserved as the body arrives, never
+    /// from the declared length alone, and never beyond the limit.
+    ///
+    /// Why 16 MiB: a load test's responses are API payloads and pages,
+    /// rarely above a few MiB, and a limit is what keeps a generator with
+    /// thousands of requests in flight alive against a target that answers
+    /// with an endless body. hyper and reqwest set no limit (the caller
+    /// bounds what it collects), curl none unless `--max-filesize` is
+    /// given, and k6 buffers whole bodies unless `discardResponseBodies` is
+    /// set; lot::http reads bodies whole, so it needs one. For large
+    /// downloads, raise it, or count the bytes without keeping them with
+    /// [`discard_bodies`](ClientBuilder::discard_bodies).
+    pub fn max_body(mut self, bytes: u64) -> ClientBuilder {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Counts response bodies and drops them as they arrive rather than
+    /// keep them (default: kept); [`RequestBuilder::discard_body`] sets it
+    /// for one request. A [`Response`] then holds its status and headers,
+    /// [`Response::body_len`] tells the body's length, and
+    /// [`Response::body`] is empty. A connection's memory stays within its
+    /// read buffer (16 KiB while it reads a body) whatever the body's size.
+    /// The limit of [`max_body`](ClientBuilder::max_body) still applies:
+    /// raise it for downloads larger than 16 MiB.
+    pub fn discard_bodies(mut self, discard: bool) -> ClientBuilder {
+        self.discard = discard;
+        self
+    }
+
+    /// Keeps at most `max` idle connections per thread (default
+    /// [`DEFAULT_MAX_IDLE_PER_THREAD`], 1024); a connection put back beyond
+    /// it is closed. `0` keeps none: every request opens a connection.
+    ///
+    /// The bound is on memory (an idle connection holds a socket and a read
+    /// buffer of 1 to 16 KiB), not on the pool's everyday size, which the
+    /// [`idle_timeout`](ClientBuilder::idle_timeout) makes follow the load.
+    /// Keep it above the requests one thread has in flight at once:
+    /// connections closed for want of room are opened again by the next
+    /// requests, and each close leaves a port in `TIME_WAIT` for a minute.
+    pub fn max_idle_per_thread(mut self, max: usize) -> ClientBuilder {
+        self.max_idle_per_thread = max;
+        self
+    }
+
+    /// Closes connections idle for longer than `timeout` (default
+    /// [`DEFAULT_IDLE_TIMEOUT`], 30 s).
+    ///
+    /// Expired connections are closed when a request or a put-back touches
+    /// the pool, on any thread, within a quarter of the timeout (at most a
+    /// second) after they expire; a client nothing touches keeps its idle
+    /// connections until its next request or until it is dropped.
+    ///
+    /// Why 30 s: shorter than hyper-util's and Go's 90 s, so that when a
+    /// stage's load falls the connections its peak opened close within half
+    /// a minute; long enough that a steady load, even a slow one, reuses
+    /// its connections rather than reopening them.
+    pub fn idle_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.idle_timeout = timeout;
+        self
+    }
+
     /// The client, with its host resolved (see [`Client::new`]).
     ///
     /// # Errors
@@ -236,7 +379,13 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 base: url::parse(&self.base_url)?,
-                pool: Pool::new(self.max_connections),
+                pool: Pool::new(
+                    self.max_connections,
+                    self.max_idle_per_thread,
+                    self.idle_timeout,
+                ),
+                max_body: self.max_body,
+                discard: self.discard,
             }),
         })
     }

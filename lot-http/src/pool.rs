@@ -11,6 +11,35 @@
 //! multi-threaded runtime may hold a few more connections than requests
 //! ever in flight; idle connections are closed when the client is dropped.
 //!
+//! # Idle connections follow the load
+//!
+//! A list is a stack: a request takes the connection put back last, so
+//! under a steady load the same few connections carry the requests and
+//! the ones a burst opened sink to the bottom, untouched. Each connection
+//! is stamped when it is put back, so a list is in the order of its stamps,
+//! oldest at the bottom. Two things close idle connections:
+//!
+//! - **The idle bound**: a list keeps at most `max_idle` connections; one
+//!   put back to a full list is closed.
+//! - **The idle timeout**: a put-back closes the expired connections at the
+//!   bottom of its own list (one comparison when none has expired), a
+//!   request that finds the top of its list expired closes the whole list
+//!   (every connection below is older), and at most every `sweep` interval
+//!   (a quarter of the timeout, at most a second) one put-back or request,
+//!   whichever thread it runs on, sweeps every list it can lock without
+//!   waiting. So when the load falls, the connections it no longer needs
+//!   are closed within the timeout plus a sweep interval even on threads
+//!   that no longer send requests, as long as any thread still does. A
+//!   client that sends nothing at all keeps its idle connections until its
+//!   next request or until it is dropped (and the target may close them
+//!   first).
+//!
+//! What this costs a request: a clock read when it takes a connection and
+//! another when it puts it back, and a load of one shared counter (the next
+//! sweep's time) that changes only when a sweep runs. Connections are
+//! closed outside the lists' locks, since closing one under a bound takes
+//! the client's lock, which `hand_over` takes before a list's.
+//!
 //! # The bound
 //!
 //! With [`ClientBuilder::max_connections`](crate::ClientBuilder::max_connections)
@@ -32,23 +61,34 @@
 //! request counts itself as waiting before it looks at the lists again, and
 //! the put-back pushes its connection before it reads that count, each with
 //! a sequentially consistent fence between, so at least one of them sees
-//! the other and hands the connection to the oldest waiter.
+//! the other and hands the connection to the oldest waiter. A connection
+//! put back to a full list is closed instead, and its slot's release takes
+//! the client's lock, under which every queued request is seen: it goes to
+//! the oldest waiter as leave to open a connection.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 use crate::conn::Conn;
 
-/// Idle connections kept per thread, beyond which a finished connection is
-/// closed rather than kept (without a bound on open connections).
-const MAX_IDLE_PER_THREAD: usize = 4096;
-
 pub(crate) struct Pool {
-    lists: Box<[Mutex<Vec<Conn>>]>,
+    /// Idle connections, oldest at the front; requests take from the back.
+    lists: Box<[Mutex<VecDeque<Conn>>]>,
     limit: Option<Arc<Limit>>,
+    /// The most idle connections a list keeps.
+    max_idle: usize,
+    /// How long a connection may stay idle before it is closed.
+    idle_timeout: Duration,
+    /// The time sweeps are counted from.
+    epoch: Instant,
+    /// How often (at most) every list is swept, in milliseconds.
+    sweep_ms: u64,
+    /// When the next sweep is due, in milliseconds since `epoch`.
+    next_sweep: AtomicU64,
 }
 
 /// What a request gets from the pool.
@@ -164,13 +204,19 @@ impl Limit {
 }
 
 impl Pool {
-    /// A pool with at most `max_connections` open at once, or no bound.
-    pub(crate) fn new(max_connections: Option<usize>) -> Pool {
+    /// A pool with at most `max_connections` open at once, or no bound,
+    /// keeping at most `max_idle` idle connections per list for at most
+    /// `idle_timeout` each.
+    pub(crate) fn new(
+        max_connections: Option<usize>,
+        max_idle: usize,
+        idle_timeout: Duration,
+    ) -> Pool {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         // More lists than cores, so the runtime's worker threads (one per
         // core by default) rarely share one.
         let lists = (0..threads.next_power_of_two() * 2)
-            .map(|_| Mutex::new(Vec::new()))
+            .map(|_| Mutex::new(VecDeque::new()))
             .collect();
         let limit = max_connections.map(|max| {
             Arc::new(Limit {
@@ -182,10 +228,19 @@ impl Pool {
                 }),
             })
         });
-        Pool { lists, limit }
+        let sweep = (idle_timeout / 4).clamp(Duration::from_millis(1), Duration::from_secs(1));
+        Pool {
+            lists,
+            limit,
+            max_idle,
+            idle_timeout,
+            epoch: Instant::now(),
+            sweep_ms: sweep.as_millis() as u64,
+            next_sweep: AtomicU64::new(0),
+        }
     }
 
-    fn list(&self) -> &Mutex<Vec<Conn>> {
+    fn list(&self) -> &Mutex<VecDeque<Conn>> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         thread_local! {
             static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -194,36 +249,103 @@ impl Pool {
         &self.lists[index % self.lists.len()]
     }
 
-    /// An idle connection from `list` that the target has not closed (or
-    /// written to) while it sat there; the others are dropped.
-    fn take_usable(list: &Mutex<Vec<Conn>>) -> Option<Conn> {
-        std::iter::from_fn(|| lock(list).pop())
-            .find_map(|mut conn| conn.is_reusable().then_some(conn))
+    fn expired(&self, conn: &Conn, now: Instant) -> bool {
+        now.saturating_duration_since(conn.idle_since) >= self.idle_timeout
+    }
+
+    /// Takes the expired connections from the front of `list`, for the
+    /// caller to close once the lock is released. Allocates only when some
+    /// have expired.
+    fn expire(&self, list: &mut VecDeque<Conn>, now: Instant) -> Vec<Conn> {
+        let stale = list
+            .iter()
+            .take_while(|conn| self.expired(conn, now))
+            .count();
+        if stale == 0 {
+            Vec::new()
+        } else {
+            list.drain(..stale).collect()
+        }
+    }
+
+    /// Closes the expired connections of every list that is not locked
+    /// right now, if a sweep is due; see the module's documentation.
+    fn sweep(&self, now: Instant) {
+        let ms = now.saturating_duration_since(self.epoch).as_millis() as u64;
+        let due = self.next_sweep.load(Ordering::Relaxed);
+        if ms < due
+            || self
+                .next_sweep
+                .compare_exchange(
+                    due,
+                    ms + self.sweep_ms,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            // Not due, or another thread is sweeping.
+            return;
+        }
+        for list in self.lists.iter() {
+            let mut list = match list.try_lock() {
+                Ok(list) => list,
+                Err(TryLockError::Poisoned(e)) => e.into_inner(),
+                // In use: its own next put-back expires it.
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            let stale = self.expire(&mut list, now);
+            drop(list);
+            drop(stale);
+        }
+    }
+
+    /// An idle connection from `list` that has not expired and that the
+    /// target has not closed (or written to) while it sat there; the others
+    /// are closed.
+    fn take_usable(&self, list: &Mutex<VecDeque<Conn>>, now: Instant) -> Option<Conn> {
+        loop {
+            let mut guard = lock(list);
+            let mut conn = guard.pop_back()?;
+            if self.expired(&conn, now) {
+                // The newest connection of the list expired, so all did.
+                let stale: Vec<Conn> = guard.drain(..).collect();
+                drop(guard);
+                drop(stale);
+                return None;
+            }
+            drop(guard);
+            if conn.is_reusable() {
+                return Some(conn);
+            }
+        }
     }
 
     /// An idle connection from this thread's list, then from the others.
-    fn take_any_usable(&self) -> Option<Conn> {
+    fn take_any_usable(&self, now: Instant) -> Option<Conn> {
         let own = self.list();
-        Self::take_usable(own).or_else(|| {
+        self.take_usable(own, now).or_else(|| {
             self.lists
                 .iter()
                 .filter(|list| !std::ptr::eq(*list, own))
-                .find_map(Self::take_usable)
+                .find_map(|list| self.take_usable(list, now))
         })
     }
 
     /// An idle connection, leave to open one, or (under a bound, with every
     /// slot held) a wait for either.
     pub(crate) async fn checkout(&self) -> Checkout {
+        let now = Instant::now();
+        self.sweep(now);
         let Some(limit) = &self.limit else {
-            return match Self::take_usable(self.list()) {
+            return match self.take_usable(self.list(), now) {
                 Some(conn) => Checkout::Idle(conn),
                 None => Checkout::Open(None),
             };
         };
         // While requests wait, a new one queues behind them.
         if limit.waiting.load(Ordering::SeqCst) == 0 {
-            if let Some(conn) = self.take_any_usable() {
+            if let Some(conn) = self.take_any_usable(now) {
                 return Checkout::Idle(conn);
             }
         }
@@ -267,16 +389,29 @@ impl Pool {
         }
     }
 
-    /// Keeps `conn` for the next request, or hands it to one that waits.
-    pub(crate) fn put(&self, conn: Conn) {
-        let Some(limit) = &self.limit else {
+    /// Keeps `conn` for the next request, or hands it to one that waits,
+    /// or closes it if its thread's list is full.
+    pub(crate) fn put(&self, mut conn: Conn) {
+        let now = Instant::now();
+        conn.idle_since = now;
+        let (refused, stale) = {
             let mut list = lock(self.list());
-            if list.len() < MAX_IDLE_PER_THREAD {
-                list.push(conn);
+            let stale = self.expire(&mut list, now);
+            if list.len() < self.max_idle {
+                list.push_back(conn);
+                (None, stale)
+            } else {
+                (Some(conn), stale)
             }
+        };
+        // Closed outside the list's lock (see the module's documentation).
+        // Under a bound, closing one hands its slot to the oldest waiter.
+        drop(refused);
+        drop(stale);
+        self.sweep(now);
+        let Some(limit) = &self.limit else {
             return;
         };
-        lock(self.list()).push(conn);
         fence(Ordering::SeqCst);
         if limit.waiting.load(Ordering::SeqCst) > 0 {
             self.hand_over(limit);
@@ -290,7 +425,7 @@ impl Pool {
             // Without probing: the waiter checks what it is handed.
             let Some(conn) = std::iter::once(self.list())
                 .chain(self.lists.iter())
-                .find_map(|list| lock(list).pop())
+                .find_map(|list| lock(list).pop_back())
             else {
                 break;
             };
@@ -300,7 +435,7 @@ impl Pool {
             match waiter.send(Grant::Conn(conn)) {
                 Ok(()) => {}
                 // That waiter gave up: keep the connection for the next.
-                Err(Grant::Conn(conn)) => lock(self.list()).push(conn),
+                Err(Grant::Conn(conn)) => lock(self.list()).push_back(conn),
                 // Never dropped here, under the lock its release takes.
                 Err(Grant::Open(_)) => unreachable!("a connection was sent"),
             }

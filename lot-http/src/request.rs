@@ -24,6 +24,8 @@ pub struct RequestBuilder {
     has_user_agent: bool,
     close: bool,
     body: Vec<u8>,
+    max_body: Option<u64>,
+    discard: Option<bool>,
     error: Option<Error>,
 }
 
@@ -38,6 +40,8 @@ impl RequestBuilder {
             has_user_agent: false,
             close: false,
             body: Vec::new(),
+            max_body: None,
+            discard: None,
             error: None,
         };
         if method.is_empty() || !method.bytes().all(is_token) {
@@ -122,13 +126,38 @@ impl RequestBuilder {
         self
     }
 
+    /// Accepts a response body of at most `bytes` for this request, instead
+    /// of the client's limit ([`ClientBuilder::max_body`]). A larger body
+    /// fails the request with an error of kind [`ErrorKind::TooLarge`].
+    ///
+    /// [`ClientBuilder::max_body`]: crate::ClientBuilder::max_body
+    pub fn max_body(mut self, bytes: u64) -> RequestBuilder {
+        self.max_body = Some(bytes);
+        self
+    }
+
+    /// Whether this request's response body is counted and dropped as it
+    /// arrives rather than kept, instead of the client's setting
+    /// ([`ClientBuilder::discard_bodies`]). The body limit still applies.
+    ///
+    /// [`ClientBuilder::discard_bodies`]: crate::ClientBuilder::discard_bodies
+    pub fn discard_body(mut self, discard: bool) -> RequestBuilder {
+        self.discard = Some(discard);
+        self
+    }
+
     /// Builds the request's wire bytes once, for sending many times with
     /// [`Request::send`] at no cost beyond the exchange itself.
     pub fn build(self) -> Result<Request, Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let base = &self.client.inner.base;
+        let inner = &self.client.inner;
+        let (max_body, discard) = (
+            self.max_body.unwrap_or(inner.max_body),
+            self.discard.unwrap_or(inner.discard),
+        );
+        let base = &inner.base;
         let mut wire = Vec::with_capacity(
             self.method.len() + self.path.len() + self.headers.len() + self.body.len() + 96,
         );
@@ -166,6 +195,8 @@ impl RequestBuilder {
                 "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
             ),
             close: self.close,
+            max_body,
+            discard,
         })
     }
 
@@ -184,6 +215,10 @@ pub struct Request {
     pub(crate) head: bool,
     pub(crate) idempotent: bool,
     pub(crate) close: bool,
+    /// The most response body bytes accepted.
+    pub(crate) max_body: u64,
+    /// Whether the response body is counted and dropped.
+    pub(crate) discard: bool,
 }
 
 impl Request {

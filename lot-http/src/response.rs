@@ -6,7 +6,8 @@ use std::mem::MaybeUninit;
 use crate::conn::MAX_HEADERS;
 use crate::error::{Error, ErrorKind};
 
-/// A response, read whole: its status, headers and body.
+/// A response, read whole: its status, headers and body (unless the body
+/// was discarded: see [`ClientBuilder::discard_bodies`](crate::ClientBuilder::discard_bodies)).
 pub struct Response {
     pub(crate) status: u16,
     /// The response head as received (status line and header lines), then
@@ -14,6 +15,11 @@ pub struct Response {
     pub(crate) data: Vec<u8>,
     /// Where the body starts in `data`.
     pub(crate) head_len: usize,
+    /// The body's length as received (after removing any chunked coding),
+    /// kept or not.
+    pub(crate) body_len: u64,
+    /// Whether the body was counted and dropped rather than kept.
+    pub(crate) discarded: bool,
 }
 
 impl Response {
@@ -66,12 +72,29 @@ impl Response {
             .into_iter()
     }
 
-    /// The body, with any chunked transfer coding removed.
+    /// The body, with any chunked transfer coding removed; empty if it was
+    /// discarded ([`is_discarded`](Response::is_discarded)).
     pub fn body(&self) -> &[u8] {
         &self.data[self.head_len..]
     }
 
-    /// The body as text, or an error if it is not UTF-8.
+    /// The body's length in bytes, with any chunked transfer coding
+    /// removed, whether it was kept or discarded.
+    pub fn body_len(&self) -> u64 {
+        self.body_len
+    }
+
+    /// Whether the body was counted and dropped as it arrived rather than
+    /// kept, as [`ClientBuilder::discard_bodies`](crate::ClientBuilder::discard_bodies)
+    /// and [`RequestBuilder::discard_body`](crate::RequestBuilder::discard_body)
+    /// ask. [`body`](Response::body) is then empty and
+    /// [`body_len`](Response::body_len) tells how long it was.
+    pub fn is_discarded(&self) -> bool {
+        self.discarded
+    }
+
+    /// The body as text, or an error if it is not UTF-8 (an empty text if
+    /// the body was discarded).
     pub fn text(&self) -> Result<&str, Error> {
         std::str::from_utf8(self.body())
             .map_err(|_| Error::new(ErrorKind::Protocol, "the response body is not UTF-8"))
@@ -95,7 +118,8 @@ impl fmt::Debug for Response {
                     .map(|(n, v)| (n, String::from_utf8_lossy(v)))
                     .collect::<Vec<_>>(),
             )
-            .field("body_len", &self.body().len())
+            .field("body_len", &self.body_len)
+            .field("discarded", &self.discarded)
             .finish()
     }
 }
