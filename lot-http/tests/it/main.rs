@@ -7,6 +7,8 @@ mod support;
 mod bounded;
 mod errors;
 mod framing;
+mod hostile;
+mod hostile_target;
 mod keepalive;
 mod requests;
 mod retry;
