@@ -11,5 +11,6 @@ mod outcomes;
 mod outputs;
 mod plan;
 mod process;
+mod require;
 mod shards;
 mod thresholds;
