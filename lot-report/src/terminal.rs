@@ -97,7 +97,7 @@ impl Reporter for TerminalReporter {
         for load in &start.plan.loads {
             let _ = writeln!(text, "  {}", load.describe());
         }
-        self.write(&text)
+        self.write(&wrap(&text, WIDTH))
     }
 
     async fn interval(&mut self, interval: &Interval) -> Result<(), BoxError> {
