@@ -10,6 +10,12 @@
 //! wrk's closed-loop maximum is taken before lot's search and again after
 //! it, and lot is compared with the higher; a rate lot fails to sustain is
 //! tried once more.
+//!
+//! The soak (the last section; alone with `--soak`) runs `lot::http` at
+//! 20,000/s for 120 s and records its resident memory and idle connections
+//! every second: memory must not grow after the first 20 s (target: under
+//! 5 %), idle connections must follow the load rather than its peaks, and
+//! the server's count of requests must equal lot's ok + failed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -34,13 +40,23 @@ struct Plan {
     closed_secs: u64,
     search_steps: u32,
     search_secs: u64,
-    memory_secs: Option<u64>,
+    /// The soak's length, if it runs.
+    soak_secs: Option<u64>,
+    /// Only the soak runs.
+    soak_only: bool,
 }
 
+/// The soak's arrival rate.
+const SOAK_RATE: u64 = 20_000;
+/// The second of the soak from which its memory must stay flat: what it
+/// holds by then is the steady state (histograms, buffers, connections).
+const SOAK_SETTLED: usize = 20;
+
 impl Plan {
-    fn new(quick: bool) -> Plan {
+    fn new(quick: bool, soak_only: bool) -> Plan {
         Plan {
             quick,
+            soak_only,
             noop_rates: vec![10_000, 50_000, 100_000, 200_000, 500_000],
             noop_secs: if quick { 2 } else { 5 },
             fixed_rate: 5_000,
@@ -49,7 +65,7 @@ impl Plan {
             closed_secs: if quick { 4 } else { 10 },
             search_steps: if quick { 3 } else { 5 },
             search_secs: if quick { 3 } else { 5 },
-            memory_secs: (!quick).then_some(60),
+            soak_secs: (!quick || soak_only).then_some(120),
         }
     }
 }
@@ -292,14 +308,127 @@ fn oha_requests(output: &str) -> f64 {
         .sum()
 }
 
+/// The server's count of requests served (`GET /count`), read over a
+/// connection of its own.
+fn served(url: &str) -> Option<u64> {
+    use std::io::{Read, Write};
+    let addr = url.strip_prefix("http://")?.trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET /count HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split("\r\n\r\n").nth(1)?.trim().parse().ok()
+}
+
+/// The soak: `lot::http` at [`SOAK_RATE`] for `secs`, its memory and idle
+/// connections sampled every second.
+fn soak(
+    gen_bin: &Path,
+    gen_core: Option<usize>,
+    server: &Server,
+    secs: u64,
+    log: &mut Vec<String>,
+) -> Row {
+    eprintln!("soak: lot::http at {SOAK_RATE}/s for {secs} s...");
+    let before = served(&server.url);
+    let args = vec![
+        "http".into(),
+        "--url".into(),
+        server.url.clone(),
+        "--rate".into(),
+        SOAK_RATE.to_string(),
+        "--duration".into(),
+        secs.to_string(),
+        "--threads".into(),
+        "1".into(),
+    ];
+    let run = measure(pinned(gen_core, gen_bin, &args), log);
+    let after = served(&server.url);
+    let kv = key_values(&run.stdout);
+    let series = |key: &str| -> Vec<f64> {
+        kv.get(key)
+            .map(|s| s.split(',').filter_map(|v| v.parse().ok()).collect())
+            .unwrap_or_default()
+    };
+    let rss = series("rss_kb_series");
+    let idle = series("idle_series");
+    let growth = match (rss.get(SOAK_SETTLED), rss.last()) {
+        (Some(&settled), Some(&last)) if settled > 0.0 => (last - settled) / settled * 100.0,
+        _ => f64::NAN,
+    };
+    let mb = |v: Option<&f64>| v.map_or("–".into(), |v| format!("{:.1}MB", v / 1024.0));
+    let (ok, failed) = (num(&kv, "ok"), num(&kv, "failed"));
+    let reached = match (before, after) {
+        (Some(before), Some(after)) => (after - before) as f64,
+        _ => f64::NAN,
+    };
+    let idle_max = idle.iter().copied().fold(f64::NAN, f64::max);
+    let idle_after = idle.get(SOAK_SETTLED..).unwrap_or_default();
+    let idle_settled_max = idle_after.iter().copied().fold(f64::NAN, f64::max);
+    eprintln!(
+        "soak: RSS {} at {SOAK_SETTLED} s, {} at the end ({growth:+.1} %); idle connections \
+         max {idle_max:.0}, max after {SOAK_SETTLED} s {idle_settled_max:.0}, at the end {}; \
+         server saw {reached:.0}, lot ok + failed {:.0}",
+        mb(rss.get(SOAK_SETTLED)),
+        mb(rss.last()),
+        idle.last().map_or("–".into(), |v| format!("{v:.0}")),
+        ok + failed,
+    );
+    Row {
+        section: "soak",
+        name: format!("lot::http at {SOAK_RATE}/s for {secs} s"),
+        values: vec![
+            ("achieved/s", format!("{:.0}", num(&kv, "achieved_rps"))),
+            ("failed", format!("{failed:.0}")),
+            ("dropped", format!("{:.0}", num(&kv, "dropped"))),
+            (
+                "server count = ok + failed",
+                if reached == ok + failed {
+                    format!("yes ({reached:.0})")
+                } else {
+                    format!("NO: server {reached:.0}, lot {:.0}", ok + failed)
+                },
+            ),
+            ("RSS at 20 s", mb(rss.get(SOAK_SETTLED))),
+            ("RSS at end", mb(rss.last())),
+            (
+                "growth after 20 s (target < 5%)",
+                if growth.is_finite() {
+                    format!("{growth:+.1}%")
+                } else {
+                    "–".to_owned()
+                },
+            ),
+            ("idle connections max", format!("{idle_max:.0}")),
+            ("idle max after 20 s", format!("{idle_settled_max:.0}")),
+            (
+                "idle at end",
+                idle.last().map_or("–".into(), |v| format!("{v:.0}")),
+            ),
+            (
+                "peak RSS",
+                format!("{:.1}MB", run.usage.peak_rss_kb as f64 / 1024.0),
+            ),
+        ],
+    }
+}
+
 pub fn run(args: &[String]) -> ExitCode {
     for a in args {
-        if a != "--quick" {
-            eprintln!("unknown option `{a}`; expected --quick");
+        if a != "--quick" && a != "--soak" {
+            eprintln!("unknown option `{a}`; expected --quick or --soak");
             return ExitCode::from(2);
         }
     }
-    let plan = Plan::new(args.iter().any(|a| a == "--quick"));
+    let plan = Plan::new(
+        args.iter().any(|a| a == "--quick"),
+        args.iter().any(|a| a == "--soak"),
+    );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask is in the workspace")
@@ -354,6 +483,22 @@ pub fn run(args: &[String]) -> ExitCode {
 
     let mut log = Vec::new();
     let mut rows = Vec::new();
+
+    if plan.soak_only {
+        let server = start_server(&server_bin, server_core, &mut log);
+        if let Some(secs) = plan.soak_secs {
+            rows.push(soak(&gen_bin, gen_core, &server, secs, &mut log));
+        }
+        drop(server);
+        return write_results(
+            &target,
+            &plan,
+            &rows,
+            &notes,
+            &log,
+            &[("wrk", wrk.as_deref()), ("oha", oha.as_deref())],
+        );
+    }
 
     // 1. The scheduler with a no-op scenario, on every core.
     for &rate in &plan.noop_rates {
@@ -723,55 +868,9 @@ pub fn run(args: &[String]) -> ExitCode {
         });
     }
 
-    // 4. Memory over a minute at 20,000/s.
-    if let Some(secs) = plan.memory_secs {
-        eprintln!("memory: lot at 20000/s for {secs} s...");
-        let args = vec![
-            "http".into(),
-            "--url".into(),
-            server.url.clone(),
-            "--rate".into(),
-            "20000".into(),
-            "--duration".into(),
-            secs.to_string(),
-            "--threads".into(),
-            "1".into(),
-            "--max-in-flight".into(),
-            "256".into(),
-        ];
-        let run = measure(pinned(gen_core, &gen_bin, &args), &mut log);
-        let kv = key_values(&run.stdout);
-        let series: Vec<f64> = kv
-            .get("rss_kb_series")
-            .map(|s| s.split(',').filter_map(|v| v.parse().ok()).collect())
-            .unwrap_or_default();
-        let growth = match (series.get(10), series.last()) {
-            (Some(&at10), Some(&last)) if at10 > 0.0 => {
-                format!("{:+.1}%", (last - at10) / at10 * 100.0)
-            }
-            _ => "–".to_owned(),
-        };
-        rows.push(Row {
-            section: "memory",
-            name: format!("20000/s for {secs} s"),
-            values: vec![
-                ("achieved/s", format!("{:.0}", num(&kv, "achieved_rps"))),
-                ("dropped", format!("{:.0}", num(&kv, "dropped"))),
-                (
-                    "RSS at 10 s",
-                    series
-                        .get(10)
-                        .map_or("–".into(), |v| format!("{:.1}MB", v / 1024.0)),
-                ),
-                (
-                    "RSS at end",
-                    series
-                        .last()
-                        .map_or("–".into(), |v| format!("{:.1}MB", v / 1024.0)),
-                ),
-                ("growth after 10 s", growth),
-            ],
-        });
+    // 4. The soak: memory and idle connections over two minutes.
+    if let Some(secs) = plan.soak_secs {
+        rows.push(soak(&gen_bin, gen_core, &server, secs, &mut log));
     }
     drop(server);
 
@@ -827,7 +926,13 @@ fn write_results(
     let _ = writeln!(
         md,
         "# lot benchmark{}\n",
-        if plan.quick { " (quick)" } else { "" }
+        if plan.soak_only {
+            " (soak)"
+        } else if plan.quick {
+            " (quick)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(md, "Machine: {cores} cores, {cpu}. {}.\n", notes.join(". "));
     let mut section = "";
@@ -858,7 +963,13 @@ fn write_results(
     let _ = writeln!(
         readme,
         "`cargo xtask bench{}` on {cores} cores ({cpu}).\n",
-        if plan.quick { " --quick" } else { "" }
+        if plan.soak_only {
+            " --soak"
+        } else if plan.quick {
+            " --quick"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(readme, "Tool versions:\n");
     for (name, v) in &versions {

@@ -11,7 +11,9 @@ USAGE:
     cargo xtask <TASK>
 
 TASKS:
-    bench     measure lot against wrk and oha on this machine (--quick: under 2 minutes);
+    bench     measure lot against wrk and oha on this machine, then soak lot::http at
+              20,000/s for 120 s (memory, idle connections, server count = ok + failed);
+              --quick: under 2 minutes, without the soak; --soak: only the soak;
               results in target/bench/<unix time>/
     ci        run what CI runs: fmt check, clippy -D warnings, doc -D warnings, tests
     help      print this message

@@ -15,14 +15,26 @@ use std::time::Duration;
 use lot::report::{BoxError, Interval, Reporter};
 use lot_bench::procfs::{cpu_time, status_kb};
 
-/// Samples this process's resident memory at every interval.
-struct RssSampler(Arc<Mutex<Vec<u64>>>);
+/// Samples this process's resident memory, and `lot::http`'s idle
+/// connections if it is used, at every interval.
+struct Sampler {
+    rss: Arc<Mutex<Vec<u64>>>,
+    idle: Arc<Mutex<Vec<usize>>>,
+    client: Option<lot::http::Client>,
+}
 
 #[async_trait::async_trait]
-impl Reporter for RssSampler {
+impl Reporter for Sampler {
     async fn interval(&mut self, _: &Interval) -> Result<(), BoxError> {
         if let Some(kb) = status_kb("self", "VmRSS") {
-            self.0.lock().expect("no panics while sampling").push(kb);
+            self.rss.lock().expect("no panics while sampling").push(kb);
+        }
+        if let Some(client) = &self.client {
+            let idle = client.idle_connections();
+            self.idle
+                .lock()
+                .expect("no panics while sampling")
+                .push(idle);
         }
         Ok(())
     }
@@ -79,6 +91,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let rss = Arc::new(Mutex::new(Vec::new()));
+    let idle = Arc::new(Mutex::new(Vec::new()));
     // The request is built (and the URL checked) before any load is sent.
     let lean = match args.mode.as_str() {
         "http" => {
@@ -103,7 +116,11 @@ fn main() -> anyhow::Result<()> {
             .graceful_stop(Duration::from_secs(5))
             .terminal(false)
             .handle_signals(false)
-            .reporter(RssSampler(rss.clone()));
+            .reporter(Sampler {
+                rss: rss.clone(),
+                idle: idle.clone(),
+                client: client.clone(),
+            });
         if args.mode == "noop" {
             executor.run(|| async { Ok(()) }).await
         } else if let Some((request, _)) = lean {
@@ -163,6 +180,14 @@ fn main() -> anyhow::Result<()> {
     );
     if let Some(client) = client {
         println!("idle_connections={}", client.idle_connections());
+        let idle = idle.lock().expect("no panics while sampling");
+        println!(
+            "idle_series={}",
+            idle.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        );
     }
     if let Some(kind) = s.errors.first() {
         println!("first_error={}", kind.kind.replace('\n', " "));
