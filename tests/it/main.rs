@@ -5,6 +5,7 @@ mod server;
 
 mod browser;
 mod context;
+mod hostile;
 mod http;
 mod loads;
 mod outcomes;
