@@ -257,7 +257,9 @@ async fn the_founding_program_exits_with_the_runs_status() {
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("run.json");
     let missing = dir.join("no-such-dir").join("run.json");
-    let cases: [(&[(&str, String)], i32, &str); 4] = [
+    // The environment, the exit status, and what stderr must say.
+    type Case<'a> = (&'a [(&'a str, String)], i32, &'a str);
+    let cases: [Case; 4] = [
         (&[("LOT_OUT", format!("json={}", json.display()))], 0, ""),
         (
             &[("LOT_THRESHOLDS", "ok == 0".to_owned())],
