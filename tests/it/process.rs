@@ -221,9 +221,16 @@ async fn three_signals_leave_complete_outputs_or_none() {
     while !seen.iter().any(|l| l.starts_with("lot: cancelling")) {
         seen.push(next_line().await);
     }
+    // The JSON file comes before standard output, which then blocks.
+    for _ in 0..600 {
+        if json.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(
         json.exists(),
-        "the JSON file was written before stdout blocked"
+        "the JSON file is written before stdout blocks"
     );
     signal();
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
