@@ -140,7 +140,7 @@ impl KindBuf {
         let _ = write_without_url_paths(&mut short, raw.as_str());
         let mut kind = KindBuf::new();
         let _ = write_without_repeated_clauses(&mut kind, short.as_str());
-        if raw.truncated && !kind.truncated {
+        if raw.truncated && !kind.truncated && !kind.as_str().ends_with('…') {
             let _ = kind.write_plain("…");
         }
         kind
@@ -149,23 +149,37 @@ impl KindBuf {
 
 /// Writes `text` with each URL's path, query and fragment left out.
 fn write_without_url_paths(out: &mut impl fmt::Write, mut text: &str) -> fmt::Result {
+    let is_scheme = |c: char| c.is_ascii_alphanumeric() || "+-.".contains(c);
     while let Some(at) = text.find("://") {
+        // Scheme characters are ASCII, so the scheme starts one byte after
+        // the last character before `://` that is not one.
         let scheme = text[..at]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| is_scheme(c))
+            .last()
+            .map_or(at, |(i, _)| i);
         let rest = &text[at + 3..];
-        let end = rest
-            .find(|c: char| c.is_whitespace() || "()<>[]{}\"'`,".contains(c))
-            .unwrap_or(rest.len());
-        // A URL followed by `: cause` keeps its colon for the separator.
-        let url = rest[..end].trim_end_matches([':', '.', ';']);
-        let authority = url.find(['/', '?', '#']).unwrap_or(url.len());
         if scheme == at {
             // `://` with no scheme before it is not a URL.
             out.write_str(&text[..at + 3])?;
             text = rest;
             continue;
         }
+        // `[` and `]` belong to an IPv6 host, so they do not end a URL.
+        let end = rest
+            .find(|c: char| c.is_whitespace() || "()<>{}\"'`,".contains(c))
+            .unwrap_or(rest.len());
+        // A URL followed by `: cause` keeps its colon for the separator.
+        let url = rest[..end].trim_end_matches([':', '.', ';']);
+        let host_end = if url.starts_with('[') {
+            url.find(']').map_or(url.len(), |i| i + 1)
+        } else {
+            0
+        };
+        let authority = url[host_end..]
+            .find(['/', '?', '#'])
+            .map_or(url.len(), |i| host_end + i);
         out.write_str(&text[..at + 3])?;
         out.write_str(&url[..authority])?;
         text = &rest[url.len()..];
@@ -173,25 +187,33 @@ fn write_without_url_paths(out: &mut impl fmt::Write, mut text: &str) -> fmt::Re
     out.write_str(text)
 }
 
-/// Writes the `: `-separated clauses of `text`, each once.
+/// Writes the `: `-separated clauses of `text`, leaving out every run of
+/// clauses that repeats the run just before it (`a: b: b` and `a: b: c: b:
+/// c` are written `a: b` and `a: b: c`); repeats further apart are kept, as
+/// in `left: 0: right: 0`.
 fn write_without_repeated_clauses(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
-    // Enough clauses to compare against for any real chain; past them,
-    // clauses are written as they come.
+    // Enough clauses for any real chain; past them, clauses are written as
+    // they come.
     const KEPT: usize = 32;
-    let mut seen: [&str; KEPT] = [""; KEPT];
+    let mut kept: [&str; KEPT] = [""; KEPT];
     let mut n = 0;
-    for clause in text.split(": ") {
-        if seen[..n].contains(&clause) {
-            continue;
+    let mut clauses = text.split(": ");
+    for clause in clauses.by_ref() {
+        kept[n] = clause;
+        n += 1;
+        // A repeat is found as soon as its last clause arrives.
+        if let Some(k) = (1..=n / 2).find(|&k| kept[n - k..n] == kept[n - 2 * k..n - k]) {
+            n -= k;
         }
-        if n > 0 {
+        if n == KEPT {
+            break;
+        }
+    }
+    for (i, clause) in kept[..n].iter().copied().chain(clauses).enumerate() {
+        if i > 0 {
             out.write_str(": ")?;
         }
         out.write_str(clause)?;
-        if n < KEPT {
-            seen[n] = clause;
-        }
-        n += 1;
     }
     Ok(())
 }
@@ -217,11 +239,11 @@ impl<const N: usize> fmt::Write for KindBuf<N> {
 
 impl<const N: usize> KindBuf<N> {
     fn write_plain(&mut self, s: &str) -> fmt::Result {
-        // Reserve room for the ellipsis so a truncated kind is visibly cut.
-        let room = N - self.len - '…'.len_utf8();
         if self.truncated {
             return Ok(());
         }
+        // Reserve room for the ellipsis so a truncated kind is visibly cut.
+        let room = N.saturating_sub(self.len + '…'.len_utf8());
         if s.len() <= room {
             self.buf[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
             self.len += s.len();
@@ -770,6 +792,26 @@ mod tests {
         );
         check_kind(anyhow::anyhow!("b").context("a: b").context("a"), "a: b");
         check_kind(anyhow::anyhow!("timeout"), "timeout");
+        check_kind(anyhow::anyhow!("b: c").context("a: b: c"), "a: b: c");
+        // Repeats that are not next to each other are the text's own.
+        check_kind(anyhow::anyhow!("left: 0: right: 0"), "left: 0: right: 0");
+        check_kind(anyhow::anyhow!("x: x"), "x");
+    }
+
+    #[test]
+    fn long_chains_are_cut_once() {
+        // Over 200 bytes, in many clauses: each write after the cut is
+        // dropped, and the kind ends in one ellipsis.
+        let e = anyhow::anyhow!("refused")
+            .context(format!("body was {}", "x".repeat(300)))
+            .context("sending");
+        let kind = KindBuf::of(format_args!("{e:#}"));
+        assert!(kind.as_str().len() <= MAX_ERROR_KIND_LEN);
+        assert!(kind.as_str().starts_with("sending: body was xxx"));
+        assert_eq!(kind.as_str().matches('…').count(), 1, "{}", kind.as_str());
+        let e = anyhow::anyhow!("{}", "y".repeat(2000)).context("a");
+        let kind = KindBuf::of(format_args!("{e:#}"));
+        assert_eq!(kind.as_str().matches('…').count(), 1, "{}", kind.as_str());
     }
 
     #[test]
@@ -788,6 +830,13 @@ mod tests {
             "GET https://h:1: connection refused",
         );
         check("no url here: just text", "no url here: just text");
+        check(
+            "GET http://[::1]:8080/items/42: refused",
+            "GET http://[::1]:8080: refused",
+        );
+        check("é://x/y", "é://x/y");
+        check("éhttp://x/y", "éhttp://x");
+        check("(://x/y)", "(://x/y)");
         check("odd ://x/y and http://", "odd ://x/y and http://");
         // A long path is cut before the kind's length is.
         let long = format!("fetch http://h/{}: refused", "x".repeat(500));

@@ -37,8 +37,11 @@ pub const EXIT_OUTPUT_FAILED: u8 = 74;
 /// - **The `Report` is dropped unread**, as in `executor.run(scenario).await;`
 ///   in a `main` that returns `()`: if its status is not 0, dropping it ends
 ///   the process with that status, after one line on stderr saying why. Every
-///   output has been written by then. So a failed threshold fails the CI job
-///   whatever the program looks like, as k6's exit status 99 does.
+///   output has been written by then (or given up on, if the reporters
+///   overran their time at the end of the run; each output is complete or
+///   not written). So a failed threshold fails the CI job whatever the
+///   program looks like, as k6's exit status 99 does. In a test, that ends
+///   the whole test binary: a test of a run that may fail reads its report.
 /// - **The `Report` is read**: once any of its accessors has been called
 ///   ([`summary`](Report::summary), [`exit_status`](Report::exit_status), ...),
 ///   the program has taken charge of the outcome, and dropping the report

@@ -78,6 +78,12 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
                 "`{label}` is not a shard: it was not run with LOT_SEGMENT"
             )));
         };
+        if segment.index >= segment.count {
+            return Err(refuse(format!(
+                "`{label}` claims to be shard {} of {}; a shard's index is below the count of shards",
+                segment.index, segment.count
+            )));
+        }
         match count {
             None => count = Some(segment.count),
             Some(n) if n != segment.count => {
@@ -125,15 +131,24 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
         }
     }
     let count = count.expect("there is at least one shard");
-    let missing: Vec<String> = (0..count)
-        .filter(|i| !seen.contains_key(i))
-        .map(|i| i.to_string())
-        .collect();
-    if !missing.is_empty() && !allow_partial {
+    // Each shard seen is a distinct index below the count, so this cannot
+    // underflow; the count comes from the files, so at most a few missing
+    // shards are named, never a list as long as a crafted count.
+    let missing = count - seen.len() as u64;
+    if missing > 0 && !allow_partial {
+        const NAMED: usize = 16;
+        let mut names: Vec<String> = (0..count)
+            .filter(|i| !seen.contains_key(i))
+            .take(NAMED)
+            .map(|i| i.to_string())
+            .collect();
+        if missing > NAMED as u64 {
+            names.push(format!("and {} more", missing - NAMED as u64));
+        }
         return Err(refuse(format!(
             "incomplete: shard{} {} of {count} missing (merge anyway with --allow-partial)",
-            if missing.len() == 1 { "" } else { "s" },
-            missing.join(", ")
+            if missing == 1 { "" } else { "s" },
+            names.join(", ")
         )));
     }
     for (label, s) in shards {
@@ -141,6 +156,13 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
     }
     let all: Vec<Part<Summary>> = shards.iter().map(|(l, s)| (l.as_str(), s)).collect();
     let mut merged = merge_all(&all)?;
+    if let Some(field) = infinite_rate(&merged) {
+        let files: Vec<String> = shards.iter().map(|(l, _)| format!("`{l}`")).collect();
+        return Err(refuse(format!(
+            "cannot merge {}: {field} overflows an f64",
+            files.join(" and ")
+        )));
+    }
     merged.merged = Some(Merged {
         count,
         shards: seen.keys().copied().collect(),
@@ -435,6 +457,31 @@ fn merge_latency(
         p99_us: weighted(|l| l.p99_us),
         max_us: all.iter().map(|(_, l)| l.max_us).max().unwrap_or(0),
     })
+}
+
+/// The first rate of merged results that summed past what an `f64` holds
+/// (each shard's is finite, JSON having no infinity), as a field path.
+fn infinite_rate(s: &Summary) -> Option<String> {
+    if !s.target_rps.is_finite() {
+        return Some("target_rps".to_owned());
+    }
+    if !s.achieved_rps.is_finite() {
+        return Some("achieved_rps".to_owned());
+    }
+    for (i, interval) in s.intervals.iter().enumerate() {
+        if !interval.target_rps.is_finite() {
+            return Some(format!("intervals[{i}].target_rps"));
+        }
+        if !interval.achieved_rps.is_finite() {
+            return Some(format!("intervals[{i}].achieved_rps"));
+        }
+        for (j, row) in interval.scenarios.iter().enumerate() {
+            if !row.target_rps.is_finite() {
+                return Some(format!("intervals[{i}].scenarios[{j}].target_rps"));
+            }
+        }
+    }
+    None
 }
 
 /// What a shard contributes to a merged interval: its own interval starting

@@ -231,8 +231,37 @@ pub struct Merged {
     /// How many shards the run had.
     pub count: u64,
     /// The shards merged in: all of `0..count`, unless merged with
-    /// `--allow-partial`.
+    /// `--allow-partial`. A document listing more than [`MAX_SHARDS`] is
+    /// refused as it is read (a crafted list of small numbers would
+    /// otherwise take several times its text's size in memory).
+    #[serde(deserialize_with = "bounded_shards")]
     pub shards: Vec<u64>,
+}
+
+/// The most shards a results document lists in `merged.shards`.
+pub const MAX_SHARDS: usize = 65_536;
+
+fn bounded_shards<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    struct Shards;
+    impl<'de> serde::de::Visitor<'de> for Shards {
+        type Value = Vec<u64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "a list of at most {MAX_SHARDS} shard indices")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u64>, A::Error> {
+            let mut shards = Vec::new();
+            while let Some(index) = seq.next_element()? {
+                if shards.len() == MAX_SHARDS {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {MAX_SHARDS} shards in merged.shards"
+                    )));
+                }
+                shards.push(index);
+            }
+            Ok(shards)
+        }
+    }
+    d.deserialize_seq(Shards)
 }
 
 /// Sent to reporters once, before the first arrival.

@@ -434,16 +434,19 @@ impl Threshold {
                         let d_at = c.at;
                         let (_, d) = c.word();
                         let (n, unit) = split_number(d);
-                        let us = n
+                        // A delay too long for a `Duration` is refused like a
+                        // malformed one, not allowed to panic.
+                        let parsed = n
                             .parse::<f64>()
                             .ok()
-                            .and_then(|n| duration_us(n, if unit.is_empty() { "?" } else { unit }));
-                        let Some(us) = us else {
+                            .and_then(|n| duration_us(n, if unit.is_empty() { "?" } else { unit }))
+                            .and_then(|us| Duration::try_from_secs_f64(us / 1e6).ok());
+                        let Some(parsed) = parsed else {
                             return Err(
                                 c.error(d_at, "expected a delay such as 10s after `abort after`")
                             );
                         };
-                        delay = Duration::from_secs_f64(us / 1e6);
+                        delay = parsed;
                     }
                     other => {
                         return Err(c.error(
@@ -877,6 +880,13 @@ mod tests {
             19,
             "unexpected `later`; expected `after` or the end",
         );
+        for huge in ["18446744073709551615s", "99999999999999999999h", "1e300s"] {
+            err(
+                &format!("dropped == 0 abort after {huge}"),
+                25,
+                "expected a delay such as 10s after `abort after`",
+            );
+        }
     }
 
     #[test]

@@ -462,3 +462,79 @@ fn extreme_counts_render_without_overflowing() {
         assert!(!out.stdout.is_empty(), "{format}");
     }
 }
+
+#[test]
+fn crafted_shard_counts_are_refused_without_listing_them() {
+    let dir = Dir::new("segments");
+    // A count no run has: refused as incomplete, naming a few shards only.
+    let huge = dir.file("huge.json", shard(0, u64::MAX).to_string());
+    refuses(
+        &["merge", &huge],
+        &format!(
+            "incomplete: shards 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, and {} more of {} missing (merge anyway with --allow-partial)",
+            u64::MAX - 17,
+            u64::MAX
+        ),
+    );
+    let past = dir.file("past.json", shard(5, 2).to_string());
+    refuses(
+        &["merge", &past],
+        &format!(
+            "`{past}` claims to be shard 5 of 2; a shard's index is below the count of shards"
+        ),
+    );
+}
+
+#[test]
+fn interval_rows_must_be_the_runs_own() {
+    let dir = Dir::new("rows");
+    let mut doc = fixture();
+    doc["intervals"][3]["scenarios"][0]["name"] = "nobody".into();
+    let stranger = dir.file("stranger.json", doc.to_string());
+    refuses(
+        &["render", &stranger],
+        &format!("`{stranger}`: intervals[3].scenarios[0].name: not one of the run's scenarios"),
+    );
+    let mut doc = fixture();
+    let row = doc["intervals"][3]["scenarios"][0].clone();
+    doc["intervals"][3]["scenarios"] = Value::Array(vec![row; 5000]);
+    let crowded = dir.file("crowded.json", doc.to_string());
+    refuses(
+        &["render", &crowded],
+        &format!("`{crowded}`: intervals[3].scenarios: 5000 rows for a run of 1 scenarios"),
+    );
+}
+
+#[test]
+fn a_long_list_of_merged_shards_is_refused_as_it_is_read() {
+    let dir = Dir::new("merged-shards");
+    let mut doc = fixture();
+    doc["merged"] = serde_json::json!({ "count": 1, "shards": vec![0; 70_000] });
+    let long = dir.file("long.json", doc.to_string());
+    let run = capped(&["render", &long], None);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "lot-report: `{long}` is not a lot JSON results document: more than 65536 shards in merged.shards"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rates_that_sum_past_f64_are_refused() {
+    let dir = Dir::new("rates");
+    let mut a = shard(0, 2);
+    let mut b = shard(1, 2);
+    a["achieved_rps"] = 1.7e308.into();
+    b["achieved_rps"] = 1.7e308.into();
+    a["scheduling_us"] = 1.into();
+    b["scheduling_us"] = 1.into();
+    let a = dir.file("a.json", a.to_string());
+    let b = dir.file("b.json", b.to_string());
+    refuses(
+        &["merge", &a, &b],
+        &format!("cannot merge `{a}` and `{b}`: achieved_rps overflows an f64"),
+    );
+}
