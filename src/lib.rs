@@ -99,8 +99,8 @@
 //! `timeout`, `graceful_stop`, `interval`, outputs and reporters. From the
 //! environment, for any lot binary: `LOT_OUT` (`json=PATH`, `-` for stdout)
 //! and `LOT_QUIET=1`. Invalid configuration is reported before any load is
-//! sent, and [`Report`] as `main`'s return value turns it into
-//! exit status 78.
+//! sent, and exits with status 78 whether `main` returns the [`Report`] or
+//! drops it unread (see [`Report`] for every exit status).
 //!
 //! # Writing reporters
 //!
