@@ -38,8 +38,9 @@ pub(crate) const MAX_HEADERS: usize = 64;
 const MAX_LINE: usize = 4096;
 /// How much reading or writing a connection does before it lets the runtime
 /// run something else. Each read or write counts its bytes plus
-/// [`IO_COST`], so a yield comes after 64 KiB or 64 system calls, whichever
-/// is first. Without it a target that streams as fast as it can keeps every
+/// [`IO_COST`] towards one budget shared by reads and writes, so a yield
+/// comes once the bytes moved plus 1 KiB per system call reach 64 KiB: after
+/// 64 KiB in a few calls, or after 64 calls that moved nothing much. Without it a target that streams as fast as it can keeps every
 /// read succeeding, the request's future never returns `Pending`, and
 /// nothing else on its thread runs: not the timer of the iteration's
 /// timeout, not the other iterations. lot polls iterations under
@@ -369,8 +370,11 @@ impl Conn {
     /// Reads the response head, skipping interim (1xx) responses.
     async fn read_head(&mut self, request: &Request) -> Result<(Response, Framing, bool), Error> {
         let mut answered = self.filled > self.pos;
+        // Interim responses count towards the head's limit, so a target
+        // that sends `100 Continue` without end fails like an endless head.
+        let mut interim = 0;
         loop {
-            if let Some(head) = self.parse_head(request)? {
+            if let Some(head) = self.parse_head(request, &mut interim)? {
                 return Ok(head);
             }
             match self.fill().await {
@@ -397,6 +401,7 @@ impl Conn {
     fn parse_head(
         &mut self,
         request: &Request,
+        interim: &mut usize,
     ) -> Result<Option<(Response, Framing, bool)>, Error> {
         loop {
             let mut headers = [const { MaybeUninit::uninit() }; MAX_HEADERS];
@@ -408,14 +413,8 @@ impl Conn {
                 &mut headers,
             ) {
                 Ok(httparse::Status::Complete(n)) => n,
-                Ok(httparse::Status::Partial) if window.len() >= MAX_HEAD => {
-                    return Err(Error::new(
-                        ErrorKind::TooLarge,
-                        format!(
-                            "response head over the {} limit",
-                            crate::bytes(MAX_HEAD as u64)
-                        ),
-                    ));
+                Ok(httparse::Status::Partial) if *interim + window.len() >= MAX_HEAD => {
+                    return Err(head_too_large());
                 }
                 Ok(httparse::Status::Partial) => return Ok(None),
                 Err(httparse::Error::TooManyHeaders) => {
@@ -439,6 +438,10 @@ impl Conn {
                 ));
             }
             if (100..200).contains(&status) {
+                *interim += n;
+                if *interim >= MAX_HEAD {
+                    return Err(head_too_large());
+                }
                 self.pos += n;
                 continue;
             }
@@ -458,16 +461,17 @@ impl Conn {
                 } else if h.name.eq_ignore_ascii_case("content-length") {
                     let digits = value().trim();
                     // Digits only (RFC 9110 8.6): `parse` would take a `+`.
+                    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(Error::new(
+                            ErrorKind::Protocol,
+                            "the response's Content-Length is not a number",
+                        ));
+                    }
+                    // Only digits, so a failed parse is a length past
+                    // `u64`: over any limit.
                     let n = digits
                         .parse::<u64>()
-                        .ok()
-                        .filter(|_| digits.bytes().all(|b| b.is_ascii_digit()))
-                        .ok_or_else(|| {
-                            Error::new(
-                                ErrorKind::Protocol,
-                                "the response's Content-Length is not a number",
-                            )
-                        })?;
+                        .map_err(|_| too_large(request.max_body))?;
                     if length.is_some_and(|l| l != n) {
                         return Err(Error::new(
                             ErrorKind::Protocol,
@@ -541,21 +545,29 @@ impl Conn {
         loop {
             let window = &self.buf[self.pos..self.filled];
             // LF ends a line, after an optional CR (RFC 9112 2.2).
+            // However the bytes arrive, a line over `MAX_LINE` (its CR and
+            // LF aside) fails, and one within it passes.
+            let too_long = || {
+                Error::new(
+                    ErrorKind::Protocol,
+                    format!("a chunked body line exceeds {MAX_LINE} bytes"),
+                )
+            };
             if let Some(i) = window.iter().position(|&b| b == b'\n') {
                 let end = if i > 0 && window[i - 1] == b'\r' {
                     i - 1
                 } else {
                     i
                 };
+                if end > MAX_LINE {
+                    return Err(too_long());
+                }
                 let range = self.pos..self.pos + end;
                 self.pos += i + 1;
                 return Ok(range);
             }
-            if window.len() > MAX_LINE {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    format!("a chunked body line exceeds {MAX_LINE} bytes"),
-                ));
+            if window.len() > MAX_LINE + 1 {
+                return Err(too_long());
             }
             self.more("body").await?;
         }
@@ -576,9 +588,25 @@ impl Conn {
                     )
                 })?;
             if size == 0 {
-                // Trailers, up to the empty line.
-                while !self.line().await?.is_empty() {}
-                return Ok(());
+                // Trailers, up to the empty line, within the head's limit
+                // in all: a target that sends trailers without end fails.
+                let mut trailers = 0;
+                loop {
+                    let line = self.line().await?;
+                    if line.is_empty() {
+                        return Ok(());
+                    }
+                    trailers += line.len() + 2;
+                    if trailers > MAX_HEAD {
+                        return Err(Error::new(
+                            ErrorKind::TooLarge,
+                            format!(
+                                "response trailers over the {} limit",
+                                crate::bytes(MAX_HEAD as u64)
+                            ),
+                        ));
+                    }
+                }
             }
             // A chunk that would take the body over the limit fails before
             // it is read.
@@ -608,4 +636,16 @@ impl Conn {
             }
         }
     }
+}
+
+/// The error of a response head, interim responses included, over
+/// [`MAX_HEAD`].
+fn head_too_large() -> Error {
+    Error::new(
+        ErrorKind::TooLarge,
+        format!(
+            "response head over the {} limit",
+            crate::bytes(MAX_HEAD as u64)
+        ),
+    )
 }

@@ -42,7 +42,8 @@
 //! - **Heads have a limit**: a response head over 64 KiB fails with an error
 //!   of kind [`ErrorKind::TooLarge`], more than 64 headers with one of kind
 //!   [`ErrorKind::Protocol`].
-//! - **Reads yield**: after 64 KiB or 64 reads without waiting, a request
+//! - **Reads yield**: once its reads and writes without waiting add up to
+//!   64 KiB (a system call counting 1 KiB on top of its bytes), a request
 //!   lets the runtime run other tasks (lot polls iterations outside
 //!   tokio's cooperative budget), so a target streaming as fast as it can
 //!   cannot starve the iteration's timeout or the other iterations.
@@ -323,7 +324,8 @@ impl ClientBuilder {
     /// for one request. A [`Response`] then holds its status and headers,
     /// [`Response::body_len`] tells the body's length, and
     /// [`Response::body`] is empty. A connection's memory stays within its
-    /// read buffer (16 KiB while it reads a body) whatever the body's size.
+    /// read buffer (16 KiB while it reads a body, up to 64 KiB after a long
+    /// head) and the response's head, whatever the body's size.
     /// The limit of [`max_body`](ClientBuilder::max_body) still applies:
     /// raise it for downloads larger than 16 MiB.
     pub fn discard_bodies(mut self, discard: bool) -> ClientBuilder {

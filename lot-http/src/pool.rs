@@ -20,7 +20,8 @@
 //! oldest at the bottom. Two things close idle connections:
 //!
 //! - **The idle bound**: a list keeps at most `max_idle` connections; one
-//!   put back to a full list is closed.
+//!   put back to a full list is closed, unless a request waits for a
+//!   connection under the bound (it is then handed over at once).
 //! - **The idle timeout**: a put-back closes the expired connections at the
 //!   bottom of its own list (one comparison when none has expired), a
 //!   request that finds the top of its list expired closes the whole list
@@ -142,7 +143,12 @@ impl Drop for Waiting<'_> {
         }
         self.receiver.close();
         match self.receiver.try_recv() {
-            Ok(Grant::Conn(conn)) => self.pool.put(conn),
+            // Back to the pool with its stamp renewed, unless it has
+            // already sat idle past the timeout.
+            Ok(Grant::Conn(conn)) if !self.pool.expired(&conn, Instant::now()) => {
+                self.pool.put(conn)
+            }
+            Ok(Grant::Conn(conn)) => drop(conn),
             // Its release hands it to the next waiter.
             Ok(Grant::Open(slot)) => drop(slot),
             // Not served: leave the queue, so that the count of waiting
@@ -376,7 +382,7 @@ impl Pool {
         }
         match (&mut waiting.receiver).await {
             Ok(Grant::Conn(mut conn)) => {
-                if conn.is_reusable() {
+                if !self.expired(&conn, Instant::now()) && conn.is_reusable() {
                     Checkout::Idle(conn)
                 } else {
                     Checkout::Open(conn.take_slot())
@@ -397,7 +403,14 @@ impl Pool {
         let (refused, stale) = {
             let mut list = lock(self.list());
             let stale = self.expire(&mut list, now);
-            if list.len() < self.max_idle {
+            // A request waiting for a connection takes this one (see
+            // `hand_over` below) rather than open a new one in its slot, so
+            // a full list takes it for that moment.
+            let wanted = self
+                .limit
+                .as_ref()
+                .is_some_and(|l| l.waiting.load(Ordering::SeqCst) > 0);
+            if list.len() < self.max_idle || wanted {
                 list.push_back(conn);
                 (None, stale)
             } else {
@@ -420,27 +433,51 @@ impl Pool {
 
     /// Hands idle connections to waiting requests, oldest first.
     fn hand_over(&self, limit: &Limit) {
+        let now = Instant::now();
+        // Connections to close, once the client's lock is released: closing
+        // one under a bound takes that lock.
+        let mut close = Vec::new();
         let mut state = lock(&limit.state);
         while !state.waiters.is_empty() {
-            // Without probing: the waiter checks what it is handed.
+            // Expired ones are closed, not handed over; for the rest the
+            // waiter checks what it is handed (without a probe here).
             let Some(conn) = std::iter::once(self.list())
                 .chain(self.lists.iter())
                 .find_map(|list| lock(list).pop_back())
             else {
                 break;
             };
+            if self.expired(&conn, now) {
+                close.push(conn);
+                continue;
+            }
             let Some(waiter) = state.waiters.pop_front() else {
                 unreachable!("the queue is not empty");
             };
             match waiter.send(Grant::Conn(conn)) {
                 Ok(()) => {}
-                // That waiter gave up: keep the connection for the next.
-                Err(Grant::Conn(conn)) => lock(self.list()).push_back(conn),
+                // That waiter gave up: keep the connection for the next, in
+                // its place by its stamp (a list is in stamp order), or
+                // close it if the list is full.
+                Err(Grant::Conn(conn)) => {
+                    let mut list = lock(self.list());
+                    if list.len() < self.max_idle {
+                        let at = list
+                            .iter()
+                            .rposition(|c| c.idle_since <= conn.idle_since)
+                            .map_or(0, |i| i + 1);
+                        list.insert(at, conn);
+                    } else {
+                        close.push(conn);
+                    }
+                }
                 // Never dropped here, under the lock its release takes.
                 Err(Grant::Open(_)) => unreachable!("a connection was sent"),
             }
         }
         limit.waiting.store(state.waiters.len(), Ordering::SeqCst);
+        drop(state);
+        drop(close);
     }
 
     /// The idle connections across all threads.

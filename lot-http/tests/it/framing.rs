@@ -462,3 +462,57 @@ async fn bytes_after_a_response_that_fills_the_buffer_are_not_an_answer() {
         assert_eq!(server.accepts(), 2, "at {size} bytes");
     }
 }
+
+/// A chunk line of exactly 4096 bytes passes and one of 4097 fails, however
+/// the target splits its writes: in one piece, before the line's CR, or
+/// between its CR and LF.
+#[tokio::test]
+async fn chunk_line_limit_holds_however_the_bytes_arrive() {
+    for (len, ok) in [(4096, true), (4097, false)] {
+        // `1;xxxx…`: a chunk size with an extension filling the line.
+        let line = format!("1;{}", "x".repeat(len - 2));
+        let wire = format!(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{line}\r\na\r\n0\r\n\r\n"
+        )
+        .into_bytes();
+        let head = wire.len() - line.len() - "\r\na\r\n0\r\n\r\n".len();
+        let cr = head + line.len();
+        for split in [wire.len(), cr, cr + 1, head + 4000] {
+            let wire = wire.clone();
+            let server = RawServer::start(move |mut conn| {
+                let wire = wire.clone();
+                async move {
+                    if conn.read_request().await.is_some() {
+                        let (a, b) = wire.split_at(split);
+                        conn.write_in_parts(&[a, b]).await;
+                    }
+                }
+            })
+            .await;
+            let client = Client::new(&server.url("")).unwrap();
+            let got = within("GET", client.get("/").send()).await;
+            match (ok, got) {
+                (true, Ok(response)) => assert_eq!(response.body(), b"a"),
+                (false, Err(e)) => assert_eq!(
+                    e.to_string(),
+                    "a chunked body line exceeds 4096 bytes",
+                    "{len} split at {split}"
+                ),
+                (_, got) => panic!("a line of {len} split at {split}: {got:?}"),
+            }
+        }
+    }
+}
+
+/// A `Content-Length` past what a `u64` holds is over any body limit.
+#[tokio::test]
+async fn a_length_past_u64_is_too_large() {
+    let server = RawServer::replying(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n".as_slice(),
+    )
+    .await;
+    let client = Client::new(&server.url("")).unwrap();
+    let e = within("GET", client.get("/").send()).await.unwrap_err();
+    assert_eq!(e.kind(), lot_http::ErrorKind::TooLarge);
+    assert_eq!(e.to_string(), "response body over the 16 MiB limit");
+}

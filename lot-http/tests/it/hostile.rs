@@ -125,12 +125,24 @@ async fn endless_bodies_and_heads_fail_at_their_limits() {
     );
     assert_eq!(target.wait_ended(1, Duration::from_secs(10)), 1);
 
-    let target = Target::start(Mode::EndlessHead);
+    // A head that never ends, or never comes after interim responses.
+    for mode in [Mode::EndlessHead, Mode::EndlessInterim] {
+        let target = Target::start(mode);
+        let e = fails(&target).await;
+        assert_exact(
+            &e,
+            ErrorKind::TooLarge,
+            "response head over the 64 KiB limit",
+        );
+        assert_eq!(target.wait_ended(1, Duration::from_secs(10)), 1, "{mode:?}");
+    }
+
+    let target = Target::start(Mode::EndlessTrailers);
     let e = fails(&target).await;
     assert_exact(
         &e,
         ErrorKind::TooLarge,
-        "response head over the 64 KiB limit",
+        "response trailers over the 64 KiB limit",
     );
     assert_eq!(target.wait_ended(1, Duration::from_secs(10)), 1);
 

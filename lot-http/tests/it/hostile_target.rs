@@ -48,6 +48,12 @@ pub enum Mode {
     /// Answers `200` with a chunked body of one-byte chunks that never
     /// ends, as fast as it can: the client parses slower than it arrives.
     TinyChunks,
+    /// Answers `200` with an empty chunked body whose trailers never end,
+    /// as fast as it can.
+    EndlessTrailers,
+    /// Answers `100 Continue` over and over, as fast as it can, and never
+    /// a final response.
+    EndlessInterim,
 }
 
 /// The bytes that [`Mode::Garbage`] writes: the start of a TLS handshake.
@@ -265,6 +271,15 @@ async fn serve(mut stream: TcpStream, mode: Mode, counts: &Counts) {
         Mode::EndlessUntilClose => {
             let head = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
             stream_forever(&mut stream, head, &block, counts).await;
+        }
+        Mode::EndlessTrailers => {
+            let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n";
+            let trailers = b"x-trailer: again\r\n".repeat(4096);
+            stream_forever(&mut stream, head, &trailers, counts).await;
+        }
+        Mode::EndlessInterim => {
+            let interim = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(4096);
+            stream_forever(&mut stream, b"", &interim, counts).await;
         }
         Mode::TinyChunks => {
             // One byte per chunk costs the client far more than the target:
