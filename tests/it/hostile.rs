@@ -33,6 +33,19 @@ fn peak_rss_mib() -> u64 {
         .map_or(0, |kb| kb / 1024)
 }
 
+/// The plan every run here has: 20/s for 1 s, each iteration bounded by
+/// the timeout, quietly.
+fn executor() -> Executor {
+    let mut executor = Executor::new();
+    executor
+        .add_stage(RATE, RATE, LENGTH)
+        .timeout(TIMEOUT)
+        .graceful_stop(GRACEFUL_STOP)
+        .quiet(true)
+        .terminal(false);
+    executor
+}
+
 /// Runs 20/s for 1 s of GET requests against a target in `mode`, and
 /// checks that every iteration failed with one of `kinds`, that the run
 /// ended on time, and that memory stayed bounded. The client's body limit
@@ -46,13 +59,7 @@ async fn run_against(mode: Mode, kinds: &[&str]) {
         .build()
         .unwrap();
     let request = client.get("/").build().unwrap();
-    let mut executor = Executor::new();
-    executor
-        .add_stage(RATE, RATE, LENGTH)
-        .timeout(TIMEOUT)
-        .graceful_stop(GRACEFUL_STOP)
-        .quiet(true)
-        .terminal(false);
+    let executor = executor();
     let started = Instant::now();
     let report = executor
         .run(move || {
@@ -160,13 +167,7 @@ async fn a_streaming_target_does_not_outlast_the_timeout() {
         .build()
         .unwrap();
     let request = client.get("/").build().unwrap();
-    let mut executor = Executor::new();
-    executor
-        .add_stage(RATE, RATE, LENGTH)
-        .timeout(TIMEOUT)
-        .graceful_stop(GRACEFUL_STOP)
-        .quiet(true)
-        .terminal(false);
+    let executor = executor();
     let started = Instant::now();
     let report = executor
         .run(move || {
