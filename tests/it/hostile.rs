@@ -10,7 +10,7 @@ use lot::http::Client;
 #[path = "../../lot-http/tests/it/hostile_target.rs"]
 mod hostile_target;
 
-use hostile_target::{Mode, Target};
+use hostile_target::{Mode, Target, peak_rss_mib};
 
 const RATE: u64 = 20;
 const LENGTH: Duration = Duration::from_secs(1);
@@ -22,16 +22,6 @@ const TOLERANCE: Duration = Duration::from_secs(3);
 /// The text of a failure to read a reset connection.
 const RESET: &str =
     "connection closed before the response began: Connection reset by peer (os error 104)";
-
-/// This process's peak resident memory in MiB, from `/proc/self/status`.
-fn peak_rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb / 1024)
-}
 
 /// The plan every run here has: 20/s for 1 s, each iteration bounded by
 /// the timeout, quietly.
@@ -153,7 +143,15 @@ async fn endless_bodies_fail_every_iteration_at_the_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_head_fails_every_iteration_at_the_limit() {
-    run_against(Mode::EndlessHead, &["response head over the 64 KiB limit"]).await;
+    // A head that never ends, or never comes after interim responses.
+    for mode in [Mode::EndlessHead, Mode::EndlessInterim] {
+        run_against(mode, &["response head over the 64 KiB limit"]).await;
+    }
+    run_against(
+        Mode::EndlessTrailers,
+        &["response trailers over the 64 KiB limit"],
+    )
+    .await;
 }
 
 /// Against a target that streams a body as fast as it can and the limit

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use lot_http::{Client, DEFAULT_MAX_BODY, Error, ErrorKind};
 
-use crate::hostile_target::{Mode, Target};
+use crate::hostile_target::{Mode, Target, peak_rss_mib};
 use crate::support::{BIG, HyperServer, RawServer, within};
 
 /// How long the tests let a request to a target that never answers run.
@@ -25,16 +25,6 @@ fn assert_exact(e: &Error, kind: ErrorKind, text: &str) {
             "`{text}` repeats its source `{source}`"
         );
     }
-}
-
-/// This process's peak resident memory in MiB, from `/proc/self/status`.
-fn peak_rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb / 1024)
 }
 
 /// A request to `target` that must fail on its own, with its error.

@@ -308,3 +308,13 @@ async fn serve(mut stream: TcpStream, mode: Mode, counts: &Counts) {
         }
     }
 }
+
+/// The test process's peak resident memory in MiB, from `/proc/self/status`.
+pub fn peak_rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
