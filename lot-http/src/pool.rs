@@ -406,11 +406,12 @@ impl Pool {
             // A request waiting for a connection takes this one (see
             // `hand_over` below) rather than open a new one in its slot, so
             // a full list takes it for that moment.
-            let wanted = self
-                .limit
-                .as_ref()
-                .is_some_and(|l| l.waiting.load(Ordering::SeqCst) > 0);
-            if list.len() < self.max_idle || wanted {
+            let wanted = || {
+                self.limit
+                    .as_ref()
+                    .is_some_and(|l| l.waiting.load(Ordering::SeqCst) > 0)
+            };
+            if list.len() < self.max_idle || wanted() {
                 list.push_back(conn);
                 (None, stale)
             } else {
