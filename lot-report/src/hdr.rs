@@ -28,6 +28,7 @@
 //! histogram from the now-trusted bytes. Memory is a few hundred KiB per
 //! histogram, whatever the input declares.
 
+use std::fmt;
 use std::io::Read as _;
 
 use base64::Engine as _;
@@ -36,7 +37,24 @@ use flate2::read::ZlibDecoder;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::Deserializer;
 
-use crate::stats::DecodeError;
+/// A `hdr` field that does not hold a histogram, or not the one its
+/// statistics describe. Its text says what is wrong with the encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(String);
+
+impl DecodeError {
+    pub(crate) fn new(message: String) -> DecodeError {
+        DecodeError(message)
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 /// The outer cookie of the V2 deflate encoding.
 const V2_DEFLATE_COOKIE: u32 = 0x1c84_9314;

@@ -9,9 +9,9 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Summary;
+use crate::model::{Interval, Summary};
 use crate::stats::Stats;
-use crate::terminal::fmt_us;
+use crate::units::fmt_us;
 
 /// `text` with the five HTML special characters escaped.
 pub fn escape(text: &str) -> String {
@@ -305,7 +305,7 @@ pub fn render(s: &Summary) -> String {
         "<h1>{title}</h1><p class=\"sub\">{reason} in {} (plan {}), started {}{}</p>",
         fmt_us(s.duration_us),
         fmt_us(s.plan.duration_us),
-        crate::terminal::fmt_unix_ms(s.started_at_unix_ms),
+        crate::units::fmt_unix_ms(s.started_at_unix_ms),
         match s.describe_shards() {
             d if d.is_empty() => d,
             d => format!("; {}", escape(&d)),
@@ -357,11 +357,11 @@ pub fn render(s: &Summary) -> String {
     out.push_str("</section>");
 
     // In floating point: counts and durations read from a file can be anything.
-    let secs = |i: &crate::Interval| (i.start_us as f64 + i.duration_us as f64) / 1e6;
+    let secs = |i: &Interval| (i.start_us as f64 + i.duration_us as f64) / 1e6;
     // A rate over a sliver of an interval (the run's last one is often a few
     // milliseconds) swings wildly; the rate chart leaves such slivers out,
     // the CSV keeps them.
-    let whole = |i: &&crate::Interval| i.duration_us.saturating_mul(2) >= s.limits.interval_us;
+    let whole = |i: &&Interval| i.duration_us.saturating_mul(2) >= s.limits.interval_us;
     let charts = [
         Chart {
             id: "chart-rate",

@@ -67,18 +67,19 @@ pub mod reporter;
 pub mod stats;
 pub mod terminal;
 pub mod threshold;
+pub mod units;
 
 pub use model::{
     CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
     IntervalLatency, Limits, LoadModel, LoadPlan, Merged, Metrics, Plan, SCHEMA_VERSION,
     ScenarioInterval, ScenarioSummary, Segment, StagePlan, Start, StepInterval, StepSummary,
-    StopReason, Summary, TimingSummary, Totals, WeightedScenario,
+    StopReason, Summary, ThresholdResult, TimingSummary, Totals, WeightedScenario,
 };
 pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sink};
 pub use reporter::{BoxError, Fanout, Reporter};
 pub use stats::{Stats, ValueStats};
 pub use terminal::{Progress, TerminalReporter};
-pub use threshold::{Threshold, ThresholdError, ThresholdResult};
+pub use threshold::{Threshold, ThresholdError};
 
 /// Re-exported so reporters can be written without naming the dependency.
 pub use async_trait::async_trait;

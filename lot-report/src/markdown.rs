@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::html;
 use crate::model::Summary;
 use crate::stats::Stats;
-use crate::terminal::fmt_us;
+use crate::units::fmt_us;
 
 /// Text from the run made safe inside a Markdown table cell: Markdown
 /// punctuation is escaped, line breaks become spaces, and HTML special
@@ -51,7 +51,7 @@ pub fn render(s: &Summary) -> String {
         "| run | {reason} in {} (plan {}), started {} |",
         fmt_us(s.duration_us),
         fmt_us(s.plan.duration_us),
-        crate::terminal::fmt_unix_ms(s.started_at_unix_ms)
+        crate::units::fmt_unix_ms(s.started_at_unix_ms)
     );
     let shards = s.describe_shards();
     if !shards.is_empty() {

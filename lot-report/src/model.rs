@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::stats::{Stats, ValueStats};
+use crate::units::fmt_us;
 
 /// Version of the JSON results document. Bumped on every incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -144,7 +145,7 @@ impl LoadPlan {
             .stages
             .iter()
             .map(|st| {
-                let d = crate::terminal::fmt_us(st.duration_us);
+                let d = fmt_us(st.duration_us);
                 if st.from == st.to {
                     format!("{}{unit} for {d}", st.from)
                 } else {
@@ -169,24 +170,21 @@ impl LoadPlan {
         };
         let mut text = format!("{model} {}; {}", stages.join(", "), scenarios.join(", "));
         if self.start_us > 0 {
-            text.push_str(&format!(
-                "; from {}",
-                crate::terminal::fmt_us(self.start_us)
-            ));
+            text.push_str(&format!("; from {}", fmt_us(self.start_us)));
         }
         if let Some(n) = self.max_in_flight {
             text.push_str(&format!("; at most {n} in flight"));
         }
         if let Some([lo, hi]) = self.think_us {
-            let lo = crate::terminal::fmt_us(lo);
+            let lo = fmt_us(lo);
             if self.think_us.is_some_and(|[a, b]| a == b) {
                 text.push_str(&format!("; think {lo}"));
             } else {
-                text.push_str(&format!("; think {lo} to {}", crate::terminal::fmt_us(hi)));
+                text.push_str(&format!("; think {lo} to {}", fmt_us(hi)));
             }
         }
         if let Some(p) = self.pacing_us {
-            text.push_str(&format!("; pacing {}", crate::terminal::fmt_us(p)));
+            text.push_str(&format!("; pacing {}", fmt_us(p)));
         }
         text
     }
@@ -522,7 +520,6 @@ impl Metrics {
     /// Every metric as `(name, kind, value)` for display, value in words:
     /// `12`, `3.5 (last set)`, `p50 1.20ms, p99 4.00ms, max 9.00ms (100 values)`.
     pub fn rows(&self) -> Vec<(&str, &'static str, String)> {
-        use crate::terminal::fmt_us;
         let mut rows: Vec<(&str, &'static str, String)> = Vec::new();
         for c in &self.counters {
             rows.push((&c.name, "counter", c.value.to_string()));
@@ -565,6 +562,23 @@ impl Metrics {
             && self.timings.is_empty()
             && self.histograms.is_empty()
     }
+}
+
+/// The outcome of one threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdResult {
+    /// The expression as written.
+    pub expression: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// The measured value in base units (µs, a fraction, or a number), when
+    /// there was one.
+    pub value: Option<f64>,
+    /// The measured value for people, or why nothing could be measured.
+    pub measured: String,
+    /// Whether the threshold aborts the run when it fails.
+    #[serde(default)]
+    pub abort: bool,
 }
 
 impl Summary {
@@ -667,7 +681,7 @@ pub struct Summary {
     pub metrics: Metrics,
     /// The thresholds and whether each held.
     #[serde(default)]
-    pub thresholds: Vec<crate::threshold::ThresholdResult>,
+    pub thresholds: Vec<ThresholdResult>,
     /// How long arrivals were scheduled: from the start to the end of the
     /// last load's stages, or to the stop.
     #[serde(default)]

@@ -7,7 +7,6 @@
 //! encoding, which the Java, C, Go and Python HdrHistogram libraries decode too.
 //! Merging results merges these histograms, so percentiles survive merging.
 
-use std::fmt;
 use std::sync::OnceLock;
 
 use base64::Engine as _;
@@ -15,6 +14,10 @@ use base64::engine::general_purpose::STANDARD;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
+
+use crate::hdr::Bounds;
+/// Re-exported from the decoder of `hdr` fields, which reports it.
+pub use crate::hdr::DecodeError;
 
 /// Highest value a histogram tracks, in microseconds (one hour).
 pub const HIGHEST_TRACKABLE_US: u64 = 3_600_000_000;
@@ -46,15 +49,15 @@ fn encode(histogram: &Histogram<u64>) -> String {
 }
 
 /// The bounds of every duration histogram.
-fn duration_bounds() -> &'static crate::hdr::Bounds {
-    static BOUNDS: OnceLock<crate::hdr::Bounds> = OnceLock::new();
-    BOUNDS.get_or_init(|| crate::hdr::Bounds::of(&new_histogram()))
+fn duration_bounds() -> &'static Bounds {
+    static BOUNDS: OnceLock<Bounds> = OnceLock::new();
+    BOUNDS.get_or_init(|| Bounds::of(&new_histogram()))
 }
 
 /// The bounds of every custom value histogram.
-fn value_bounds() -> &'static crate::hdr::Bounds {
-    static BOUNDS: OnceLock<crate::hdr::Bounds> = OnceLock::new();
-    BOUNDS.get_or_init(|| crate::hdr::Bounds::of(&new_value_histogram()))
+fn value_bounds() -> &'static Bounds {
+    static BOUNDS: OnceLock<Bounds> = OnceLock::new();
+    BOUNDS.get_or_init(|| Bounds::of(&new_value_histogram()))
 }
 
 /// Refuses a histogram of `held` values described as one of `count`.
@@ -62,7 +65,7 @@ fn agrees(held: u64, count: u64) -> Result<(), DecodeError> {
     if held == count {
         Ok(())
     } else {
-        Err(DecodeError(format!(
+        Err(DecodeError::new(format!(
             "holds {held} values but `count` is {count}"
         )))
     }
@@ -70,11 +73,7 @@ fn agrees(held: u64, count: u64) -> Result<(), DecodeError> {
 
 /// Decodes `hdr` into a histogram with the given bounds and checks that it
 /// holds the `count` values its statistics say.
-fn decode(
-    hdr: &str,
-    bounds: &crate::hdr::Bounds,
-    count: u64,
-) -> Result<Histogram<u64>, DecodeError> {
+fn decode(hdr: &str, bounds: &Bounds, count: u64) -> Result<Histogram<u64>, DecodeError> {
     let h = crate::hdr::decode(hdr, bounds)?;
     agrees(h.len(), count)?;
     Ok(h)
@@ -179,7 +178,7 @@ impl Stats {
             self.p999_us,
             self.max_us,
         ]
-        .map(crate::terminal::fmt_us)
+        .map(crate::units::fmt_us)
     }
 }
 
@@ -241,25 +240,6 @@ impl ValueStats {
         agrees(crate::hdr::count(&self.hdr, value_bounds())?, self.count)
     }
 }
-
-/// A `hdr` field that does not hold a histogram, or not the one its
-/// statistics describe. Its text says what is wrong with the encoding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecodeError(String);
-
-impl DecodeError {
-    pub(crate) fn new(message: String) -> DecodeError {
-        DecodeError(message)
-    }
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DecodeError {}
 
 #[cfg(test)]
 mod tests {

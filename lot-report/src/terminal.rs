@@ -16,6 +16,8 @@ use async_trait::async_trait;
 use crate::model::{Interval, Start, Summary};
 use crate::reporter::{BoxError, Reporter};
 use crate::stats::Stats;
+/// Re-exported from [`units`](crate::units), where every output takes them from.
+pub use crate::units::{fmt_unix_ms, fmt_us};
 
 /// How progress is shown while a run goes on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -432,53 +434,9 @@ fn percent(n: u64, of: u64) -> String {
     }
 }
 
-/// Formats milliseconds since the Unix epoch as `2026-11-26 05:52:08 UTC`.
-pub fn fmt_unix_ms(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
-/// Formats microseconds for people: `850µs`, `12.3ms`, `4.50s`, `2m05s`.
-pub fn fmt_us(us: u64) -> String {
-    match us {
-        0..1_000 => format!("{us}µs"),
-        1_000..10_000 => format!("{:.2}ms", us as f64 / 1e3),
-        10_000..1_000_000 => format!("{:.1}ms", us as f64 / 1e3),
-        1_000_000..60_000_000 => format!("{:.2}s", us as f64 / 1e6),
-        _ => {
-            let s = us / 1_000_000;
-            format!("{}m{:02}s", s / 60, s % 60)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_wall_clock() {
-        assert_eq!(fmt_unix_ms(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(fmt_unix_ms(951_782_400_000), "2000-02-29 00:00:00 UTC");
-        assert_eq!(fmt_unix_ms(1_795_672_311_426), "2026-11-26 05:51:51 UTC");
-    }
 
     fn quickstart() -> Summary {
         serde_json::from_str(include_str!("../tests/it/data/quickstart.json"))
@@ -586,19 +544,5 @@ mod tests {
         let at_79 = progress_line_within(&interval, s.plan.duration_us, 79);
         assert!(at_79.contains("ok 123456789  failed 1234567"), "{at_79}");
         assert!(!at_79.contains("p50"), "{at_79}");
-    }
-
-    #[test]
-    fn formats_durations() {
-        for (us, want) in [
-            (0, "0µs"),
-            (999, "999µs"),
-            (1_234, "1.23ms"),
-            (12_345, "12.3ms"),
-            (4_500_000, "4.50s"),
-            (125_000_000, "2m05s"),
-        ] {
-            assert_eq!(fmt_us(us), want);
-        }
     }
 }

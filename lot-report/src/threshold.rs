@@ -37,11 +37,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-use crate::model::Summary;
+/// Re-exported from the [results schema](crate::model), where it lives.
+pub use crate::model::ThresholdResult;
+use crate::model::{CheckSummary, StepSummary, Summary};
 use crate::stats::Stats;
-use crate::terminal::fmt_us;
+use crate::units::fmt_us;
 
 /// What a threshold measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -572,7 +572,7 @@ impl Threshold {
             None => None,
         };
         // A step name may be used in several scenarios: all of them count.
-        let steps: Vec<&crate::StepSummary> = match (&self.scope, scenario) {
+        let steps: Vec<&StepSummary> = match (&self.scope, scenario) {
             (Some(name), None) => s
                 .scenarios
                 .iter()
@@ -634,9 +634,9 @@ impl Threshold {
             Metric::Checks => {
                 // A scenario's name first (all its checks), else a check's
                 // name (in every scenario that makes it).
-                let all: Vec<&crate::CheckSummary> =
+                let all: Vec<&CheckSummary> =
                     s.scenarios.iter().flat_map(|sc| &sc.checks).collect();
-                let chosen: Vec<&crate::CheckSummary> = match (&self.scope, scenario) {
+                let chosen: Vec<&CheckSummary> = match (&self.scope, scenario) {
                     (None, _) => all,
                     (Some(_), Some(sc)) => sc.checks.iter().collect(),
                     (Some(name), None) => all.into_iter().filter(|c| &c.name == name).collect(),
@@ -683,23 +683,6 @@ fn merged<'a>(all: impl Iterator<Item = &'a Stats>) -> Result<Stats, String> {
     }
     let total = total.ok_or_else(|| "nothing to merge".to_owned())?;
     Ok(Stats::from_histogram(&total))
-}
-
-/// The outcome of one threshold.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ThresholdResult {
-    /// The expression as written.
-    pub expression: String,
-    /// Whether it held.
-    pub passed: bool,
-    /// The measured value in base units (µs, a fraction, or a number), when
-    /// there was one.
-    pub value: Option<f64>,
-    /// The measured value for people, or why nothing could be measured.
-    pub measured: String,
-    /// Whether the threshold aborts the run when it fails.
-    #[serde(default)]
-    pub abort: bool,
 }
 
 #[cfg(test)]
