@@ -9,16 +9,14 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ops::Range;
+use std::sync::Arc;
 use std::task::Poll;
-use std::time::Instant;
 
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-use crate::error::{Error, ErrorKind};
-use crate::pool::Slot;
-use crate::request::Request;
-use crate::response::Response;
+use crate::error::{Error, ErrorKind, bytes};
+use crate::response::{MAX_HEADERS, Response};
 
 /// The read buffer's first size; it doubles as a response needs. Small,
 /// since a pool keeps a buffer per connection and most response heads (and
@@ -32,8 +30,6 @@ const INITIAL_BUFFER: usize = 1024;
 const BODY_BUFFER: usize = 16 * 1024;
 /// The largest response head (status line and headers) accepted.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
-/// The most response headers accepted.
-pub(crate) const MAX_HEADERS: usize = 64;
 /// The longest chunk-size or trailer line accepted.
 const MAX_LINE: usize = 4096;
 /// How much reading or writing a connection does before it lets the runtime
@@ -66,11 +62,21 @@ pub(crate) struct Conn {
     /// Reading and writing done since the future last returned `Pending`
     /// (see [`YIELD_AFTER`]).
     unyielded: usize,
-    /// When it was put back in the pool, for the pool's idle timeout.
-    pub(crate) idle_since: Instant,
-    /// Its share of the client's bound on open connections, if it has one;
-    /// dropped after the socket is closed.
-    slot: Option<Slot>,
+}
+
+/// A built request as a connection sends it: its wire bytes, and what
+/// reading its response (and retrying it) depends on. A `Request` is this
+/// with its client.
+#[derive(Clone, Debug)]
+pub(crate) struct Message {
+    pub(crate) wire: Arc<[u8]>,
+    pub(crate) head: bool,
+    pub(crate) idempotent: bool,
+    pub(crate) close: bool,
+    /// The most response body bytes accepted.
+    pub(crate) max_body: u64,
+    /// Whether the response body is counted and dropped.
+    pub(crate) discard: bool,
 }
 
 /// How the body of a response is delimited.
@@ -120,15 +126,13 @@ impl Sink<'_> {
 pub(crate) fn too_large(max: u64) -> Error {
     Error::new(
         ErrorKind::TooLarge,
-        format!("response body over the {} limit", crate::bytes(max)),
+        format!("response body over the {} limit", bytes(max)),
     )
 }
 
 impl Conn {
-    /// Connects to the first of `addrs` that accepts. `slot` is its share of
-    /// the client's bound on open connections, held while it is open (and
-    /// freed if connecting fails).
-    pub(crate) async fn connect(addrs: &[SocketAddr], slot: Option<Slot>) -> Result<Conn, Error> {
+    /// Connects to the first of `addrs` that accepts.
+    pub(crate) async fn connect(addrs: &[SocketAddr]) -> Result<Conn, Error> {
         let mut last = None;
         for addr in addrs {
             match TcpStream::connect(addr).await {
@@ -141,8 +145,6 @@ impl Conn {
                         filled: 0,
                         drained: false,
                         unyielded: 0,
-                        idle_since: Instant::now(),
-                        slot,
                     });
                 }
                 Err(e) => last = Some((addr, e)),
@@ -158,7 +160,7 @@ impl Conn {
 
     /// Sends `request` and reads its response. The flag says whether the
     /// connection may carry another request.
-    pub(crate) async fn exchange(&mut self, request: &Request) -> Result<(Response, bool), Error> {
+    pub(crate) async fn exchange(&mut self, request: &Message) -> Result<(Response, bool), Error> {
         let mut written = 0;
         if let Err(e) = self.write_all(&request.wire, &mut written).await {
             // Failing before a byte went out is how a connection the target
@@ -226,12 +228,6 @@ impl Conn {
             }
         }
         Ok((response, reusable))
-    }
-
-    /// Closes the connection, keeping its share of the bound on open
-    /// connections for another.
-    pub(crate) fn take_slot(mut self) -> Option<Slot> {
-        self.slot.take()
     }
 
     /// Whether an idle connection may carry a request: nothing arrived
@@ -368,7 +364,7 @@ impl Conn {
     }
 
     /// Reads the response head, skipping interim (1xx) responses.
-    async fn read_head(&mut self, request: &Request) -> Result<(Response, Framing, bool), Error> {
+    async fn read_head(&mut self, request: &Message) -> Result<(Response, Framing, bool), Error> {
         let mut answered = self.filled > self.pos;
         // Interim responses count towards the head's limit, so a target
         // that sends `100 Continue` without end fails like an endless head.
@@ -400,7 +396,7 @@ impl Conn {
     /// the iteration is boxed or spawned.
     fn parse_head(
         &mut self,
-        request: &Request,
+        request: &Message,
         interim: &mut usize,
     ) -> Result<Option<(Response, Framing, bool)>, Error> {
         loop {
@@ -602,7 +598,7 @@ impl Conn {
                             ErrorKind::TooLarge,
                             format!(
                                 "response trailers over the {} limit",
-                                crate::bytes(MAX_HEAD as u64)
+                                bytes(MAX_HEAD as u64)
                             ),
                         ));
                     }
@@ -643,9 +639,6 @@ impl Conn {
 fn head_too_large() -> Error {
     Error::new(
         ErrorKind::TooLarge,
-        format!(
-            "response head over the {} limit",
-            crate::bytes(MAX_HEAD as u64)
-        ),
+        format!("response head over the {} limit", bytes(MAX_HEAD as u64)),
     )
 }

@@ -142,3 +142,19 @@ impl std::error::Error for Error {
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
+
+/// `bytes` in the largest binary unit that divides it: `16 MiB`, `64 KiB`,
+/// `1000 bytes`.
+pub(crate) fn bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    const GIB: u64 = 1024 * 1024 * 1024;
+    match n {
+        0 => "0 bytes".to_owned(),
+        n if n % GIB == 0 => format!("{} GiB", n / GIB),
+        n if n % MIB == 0 => format!("{} MiB", n / MIB),
+        n if n % KIB == 0 => format!("{} KiB", n / KIB),
+        1 => "1 byte".to_owned(),
+        n => format!("{n} bytes"),
+    }
+}

@@ -76,9 +76,38 @@ use tokio::sync::oneshot;
 
 use crate::conn::Conn;
 
+/// A connection as the pool keeps it: stamped when put back, and holding
+/// its share of the client's bound on open connections, if it has one.
+pub(crate) struct Pooled {
+    pub(crate) conn: Conn,
+    /// When it was put back in the pool, for the pool's idle timeout.
+    idle_since: Instant,
+    /// Its share of the client's bound on open connections, if it has one;
+    /// dropped after the socket is closed (fields are dropped in order).
+    slot: Option<Slot>,
+}
+
+impl Pooled {
+    /// `conn`, just opened, holding `slot` (its share of the client's bound
+    /// on open connections) while it is open.
+    pub(crate) fn new(conn: Conn, slot: Option<Slot>) -> Pooled {
+        Pooled {
+            conn,
+            idle_since: Instant::now(),
+            slot,
+        }
+    }
+
+    /// Closes the connection, keeping its share of the bound on open
+    /// connections for another.
+    pub(crate) fn take_slot(self) -> Option<Slot> {
+        self.slot
+    }
+}
+
 pub(crate) struct Pool {
     /// Idle connections, oldest at the front; requests take from the back.
-    lists: Box<[Mutex<VecDeque<Conn>>]>,
+    lists: Box<[Mutex<VecDeque<Pooled>>]>,
     limit: Option<Arc<Limit>>,
     /// The most idle connections a list keeps.
     max_idle: usize,
@@ -95,7 +124,7 @@ pub(crate) struct Pool {
 /// What a request gets from the pool.
 pub(crate) enum Checkout {
     /// An idle connection that looks usable.
-    Idle(Conn),
+    Idle(Pooled),
     /// Leave to open a connection, with the slot it takes under a bound.
     Open(Option<Slot>),
 }
@@ -122,7 +151,7 @@ struct LimitState {
 /// What a waiting request is handed.
 enum Grant {
     /// An idle connection, with its slot.
-    Conn(Conn),
+    Conn(Pooled),
     /// The slot of a connection that closed: leave to open another.
     Open(Slot),
 }
@@ -246,7 +275,7 @@ impl Pool {
         }
     }
 
-    fn list(&self) -> &Mutex<VecDeque<Conn>> {
+    fn list(&self) -> &Mutex<VecDeque<Pooled>> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         thread_local! {
             static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -255,14 +284,14 @@ impl Pool {
         &self.lists[index % self.lists.len()]
     }
 
-    fn expired(&self, conn: &Conn, now: Instant) -> bool {
+    fn expired(&self, conn: &Pooled, now: Instant) -> bool {
         now.saturating_duration_since(conn.idle_since) >= self.idle_timeout
     }
 
     /// Takes the expired connections from the front of `list`, for the
     /// caller to close once the lock is released. Allocates only when some
     /// have expired.
-    fn expire(&self, list: &mut VecDeque<Conn>, now: Instant) -> Vec<Conn> {
+    fn expire(&self, list: &mut VecDeque<Pooled>, now: Instant) -> Vec<Pooled> {
         let stale = list
             .iter()
             .take_while(|conn| self.expired(conn, now))
@@ -309,26 +338,26 @@ impl Pool {
     /// An idle connection from `list` that has not expired and that the
     /// target has not closed (or written to) while it sat there; the others
     /// are closed.
-    fn take_usable(&self, list: &Mutex<VecDeque<Conn>>, now: Instant) -> Option<Conn> {
+    fn take_usable(&self, list: &Mutex<VecDeque<Pooled>>, now: Instant) -> Option<Pooled> {
         loop {
             let mut guard = lock(list);
             let mut conn = guard.pop_back()?;
             if self.expired(&conn, now) {
                 // The newest connection of the list expired, so all did.
-                let stale: Vec<Conn> = guard.drain(..).collect();
+                let stale: Vec<Pooled> = guard.drain(..).collect();
                 drop(guard);
                 drop(stale);
                 return None;
             }
             drop(guard);
-            if conn.is_reusable() {
+            if conn.conn.is_reusable() {
                 return Some(conn);
             }
         }
     }
 
     /// An idle connection from this thread's list, then from the others.
-    fn take_any_usable(&self, now: Instant) -> Option<Conn> {
+    fn take_any_usable(&self, now: Instant) -> Option<Pooled> {
         let own = self.list();
         self.take_usable(own, now).or_else(|| {
             self.lists
@@ -382,7 +411,7 @@ impl Pool {
         }
         match (&mut waiting.receiver).await {
             Ok(Grant::Conn(mut conn)) => {
-                if !self.expired(&conn, Instant::now()) && conn.is_reusable() {
+                if !self.expired(&conn, Instant::now()) && conn.conn.is_reusable() {
                     Checkout::Idle(conn)
                 } else {
                     Checkout::Open(conn.take_slot())
@@ -397,7 +426,7 @@ impl Pool {
 
     /// Keeps `conn` for the next request, or hands it to one that waits,
     /// or closes it if its thread's list is full.
-    pub(crate) fn put(&self, mut conn: Conn) {
+    pub(crate) fn put(&self, mut conn: Pooled) {
         let now = Instant::now();
         conn.idle_since = now;
         let (refused, stale) = {

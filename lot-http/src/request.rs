@@ -1,9 +1,45 @@
-//! Requests: built once into their wire bytes, sent as often as needed.
+//! Requests: started by a `Client`, built once into their wire bytes, sent
+//! as often as needed.
 
-use std::sync::Arc;
-
+use crate::client::Client;
+use crate::conn::Message;
 use crate::error::{Error, ErrorKind};
-use crate::{Client, Response};
+use crate::response::Response;
+use crate::url;
+
+// The methods that start a request are here, next to the builder they
+// return, so that the client's own module needs nothing of requests.
+impl Client {
+    /// A `GET` request for `path`, which starts with `/` and may hold a query.
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request("GET", path)
+    }
+
+    /// A `POST` request for `path` with `body`.
+    pub fn post(&self, path: &str, body: impl Into<Vec<u8>>) -> RequestBuilder {
+        self.request("POST", path).body(body)
+    }
+
+    /// A `PUT` request for `path` with `body`.
+    pub fn put(&self, path: &str, body: impl Into<Vec<u8>>) -> RequestBuilder {
+        self.request("PUT", path).body(body)
+    }
+
+    /// A `DELETE` request for `path`.
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.request("DELETE", path)
+    }
+
+    /// A `HEAD` request for `path`.
+    pub fn head(&self, path: &str) -> RequestBuilder {
+        self.request("HEAD", path)
+    }
+
+    /// A request with any `method` (a token such as `PATCH` or `OPTIONS`).
+    pub fn request(&self, method: &str, path: &str) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, path)
+    }
+}
 
 /// A request being built: add headers and a body, then [`send`] it or
 /// [`build`] it into a [`Request`] to send many times.
@@ -30,7 +66,7 @@ pub struct RequestBuilder {
 }
 
 impl RequestBuilder {
-    pub(crate) fn new(client: Client, method: &str, path: &str) -> RequestBuilder {
+    fn new(client: Client, method: &str, path: &str) -> RequestBuilder {
         let mut builder = RequestBuilder {
             client,
             method: method.to_owned(),
@@ -55,7 +91,7 @@ impl RequestBuilder {
                 "invalid path `{}`: expected it to start with `/`",
                 path.escape_debug()
             ));
-        } else if let Some(c) = path.chars().find(|c| !crate::url::is_path_char(*c)) {
+        } else if let Some(c) = path.chars().find(|c| !url::is_path_char(*c)) {
             builder.fail(format!(
                 "invalid path `{}`: it contains {c:?}; {}",
                 path.escape_debug(),
@@ -188,15 +224,17 @@ impl RequestBuilder {
         wire.extend_from_slice(&self.body);
         Ok(Request {
             client: self.client,
-            wire: wire.into(),
-            head: self.method == "HEAD",
-            idempotent: matches!(
-                self.method.as_str(),
-                "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
-            ),
-            close: self.close,
-            max_body,
-            discard,
+            message: Message {
+                wire: wire.into(),
+                head: self.method == "HEAD",
+                idempotent: matches!(
+                    self.method.as_str(),
+                    "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
+                ),
+                close: self.close,
+                max_body,
+                discard,
+            },
         })
     }
 
@@ -210,15 +248,8 @@ impl RequestBuilder {
 /// costs only the exchange. Cloning it is cheap.
 #[derive(Clone, Debug)]
 pub struct Request {
-    pub(crate) client: Client,
-    pub(crate) wire: Arc<[u8]>,
-    pub(crate) head: bool,
-    pub(crate) idempotent: bool,
-    pub(crate) close: bool,
-    /// The most response body bytes accepted.
-    pub(crate) max_body: u64,
-    /// Whether the response body is counted and dropped.
-    pub(crate) discard: bool,
+    client: Client,
+    message: Message,
 }
 
 impl Request {
@@ -231,12 +262,12 @@ impl Request {
     /// returned from a scenario as it is.
     pub fn send(&self) -> impl Future<Output = Result<Response, Error>> + Send + use<> {
         let request = self.clone();
-        async move { request.client.exchange(&request).await }
+        async move { request.client.exchange(&request.message).await }
     }
 
     /// The request as sent: request line, headers and body.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.wire
+        &self.message.wire
     }
 }
 

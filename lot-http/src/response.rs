@@ -3,8 +3,10 @@
 use std::fmt;
 use std::mem::MaybeUninit;
 
-use crate::conn::MAX_HEADERS;
 use crate::error::{Error, ErrorKind};
+
+/// The most response headers accepted.
+pub(crate) const MAX_HEADERS: usize = 64;
 
 /// A response, read whole: its status, headers and body (unless the body
 /// was discarded: see [`ClientBuilder::discard_bodies`](crate::ClientBuilder::discard_bodies)).

@@ -1,0 +1,276 @@
+//! The client: its settings, its pool, and the exchange of one request.
+//!
+//! The methods that start a request (`Client::get`, `Client::post`, ...)
+//! are in `request.rs`, next to the builder they return.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::conn::{Conn, Message};
+use crate::error::{Error, ErrorKind};
+use crate::pool::{Checkout, Pool, Pooled};
+use crate::response::Response;
+use crate::url;
+
+/// A client for one target, with its pool of keep-alive connections.
+///
+/// Cloning it is cheap and clones share the pool.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) base: url::Base,
+    pool: Pool,
+    /// The default of each request's body limit.
+    pub(crate) max_body: u64,
+    /// The default of each request's discard mode.
+    pub(crate) discard: bool,
+}
+
+/// The largest response body a client accepts unless told otherwise:
+/// 16 MiB. See [`ClientBuilder::max_body`].
+pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+
+/// The idle connections a client keeps per thread unless told otherwise:
+/// 1024. See [`ClientBuilder::max_idle_per_thread`].
+pub const DEFAULT_MAX_IDLE_PER_THREAD: usize = 1024;
+
+/// How long a connection stays idle in the pool unless told otherwise:
+/// 30 s. See [`ClientBuilder::idle_timeout`].
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Client {
+    /// A client for the target at `base_url`: `http://host[:port][/path]`,
+    /// with no bound on its open connections: a request that finds no idle
+    /// connection opens one. [`Client::builder`] sets a bound.
+    ///
+    /// The host is resolved here, once, with the system's resolver, which
+    /// blocks: create clients while setting up, before the load, and a
+    /// mistake in the URL is an error before any load is sent. A request's
+    /// path is appended to the base URL's path.
+    ///
+    /// # Errors
+    ///
+    /// An error of kind [`ErrorKind::Url`], naming the URL and what was
+    /// expected, if the URL is not `http://` with a host, has a query,
+    /// user information or an invalid port, or if its host does not resolve.
+    pub fn new(base_url: &str) -> Result<Client, Error> {
+        Client::builder(base_url).build()
+    }
+
+    /// A builder for a client of the target at `base_url` with settings
+    /// beyond the URL; see [`Client::new`] for the URL.
+    pub fn builder(base_url: &str) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.to_owned(),
+            max_connections: None,
+            max_body: DEFAULT_MAX_BODY,
+            discard: false,
+            max_idle_per_thread: DEFAULT_MAX_IDLE_PER_THREAD,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+
+    /// The idle keep-alive connections in the pool.
+    pub fn idle_connections(&self) -> usize {
+        self.inner.pool.idle()
+    }
+
+    /// The connections open (or being opened) under the bound set by
+    /// [`ClientBuilder::max_connections`]; `None` without a bound, since
+    /// the client then counts only its idle connections.
+    pub fn open_connections(&self) -> Option<usize> {
+        self.inner.pool.open()
+    }
+
+    /// Sends `request` on an idle connection or a new one, and reads the
+    /// response. A request that meets a reused connection closed by the
+    /// target before it answered is retried once on a new connection, if
+    /// its method is idempotent.
+    pub(crate) async fn exchange(&self, request: &Message) -> Result<Response, Error> {
+        // Connections the target closed (or wrote to) while they were idle
+        // are dropped by the pool; one that is closed while the request is
+        // on its way is the case the retry is for.
+        let slot = match self.inner.pool.checkout().await {
+            Checkout::Idle(mut conn) => match conn.conn.exchange(request).await {
+                Ok((response, reusable)) => {
+                    if reusable {
+                        self.inner.pool.put(conn);
+                    }
+                    return Ok(response);
+                }
+                // The retry opens its connection in the failed one's slot.
+                Err(e) if e.is_unanswered() && request.idempotent => conn.take_slot(),
+                Err(e) => return Err(e),
+            },
+            Checkout::Open(slot) => slot,
+        };
+        let mut conn = Pooled::new(Conn::connect(&self.inner.base.addrs).await?, slot);
+        let (response, reusable) = conn.conn.exchange(request).await?;
+        if reusable {
+            self.inner.pool.put(conn);
+        }
+        Ok(response)
+    }
+}
+
+/// Settings of a [`Client`] beyond its URL: `Client::builder(url)`, then
+/// the settings, then [`build`](ClientBuilder::build).
+///
+/// ```no_run
+/// # fn main() -> Result<(), lot_http::Error> {
+/// // Like `wrk -c 64`: requests share at most 64 connections, and one that
+/// // finds all 64 busy waits for one, its wait counted in its latency.
+/// let client = lot_http::Client::builder("http://127.0.0.1:8080")
+///     .max_connections(64)
+///     .build()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ClientBuilder {
+    base_url: String,
+    max_connections: Option<usize>,
+    max_body: u64,
+    discard: bool,
+    max_idle_per_thread: usize,
+    idle_timeout: Duration,
+}
+
+impl ClientBuilder {
+    /// Bounds the connections the client keeps open (idle or busy) to `max`.
+    ///
+    /// A request that finds every connection busy waits for one, first come
+    /// first served, and is handed the first that another request finishes
+    /// with (or leave to open a new one when one closes). Under lot the
+    /// wait is part of the iteration, so it counts in the iteration's
+    /// latency and its timeout: an open-model load over a fixed set of
+    /// connections, as `wrk2 -c` runs it. Without a bound (the default)
+    /// every request in flight has a connection of its own.
+    ///
+    /// What a bound costs: a request reads one shared counter (whether any
+    /// request waits) before it takes an idle connection from its thread's
+    /// list, and putting the connection back reads it again. Opening or
+    /// closing a connection, a request that finds its thread's list empty,
+    /// and waiting take the client's lock.
+    pub fn max_connections(mut self, max: usize) -> ClientBuilder {
+        self.max_connections = Some(max);
+        self
+    }
+
+    /// Accepts response bodies of at most `bytes` (default
+    /// [`DEFAULT_MAX_BODY`], 16 MiB); [`RequestBuilder::max_body`] sets it
+    /// for one request.
+    ///
+    /// A response over the limit fails its request with an error of kind
+    /// [`ErrorKind::TooLarge`] whose text is `response body over the 16 MiB
+    /// limit`, and its connection is closed rather than read to the end. A
+    /// declared `Content-Length` over the limit fails at once, before a byte
+    /// of the body is read; a chunked or close-delimited body fails as soon
+    /// as it passes the limit. Memory is reserved as the body arrives, never
+    /// from the declared length alone, and never beyond the limit.
+    ///
+    /// Why 16 MiB: a load test's responses are API payloads and pages,
+    /// rarely above a few MiB, and a limit is what keeps a generator with
+    /// thousands of requests in flight alive against a target that answers
+    /// with an endless body. hyper and reqwest set no limit (the caller
+    /// bounds what it collects), curl none unless `--max-filesize` is
+    /// given, and k6 buffers whole bodies unless `discardResponseBodies` is
+    /// set; lot::http reads bodies whole, so it needs one. For large
+    /// downloads, raise it, or count the bytes without keeping them with
+    /// [`discard_bodies`](ClientBuilder::discard_bodies).
+    ///
+    /// [`RequestBuilder::max_body`]: crate::RequestBuilder::max_body
+    pub fn max_body(mut self, bytes: u64) -> ClientBuilder {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Counts response bodies and drops them as they arrive rather than
+    /// keep them (default: kept); [`RequestBuilder::discard_body`] sets it
+    /// for one request. A [`Response`] then holds its status and headers,
+    /// [`Response::body_len`] tells the body's length, and
+    /// [`Response::body`] is empty. A connection's memory stays within its
+    /// read buffer (16 KiB while it reads a body, up to 64 KiB after a long
+    /// head) and the response's head, whatever the body's size.
+    /// The limit of [`max_body`](ClientBuilder::max_body) still applies:
+    /// raise it for downloads larger than 16 MiB.
+    ///
+    /// [`RequestBuilder::discard_body`]: crate::RequestBuilder::discard_body
+    pub fn discard_bodies(mut self, discard: bool) -> ClientBuilder {
+        self.discard = discard;
+        self
+    }
+
+    /// Keeps at most `max` idle connections per thread (default
+    /// [`DEFAULT_MAX_IDLE_PER_THREAD`], 1024); a connection put back beyond
+    /// it is closed. `0` keeps none: every request opens a connection.
+    ///
+    /// The bound is on memory (an idle connection holds a socket and a read
+    /// buffer of 1 to 16 KiB), not on the pool's everyday size, which the
+    /// [`idle_timeout`](ClientBuilder::idle_timeout) makes follow the load.
+    /// Keep it above the requests one thread has in flight at once:
+    /// connections closed for want of room are opened again by the next
+    /// requests, and each close leaves a port in `TIME_WAIT` for a minute.
+    pub fn max_idle_per_thread(mut self, max: usize) -> ClientBuilder {
+        self.max_idle_per_thread = max;
+        self
+    }
+
+    /// Closes connections idle for longer than `timeout` (default
+    /// [`DEFAULT_IDLE_TIMEOUT`], 30 s).
+    ///
+    /// Expired connections are closed when a request or a put-back touches
+    /// the pool, on any thread, within a quarter of the timeout (at most a
+    /// second) after they expire; a client nothing touches keeps its idle
+    /// connections until its next request or until it is dropped.
+    ///
+    /// Why 30 s: shorter than hyper-util's and Go's 90 s, so that when a
+    /// stage's load falls the connections its peak opened close within half
+    /// a minute; long enough that a steady load, even a slow one, reuses
+    /// its connections rather than reopening them.
+    pub fn idle_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The client, with its host resolved (see [`Client::new`]).
+    ///
+    /// # Errors
+    ///
+    /// What [`Client::new`] gives for a bad URL, and an error of kind
+    /// [`ErrorKind::Config`] if `max_connections` is 0.
+    pub fn build(self) -> Result<Client, Error> {
+        if self.max_connections == Some(0) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "max_connections must be at least 1, not 0",
+            ));
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base: url::parse(&self.base_url)?,
+                pool: Pool::new(
+                    self.max_connections,
+                    self.max_idle_per_thread,
+                    self.idle_timeout,
+                ),
+                max_body: self.max_body,
+                discard: self.discard,
+            }),
+        })
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("authority", &self.inner.base.authority)
+            .field("path", &self.inner.base.path)
+            .field("addrs", &self.inner.base.addrs)
+            .finish_non_exhaustive()
+    }
+}
