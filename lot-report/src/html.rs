@@ -338,9 +338,10 @@ pub fn render(s: &Summary) -> String {
         &format!("{:.2}/s", s.achieved_rps),
         &format!("arrival rate achieved (target {:.2}/s)", s.target_rps),
     );
-    if !s.thresholds.is_empty() {
+    let unlisted = s.abort_unlisted();
+    if !s.thresholds.is_empty() || unlisted.is_some() {
         let passed = s.thresholds.iter().filter(|t| t.passed).count();
-        let all = s.thresholds.len();
+        let all = s.thresholds.len() + usize::from(unlisted.is_some());
         card(
             &mut out,
             if passed == all { "good" } else { "bad" },
@@ -487,17 +488,28 @@ pub fn render(s: &Summary) -> String {
             ],
         },
     ];
-    if !s.thresholds.is_empty() {
+    if !s.thresholds.is_empty() || unlisted.is_some() {
         out.push_str("<h2>Thresholds</h2>");
         table_head(&mut out, &["result", "threshold", "measured"]);
         for t in &s.thresholds {
+            let abort = s.abort_of(&t.expression).map_or_else(String::new, |a| {
+                format!("<br><span class=\"abort\">{}</span>", escape(&a.describe()))
+            });
             let _ = write!(
                 out,
-                "<tr class=\"threshold {}\"><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td></tr>",
+                "<tr class=\"threshold {}\"><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}{abort}</td></tr>",
                 if t.passed { "pass" } else { "fail" },
                 if t.passed { "pass" } else { "<b>FAIL</b>" },
                 escape(&t.expression),
                 escape(&t.measured)
+            );
+        }
+        if let Some(a) = unlisted {
+            let _ = write!(
+                out,
+                "<tr class=\"threshold fail\"><td class=\"text\"><b>FAIL</b></td><td class=\"text\">{}</td><td><span class=\"abort\">{}</span></td></tr>",
+                escape(&a.expression),
+                escape(&a.describe())
             );
         }
         out.push_str("</tbody></table>");

@@ -38,6 +38,7 @@
 //! | `metrics` | `counters[]` (`name`, `value`), `gauges[]` (`name`, `value`: the last set), `timings[]` (`name`, `stats`: [`Stats`] in µs), `histograms[]` (`name`, `stats`: [`ValueStats`], unitless) |
 //! | `errors[]` | `kind`, `count`, most frequent first |
 //! | `thresholds[]` | [`ThresholdResult`]: `expression`, `passed`, `value` (base units: µs, a fraction, or a number), `measured` (for people), `abort` |
+//! | `aborted_by` | [`Abort`]: the abort-on-fail threshold that stopped the run, `expression`, `at_us` (when), `value` and `measured` (what it measured then) (absent otherwise) |
 //! | `scheduling_us` | how long arrivals were scheduled (to the end of the last load, or the stop) |
 //! | `segment` | for one shard of a distributed run: `index`, `count` (absent otherwise) |
 //! | `merged` | for merged results: `count` (shards in the run) and `shards` (those merged in) (absent otherwise) |
@@ -70,7 +71,7 @@ pub mod threshold;
 pub mod units;
 
 pub use model::{
-    CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
+    Abort, CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
     IntervalLatency, Limits, LoadModel, LoadPlan, Merged, Metrics, Plan, SCHEMA_VERSION,
     ScenarioInterval, ScenarioSummary, Segment, StagePlan, Start, StepInterval, StepSummary,
     StopReason, Summary, ThresholdResult, TimingSummary, Totals, WeightedScenario,

@@ -77,25 +77,40 @@ pub fn render(s: &Summary) -> String {
         let _ = writeln!(out, "| {label} | {n} ({}) |", percent(n, t.scheduled));
     }
 
-    if !s.thresholds.is_empty() {
-        let failed = s.thresholds.iter().filter(|t| !t.passed).count();
+    if !s.thresholds.is_empty() || s.aborted_by.is_some() {
+        let unlisted = s.abort_unlisted();
+        let all = s.thresholds.len() + usize::from(unlisted.is_some());
+        let failed =
+            s.thresholds.iter().filter(|t| !t.passed).count() + usize::from(unlisted.is_some());
         let _ = writeln!(
             out,
             "| thresholds | {} |",
             if failed == 0 {
-                format!("all {} passed", s.thresholds.len())
+                format!("all {all} passed")
             } else {
-                format!("**{failed} of {} failed**", s.thresholds.len())
+                format!("**{failed} of {all} failed**")
             }
         );
         out.push_str("\n### Thresholds\n\n| result | threshold | measured |\n|---|---|---|\n");
         for t in &s.thresholds {
+            let measured = match s.abort_of(&t.expression) {
+                Some(abort) => format!("{}; {}", t.measured, abort.describe()),
+                None => t.measured.clone(),
+            };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
                 if t.passed { "pass" } else { "**FAIL**" },
                 escape(&t.expression),
-                escape(&t.measured)
+                escape(&measured)
+            );
+        }
+        if let Some(abort) = unlisted {
+            let _ = writeln!(
+                out,
+                "| **FAIL** | {} | {} |",
+                escape(&abort.expression),
+                escape(&abort.describe())
             );
         }
     }

@@ -18,7 +18,9 @@
 //! these are estimates; the run's own percentiles are exact). Gauges are the
 //! sum of the shards' last values.
 //!
-//! A threshold marked `abort` that stopped any shard fails the merged run.
+//! The merged `aborted_by` is the shards' earliest (by `at_us`): the first
+//! abort-on-fail threshold to stop any shard, which fails on the merged
+//! results whatever they measure (see [`evaluate_all`]).
 //!
 //! Merging refuses, with a message naming the file: results of another
 //! schema version, results that are not shards, shards of different plans,
@@ -36,12 +38,12 @@ use std::fmt;
 use hdrhistogram::Histogram;
 
 use crate::model::{
-    CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
+    Abort, CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
     IntervalLatency, Merged, Metrics, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary,
-    StepInterval, StepSummary, StopReason, Summary, TimingSummary, Totals,
+    StepInterval, StepSummary, StopReason, Summary, ThresholdResult, TimingSummary, Totals,
 };
 use crate::stats::{Stats, ValueStats};
-use crate::threshold::Threshold;
+use crate::threshold::{Threshold, evaluate_all};
 
 /// Why shards could not be merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,33 +169,51 @@ pub fn merge(shards: &[(String, Summary)], allow_partial: bool) -> Result<Summar
         count,
         shards: seen.keys().copied().collect(),
     });
-    merged.thresholds = first
+    merged.aborted_by = earliest_abort(&all);
+    merged.thresholds = merge_thresholds(&all, &merged);
+    Ok(merged)
+}
+
+/// The abort that stopped a shard first (by time into the run): the one
+/// that stopped the run, as far as the merged results tell.
+fn earliest_abort(all: &[Part<Summary>]) -> Option<Abort> {
+    all.iter()
+        .filter_map(|(_, s)| s.aborted_by.as_ref())
+        .min_by_key(|a| a.at_us)
+        .cloned()
+}
+
+/// The thresholds (the same in every shard) evaluated again on the merged
+/// results. One that does not parse (written by another version of lot)
+/// keeps the first shard's result, failed if any shard's failed.
+fn merge_thresholds(all: &[Part<Summary>], merged: &Summary) -> Vec<ThresholdResult> {
+    let first = all[0].1;
+    let parsed: Vec<Option<Threshold>> = first
         .thresholds
         .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut result = match Threshold::parse(&t.expression) {
-                Ok(threshold) => threshold.evaluate(&merged),
-                Err(_) => t.clone(),
-            };
-            // An abort-on-fail threshold that stopped a shard failed the run.
-            let tripped = all.iter().map(|(_, s)| *s).find(|s| {
-                s.stop_reason == StopReason::Threshold
-                    && s.thresholds.get(i).is_some_and(|r| r.abort && !r.passed)
-            });
-            if let Some(shard) = tripped {
-                result.passed = false;
-                result.measured = format!(
-                    "{} (it stopped shard {} early: {})",
-                    result.measured,
-                    shard.segment.map_or(0, |g| g.index),
-                    shard.thresholds[i].measured
-                );
-            }
-            result
-        })
+        .map(|t| Threshold::parse(&t.expression).ok())
         .collect();
-    Ok(merged)
+    let valid: Vec<Threshold> = parsed.iter().flatten().cloned().collect();
+    let mut evaluated = evaluate_all(&valid, merged).into_iter();
+    first
+        .thresholds
+        .iter()
+        .zip(&parsed)
+        .enumerate()
+        .map(|(i, (t, parsed))| match parsed {
+            Some(_) => evaluated
+                .next()
+                .expect("evaluate_all gives one result per threshold"),
+            None => {
+                let mut result = t.clone();
+                result.passed = merged.abort_of(&t.expression).is_none()
+                    && all
+                        .iter()
+                        .all(|(_, s)| s.thresholds.get(i).is_none_or(|r| r.passed));
+                result
+            }
+        })
+        .collect()
 }
 
 /// One shard's share of something merged, with the shard's label.
@@ -792,6 +812,7 @@ fn merge_all(all: &[Part<Summary>]) -> Result<Summary, MergeError> {
         )?,
         metrics: merge_metrics(all)?,
         thresholds: Vec::new(),
+        aborted_by: None,
         scheduling_us,
         segment: None,
         merged: None,

@@ -581,6 +581,35 @@ pub struct ThresholdResult {
     pub abort: bool,
 }
 
+/// The abort-on-fail threshold that stopped a run early, with what it
+/// measured when it did: the run's results ([`Summary::thresholds`]) hold
+/// what it measured at the end, which the iterations still running when it
+/// stopped the run may have brought back within bounds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Abort {
+    /// The threshold's expression, as in [`ThresholdResult::expression`].
+    pub expression: String,
+    /// When it stopped the run, microseconds after the start.
+    pub at_us: u64,
+    /// What it measured then, in base units (µs, a fraction, or a number),
+    /// as in [`ThresholdResult::value`].
+    pub value: Option<f64>,
+    /// What it measured then, for people, as in [`ThresholdResult::measured`].
+    pub measured: String,
+}
+
+impl Abort {
+    /// What it did, in words: `stopped the run at 12.30s (measured 4.200%
+    /// then)`. Every output shows it so.
+    pub fn describe(&self) -> String {
+        format!(
+            "stopped the run at {} (measured {} then)",
+            fmt_us(self.at_us),
+            self.measured
+        )
+    }
+}
+
 impl Summary {
     /// Iterations run by closed-model (users) scenarios, which no plan counts
     /// in advance.
@@ -637,9 +666,27 @@ impl Summary {
         }
     }
 
-    /// Whether every threshold held (true when there are none).
+    /// Whether every threshold held (true when there are none) and none
+    /// stopped the run.
     pub fn thresholds_passed(&self) -> bool {
-        self.thresholds.iter().all(|t| t.passed)
+        self.aborted_by.is_none() && self.thresholds.iter().all(|t| t.passed)
+    }
+
+    /// The [`Abort`] of the threshold written `expression`, if that is the
+    /// one that stopped the run.
+    pub fn abort_of(&self, expression: &str) -> Option<&Abort> {
+        self.aborted_by
+            .as_ref()
+            .filter(|a| a.expression == expression)
+    }
+
+    /// The [`Abort`] of a threshold that stopped the run but is not among
+    /// [`Summary::thresholds`] (a document put together by hand): outputs
+    /// show it on a row of its own.
+    pub(crate) fn abort_unlisted(&self) -> Option<&Abort> {
+        self.aborted_by
+            .as_ref()
+            .filter(|a| !self.thresholds.iter().any(|t| t.expression == a.expression))
     }
 }
 
@@ -682,6 +729,11 @@ pub struct Summary {
     /// The thresholds and whether each held.
     #[serde(default)]
     pub thresholds: Vec<ThresholdResult>,
+    /// The abort-on-fail threshold that stopped the run early, if one did
+    /// (then `stop_reason` is [`StopReason::Threshold`]). Absent in
+    /// documents written before it existed, which read as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted_by: Option<Abort>,
     /// How long arrivals were scheduled: from the start to the end of the
     /// last load's stages, or to the stop.
     #[serde(default)]

@@ -295,15 +295,18 @@ fn summary_lines(s: &Summary) -> String {
             let _ = writeln!(out, "    {name:<28} {kind:<10} {value}");
         }
     }
-    if !s.thresholds.is_empty() {
-        let failed = s.thresholds.iter().filter(|t| !t.passed).count();
+    if !s.thresholds.is_empty() || s.aborted_by.is_some() {
+        let unlisted = s.abort_unlisted();
+        let all = s.thresholds.len() + usize::from(unlisted.is_some());
+        let failed =
+            s.thresholds.iter().filter(|t| !t.passed).count() + usize::from(unlisted.is_some());
         let _ = writeln!(
             out,
             "\n  thresholds: {}",
             if failed == 0 {
                 "all passed".to_owned()
             } else {
-                format!("{failed} of {} FAILED", s.thresholds.len())
+                format!("{failed} of {all} FAILED")
             }
         );
         for t in &s.thresholds {
@@ -313,6 +316,17 @@ fn summary_lines(s: &Summary) -> String {
                 if t.passed { "pass" } else { "FAIL" },
                 t.expression,
                 t.measured
+            );
+            if let Some(abort) = s.abort_of(&t.expression) {
+                let _ = writeln!(out, "         {}", abort.describe());
+            }
+        }
+        if let Some(abort) = unlisted {
+            let _ = writeln!(
+                out,
+                "    FAIL {:<36} {}",
+                abort.expression,
+                abort.describe()
             );
         }
     }

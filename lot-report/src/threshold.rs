@@ -490,7 +490,9 @@ impl Threshold {
         self.abort
     }
 
-    /// Evaluates the threshold on `summary`.
+    /// Evaluates the threshold on `summary`, alone: see [`evaluate_all`]
+    /// for the results of a run, where the threshold that stopped the run
+    /// fails.
     pub fn evaluate(&self, summary: &Summary) -> ThresholdResult {
         let measured = self.measure(summary);
         let (passed, value, shown) = match measured {
@@ -667,6 +669,27 @@ impl Threshold {
             Metric::Interrupted => Ok(totals.interrupted as f64),
         }
     }
+}
+
+/// Evaluates every threshold on `summary`, in order: the results a run's
+/// [`Summary::thresholds`] hold.
+///
+/// The threshold named by `summary.aborted_by` fails whatever it measures
+/// at the end: the iterations still running when it stopped the run may
+/// have brought it back within bounds, but the run did not go on. What it
+/// measured when it stopped the run stays in the [`Abort`](crate::model::Abort),
+/// not in the result's `measured`.
+pub fn evaluate_all(thresholds: &[Threshold], summary: &Summary) -> Vec<ThresholdResult> {
+    thresholds
+        .iter()
+        .map(|threshold| {
+            let mut result = threshold.evaluate(summary);
+            if summary.abort_of(&result.expression).is_some() {
+                result.passed = false;
+            }
+            result
+        })
+        .collect()
 }
 
 /// The statistics of several distributions merged into one.
@@ -870,6 +893,33 @@ mod tests {
                 "expected a delay such as 10s after `abort after`",
             );
         }
+    }
+
+    #[test]
+    fn the_threshold_that_stopped_the_run_fails_whatever_it_measures_at_the_end() {
+        let mut s: Summary = serde_json::from_str(include_str!("../tests/it/data/quickstart.json"))
+            .expect("the quickstart fixture is a results document");
+        let thresholds = ["dropped == 0", "error_rate < 50%"].map(|e| Threshold::parse(e).unwrap());
+        let alone: Vec<ThresholdResult> = thresholds.iter().map(|t| t.evaluate(&s)).collect();
+        assert!(alone.iter().all(|r| r.passed), "{alone:?}");
+        assert_eq!(
+            evaluate_all(&thresholds, &s),
+            alone,
+            "nothing stopped the run"
+        );
+        s.aborted_by = Some(crate::model::Abort {
+            expression: "dropped == 0".into(),
+            at_us: 1_500_000,
+            value: Some(3.0),
+            measured: "3".into(),
+        });
+        let results = evaluate_all(&thresholds, &s);
+        assert!(!results[0].passed);
+        // What it measured at the end stays as measured; the abort's own
+        // measure is in the abort.
+        assert_eq!(results[0].measured, alone[0].measured);
+        assert_eq!(results[0].value, alone[0].value);
+        assert_eq!(results[1], alone[1]);
     }
 
     #[test]

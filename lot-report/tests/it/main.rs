@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use lot_report::{Format, Summary};
+use lot_report::{Abort, Format, Summary, Threshold};
 
 mod hostile;
 
@@ -70,6 +70,78 @@ fn render_writes_every_format_as_the_library_renders_it() {
         Format::Text.render(&summary)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The fixture stopped by a threshold that measures within bounds at the
+/// end, with a second threshold that passed.
+fn stopped_by_a_threshold() -> Summary {
+    let mut s: Summary =
+        serde_json::from_str(&std::fs::read_to_string(fixture()).unwrap()).unwrap();
+    s.stop_reason = lot_report::StopReason::Threshold;
+    s.aborted_by = Some(Abort {
+        expression: "error_rate < 1% abort".into(),
+        at_us: 12_300_000,
+        value: Some(0.042),
+        measured: "4.200%".into(),
+    });
+    let thresholds =
+        ["error_rate < 1% abort", "dropped == 0"].map(|e| Threshold::parse(e).unwrap());
+    s.thresholds = lot_report::threshold::evaluate_all(&thresholds, &s);
+    s
+}
+
+#[test]
+fn an_abort_reads_as_absent_from_older_documents_and_renders_in_every_format() {
+    let old: Summary = serde_json::from_str(&std::fs::read_to_string(fixture()).unwrap()).unwrap();
+    assert_eq!(old.aborted_by, None);
+    assert!(!Format::Json.render(&old).contains("aborted_by"));
+
+    let s = stopped_by_a_threshold();
+    assert!(!s.thresholds[0].passed, "{:?}", s.thresholds[0]);
+    assert!(s.thresholds[1].passed, "{:?}", s.thresholds[1]);
+    assert!(!s.thresholds_passed());
+    let said = "stopped the run at 12.30s (measured 4.200% then)";
+    let text = Format::Text.render(&s);
+    assert!(
+        text.contains(&format!(
+            "    FAIL error_rate < 1% abort                measured {}\n         {said}\n",
+            s.thresholds[0].measured
+        )),
+        "{text}"
+    );
+    assert!(text.contains("thresholds: 1 of 2 FAILED"), "{text}");
+    let md = Format::Md.render(&s);
+    assert!(
+        md.contains(&format!(
+            "| **FAIL** | error\\_rate &lt; 1% abort | {}; {said} |",
+            s.thresholds[0].measured
+        )),
+        "{md}"
+    );
+    let html = Format::Html.render(&s);
+    assert!(
+        html.contains(&format!("<br><span class=\"abort\">{}</span>", said)),
+        "{html}"
+    );
+    let json = Format::Json.render(&s);
+    let back: Summary = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.aborted_by, s.aborted_by);
+    // The CSV is the interval series only: it shows no thresholds.
+    assert_eq!(Format::Csv.render(&s), Format::Csv.render(&old));
+
+    // A document whose abort names no listed threshold still shows it.
+    let mut unlisted = stopped_by_a_threshold();
+    unlisted.thresholds.clear();
+    let text = Format::Text.render(&unlisted);
+    assert!(text.contains("thresholds: 1 of 1 FAILED"), "{text}");
+    assert!(
+        text.contains(
+            "    FAIL error_rate < 1% abort                stopped the run at 12.30s\n        (measured 4.200% then)\n"
+        ),
+        "{text}"
+    );
+    assert!(Format::Md.render(&unlisted).contains(said));
+    assert!(Format::Html.render(&unlisted).contains(said));
 }
 
 #[test]
@@ -176,6 +248,45 @@ mod merging {
         assert_eq!(steps, 2 * shard_steps);
         let ok: u64 = merged.intervals.iter().map(|i| i.counts.ok).sum();
         assert_eq!(ok, merged.totals.ok, "the series adds up");
+    }
+
+    #[test]
+    fn the_earliest_abort_stops_the_merged_run_and_fails_its_threshold() {
+        let abort = |expression: &str, at_us| lot_report::Abort {
+            expression: expression.into(),
+            at_us,
+            value: Some(1.0),
+            measured: "1".into(),
+        };
+        let thresholds = ["dropped == 0 abort", "failed < 1000000 abort"]
+            .map(|e| lot_report::Threshold::parse(e).unwrap());
+        let mut shards: Vec<Summary> = (0..3).map(|i| shard(i, 3)).collect();
+        for s in &mut shards {
+            s.thresholds = lot_report::threshold::evaluate_all(&thresholds, s);
+        }
+        // Every threshold passes on the merged counts; two shards were
+        // stopped, by different thresholds, shard 2 first.
+        shards[1].aborted_by = Some(abort("dropped == 0 abort", 3_000_000));
+        shards[2].aborted_by = Some(abort("failed < 1000000 abort", 2_000_000));
+        let merged = merge(&labelled(shards.clone()), false).unwrap();
+        assert_eq!(
+            merged.aborted_by,
+            Some(abort("failed < 1000000 abort", 2_000_000))
+        );
+        let passed: Vec<bool> = merged.thresholds.iter().map(|t| t.passed).collect();
+        assert_eq!(passed, [true, false]);
+        assert_eq!(
+            merged.thresholds[1].measured,
+            merged.thresholds[1].value.unwrap().to_string()
+        );
+        // A shard whose result failed but that named no abort is no abort.
+        for s in &mut shards {
+            s.aborted_by = None;
+            s.thresholds[0].passed = false;
+        }
+        let merged = merge(&labelled(shards), false).unwrap();
+        assert_eq!(merged.aborted_by, None);
+        assert!(merged.thresholds_passed(), "{:?}", merged.thresholds);
     }
 
     #[test]
