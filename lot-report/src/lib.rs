@@ -77,7 +77,7 @@ pub use model::{
     StopReason, Summary, ThresholdResult, TimingSummary, Totals, WeightedScenario,
 };
 pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sink};
-pub use reporter::{BoxError, Fanout, Reporter};
+pub use reporter::{BoxError, Fanout, Notice, NoticeLevel, Reporter};
 pub use stats::{Stats, ValueStats};
 pub use terminal::{Progress, TerminalReporter};
 pub use threshold::{Threshold, ThresholdError};

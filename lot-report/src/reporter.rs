@@ -1,5 +1,7 @@
 //! The [`Reporter`] trait and its composition.
 
+use std::collections::VecDeque;
+
 use async_trait::async_trait;
 
 use crate::model::{Interval, Start, Summary};
@@ -7,13 +9,60 @@ use crate::model::{Interval, Start, Summary};
 /// The error a reporter returns.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Something lot tells the person running the test while the run goes on:
+/// a signal received, waiting for the start time, the first panic in an
+/// iteration, a reporter that failed, a threshold that stopped the run.
+///
+/// Notices are for people, in one or a few sentences; what a run measures
+/// is in the results ([`Interval`], [`Summary`]), never only in a notice.
+/// The [`TerminalReporter`](crate::TerminalReporter) prints them; a
+/// reporter of one's own may capture or forward them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// How much it matters.
+    pub level: NoticeLevel,
+    /// What happened, in words, without a `lot: ` prefix (the terminal adds
+    /// its own).
+    pub text: String,
+}
+
+impl Notice {
+    /// An [`Info`](NoticeLevel::Info) notice.
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Info,
+            text: text.into(),
+        }
+    }
+
+    /// A [`Warning`](NoticeLevel::Warning) notice.
+    pub fn warning(text: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Warning,
+            text: text.into(),
+        }
+    }
+}
+
+/// How much a [`Notice`] matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoticeLevel {
+    /// What the run is doing (waiting for its start time, stopping on a
+    /// signal): shown unless progress is off.
+    Info,
+    /// Something went wrong or will change the results (a panic, a failed
+    /// reporter, a threshold that stopped the run): always shown.
+    Warning,
+}
+
 /// A consumer of a run's results: a screen, a file, a metrics system.
 ///
 /// Every method has a no-op default, so a reporter implements only what it
 /// needs. The executor drives reporters on a task of their own, never on the
 /// path that launches or measures iterations: a slow reporter delays only
-/// itself. A reporter that returns an error is reported once on stderr and
-/// receives nothing more; the run and the other reporters go on.
+/// itself. lot drives its reporters through a [`Fanout`]; what becomes of
+/// one that fails (returns an error or panics) is in [`Fanout`]'s docs.
 ///
 /// ```
 /// use lot_report::{BoxError, Interval, Reporter};
@@ -50,6 +99,12 @@ pub trait Reporter: Send {
     async fn summary(&mut self, _summary: &Summary) -> Result<(), BoxError> {
         Ok(())
     }
+
+    /// Called with each [`Notice`] for the person running the test, at any
+    /// point of the run, in the order they happen.
+    async fn notice(&mut self, _notice: &Notice) -> Result<(), BoxError> {
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -65,6 +120,9 @@ impl<R: Reporter + ?Sized> Reporter for Box<R> {
     }
     async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
         (**self).summary(summary).await
+    }
+    async fn notice(&mut self, notice: &Notice) -> Result<(), BoxError> {
+        (**self).notice(notice).await
     }
 }
 
@@ -92,13 +150,22 @@ impl<R: Reporter> Reporter for Option<R> {
             None => Ok(()),
         }
     }
+    async fn notice(&mut self, notice: &Notice) -> Result<(), BoxError> {
+        match self {
+            Some(r) => r.notice(notice).await,
+            None => Ok(()),
+        }
+    }
 }
 
 /// Several reporters fed the same events, in order.
 ///
-/// A member that fails (returns an error or panics) is reported on stderr the
-/// first time, and still receives the next events, so a metrics pusher
-/// survives a dropped packet; the others are never affected. [`Fanout`]
+/// A member that fails (returns an error or panics) still receives the next
+/// events, so a metrics pusher survives a dropped packet; the others are
+/// never affected. The first time a member fails, the others receive a
+/// [`Warning`](NoticeLevel::Warning) notice, `reporter NAME failed (further
+/// failures are only counted): ERROR`, which the terminal prints; later
+/// failures are only counted ([`failed`](Fanout::failed)). [`Fanout`]
 /// itself never fails.
 #[derive(Default)]
 pub struct Fanout {
@@ -172,14 +239,43 @@ impl Fanout {
             .collect()
     }
 
-    fn note(member: &mut Member, result: Result<(), BoxError>) {
-        if let Err(e) = result {
-            member.failures += 1;
-            if member.failures == 1 {
-                eprintln!(
-                    "lot: reporter {} failed (further failures are only counted): {e}",
-                    member.reporter.name()
-                );
+    /// Counts a failure of member `i`; on its first, the notice the other
+    /// members are sent about it.
+    fn note(&mut self, i: usize, result: Result<(), BoxError>) -> Option<Notice> {
+        let member = &mut self.members[i];
+        let e = result.err()?;
+        member.failures += 1;
+        (member.failures == 1).then(|| {
+            Notice::warning(format!(
+                "reporter {} failed (further failures are only counted): {e}",
+                member.reporter.name()
+            ))
+        })
+    }
+
+    /// Notes the outcome of member `i`'s event and sends the notices that
+    /// follow from it: a member failing for the first time is told to the
+    /// others, and so on if telling one fails it in turn. Each member fails
+    /// for the first time once, so this ends.
+    async fn settle(&mut self, i: usize, result: Result<(), BoxError>) {
+        if let Some(notice) = self.note(i, result) {
+            self.tell(Some(i), notice).await;
+        }
+    }
+
+    /// Sends `notice` to every member but the one it is about, then the
+    /// notices of the members that failed on it, in order.
+    async fn tell(&mut self, about: Option<usize>, notice: Notice) {
+        let mut pending = VecDeque::from([(about, notice)]);
+        while let Some((about, notice)) = pending.pop_front() {
+            for j in 0..self.members.len() {
+                if Some(j) == about {
+                    continue;
+                }
+                let r = guarded(self.members[j].reporter.notice(&notice)).await;
+                if let Some(next) = self.note(j, r) {
+                    pending.push_back((Some(j), next));
+                }
             }
         }
     }
@@ -216,26 +312,31 @@ impl Reporter for Fanout {
     }
 
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
-        for m in &mut self.members {
-            let r = guarded(m.reporter.start(start)).await;
-            Fanout::note(m, r);
+        for i in 0..self.members.len() {
+            let r = guarded(self.members[i].reporter.start(start)).await;
+            self.settle(i, r).await;
         }
         Ok(())
     }
 
     async fn interval(&mut self, interval: &Interval) -> Result<(), BoxError> {
-        for m in &mut self.members {
-            let r = guarded(m.reporter.interval(interval)).await;
-            Fanout::note(m, r);
+        for i in 0..self.members.len() {
+            let r = guarded(self.members[i].reporter.interval(interval)).await;
+            self.settle(i, r).await;
         }
         Ok(())
     }
 
     async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
-        for m in &mut self.members {
-            let r = guarded(m.reporter.summary(summary)).await;
-            Fanout::note(m, r);
+        for i in 0..self.members.len() {
+            let r = guarded(self.members[i].reporter.summary(summary)).await;
+            self.settle(i, r).await;
         }
+        Ok(())
+    }
+
+    async fn notice(&mut self, notice: &Notice) -> Result<(), BoxError> {
+        self.tell(None, notice.clone()).await;
         Ok(())
     }
 }
@@ -256,6 +357,27 @@ mod tests {
         async fn interval(&mut self, _: &Interval) -> Result<(), BoxError> {
             self.0.lock().unwrap().push("interval");
             Ok(())
+        }
+    }
+
+    /// Keeps the notices it receives.
+    struct Listen(Arc<Mutex<Vec<Notice>>>);
+
+    #[async_trait]
+    impl Reporter for Listen {
+        async fn notice(&mut self, notice: &Notice) -> Result<(), BoxError> {
+            self.0.lock().unwrap().push(notice.clone());
+            Ok(())
+        }
+    }
+
+    /// Fails on every notice, and on nothing else.
+    struct Deaf;
+
+    #[async_trait]
+    impl Reporter for Deaf {
+        async fn notice(&mut self, _: &Notice) -> Result<(), BoxError> {
+            Err("cannot listen".into())
         }
     }
 
@@ -313,5 +435,53 @@ mod tests {
             fanout.failed_outputs().is_empty(),
             "none of them is an output"
         );
+    }
+
+    #[tokio::test]
+    async fn a_members_first_failure_is_told_to_the_others_once() {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let mut fanout = Fanout::new();
+        fanout.push(Faulty { panic: false });
+        fanout.push(Listen(heard.clone()));
+        fanout.push(Deaf);
+        fanout.start(&start()).await.unwrap();
+        fanout.interval(&Interval::default()).await.unwrap();
+        fanout.interval(&Interval::default()).await.unwrap();
+        fanout
+            .notice(&Notice::info("waiting for the start time"))
+            .await
+            .unwrap();
+        let failed = |name: &str, error: &str| {
+            Notice::warning(format!(
+                "reporter {name} failed (further failures are only counted): {error}"
+            ))
+        };
+        // Faulty's first failure reaches the others, Deaf failing on that
+        // notice reaches the others in turn (Faulty too), and then the
+        // notice sent to all arrives; later failures are only counted.
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                failed("Faulty", "disk full"),
+                failed("Deaf", "cannot listen"),
+                Notice::info("waiting for the start time"),
+            ]
+        );
+        assert_eq!(
+            fanout.failed(),
+            ["Faulty (3 failures)", "Deaf (2 failures)"]
+        );
+    }
+
+    #[tokio::test]
+    async fn box_and_option_forward_notices() {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let mut boxed: Box<dyn Reporter> = Box::new(Some(Listen(heard.clone())));
+        boxed.notice(&Notice::warning("first panic")).await.unwrap();
+        None::<Listen>
+            .notice(&Notice::warning("lost"))
+            .await
+            .unwrap();
+        assert_eq!(*heard.lock().unwrap(), [Notice::warning("first panic")]);
     }
 }

@@ -6,6 +6,8 @@
 //! stale row at every redraw); elsewhere (CI logs) a plain progress line is
 //! printed every 5 s. The summary fits 80 columns: its tables are laid out
 //! for them, and longer lines (long names, error texts) are wrapped.
+//! [`Notice`]s are lines of their own starting `lot: `, wrapped the same
+//! way; the live line is erased before them and drawn again after them.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::model::{Interval, Start, Summary};
-use crate::reporter::{BoxError, Reporter};
+use crate::reporter::{BoxError, Notice, NoticeLevel, Reporter};
 use crate::stats::Stats;
 /// Re-exported from [`units`](crate::units), where every output takes them from.
 pub use crate::units::{fmt_unix_ms, fmt_us};
@@ -54,7 +56,8 @@ pub struct TerminalReporter {
     progress: Progress,
     plan_us: u64,
     last_plain: Option<Instant>,
-    line_drawn: bool,
+    /// The live line as last drawn, while it is on the screen.
+    live_line: Option<String>,
 }
 
 impl TerminalReporter {
@@ -64,7 +67,7 @@ impl TerminalReporter {
             progress,
             plan_us: 0,
             last_plain: None,
-            line_drawn: false,
+            live_line: None,
         }
     }
 
@@ -113,8 +116,9 @@ impl Reporter for TerminalReporter {
                     .map_or(WIDTH, |(w, _)| usize::from(w.0))
                     .saturating_sub(1);
                 let line = progress_line_within(interval, self.plan_us, width);
-                self.line_drawn = true;
-                self.write(&format!("\r\x1b[2K{line}"))
+                let text = format!("{ERASE_LINE}{line}");
+                self.live_line = Some(line);
+                self.write(&text)
             }
             Progress::Plain => {
                 let now = Instant::now();
@@ -132,11 +136,43 @@ impl Reporter for TerminalReporter {
 
     async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
         let mut text = String::new();
-        if self.line_drawn {
-            text.push_str("\r\x1b[2K");
+        if self.live_line.take().is_some() {
+            text.push_str(ERASE_LINE);
         }
         text.push_str(&render_summary(summary));
         self.write(&text)
+    }
+
+    async fn notice(&mut self, notice: &Notice) -> Result<(), BoxError> {
+        match self.render_notice(notice) {
+            Some(text) => self.write(&text),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Moves the cursor to the start of the row and clears the row.
+const ERASE_LINE: &str = "\r\x1b[2K";
+
+impl TerminalReporter {
+    /// What [`notice`](Reporter::notice) writes for `notice`, if anything:
+    /// its own lines, starting `lot: ` and wrapped at [`WIDTH`], with the
+    /// live line erased before them and drawn again after them, so that no
+    /// stale row is left. An [`Info`](NoticeLevel::Info) notice is left out
+    /// when progress is off; a warning never is.
+    fn render_notice(&self, notice: &Notice) -> Option<String> {
+        if notice.level == NoticeLevel::Info && self.progress == Progress::Off {
+            return None;
+        }
+        let mut text = String::new();
+        if self.live_line.is_some() {
+            text.push_str(ERASE_LINE);
+        }
+        text.push_str(&wrap(&format!("lot: {}\n", notice.text.trim_end()), WIDTH));
+        if let Some(line) = &self.live_line {
+            text.push_str(line);
+        }
+        Some(text)
     }
 }
 
@@ -558,5 +594,41 @@ mod tests {
         let at_79 = progress_line_within(&interval, s.plan.duration_us, 79);
         assert!(at_79.contains("ok 123456789  failed 1234567"), "{at_79}");
         assert!(!at_79.contains("p50"), "{at_79}");
+    }
+
+    #[test]
+    fn a_notice_is_its_own_lines_and_leaves_no_stale_row() {
+        let info = Notice::info("waiting 2.00s for LOT_START_AT");
+        let long = Notice::warning(format!(
+            "reporter json (run.json) failed (further failures are only counted): {}",
+            "no space left on device (os error 28) ".repeat(2)
+        ));
+        let plain = TerminalReporter::new(Progress::Plain);
+        assert_eq!(
+            plain.render_notice(&info).as_deref(),
+            Some("lot: waiting 2.00s for LOT_START_AT\n")
+        );
+        assert_eq!(
+            plain.render_notice(&long).as_deref(),
+            Some(
+                "lot: reporter json (run.json) failed (further failures are only counted): no\n    space left on device (os error 28) no space left on device (os error 28)\n"
+            )
+        );
+        // On a terminal, the live line is erased first and drawn again after.
+        let mut live = TerminalReporter::new(Progress::Live);
+        live.live_line = Some("1.00s/15.0s  133.3/s".to_owned());
+        assert_eq!(
+            live.render_notice(&info).as_deref(),
+            Some("\r\x1b[2Klot: waiting 2.00s for LOT_START_AT\n1.00s/15.0s  133.3/s")
+        );
+        // Quiet: warnings only.
+        let quiet = TerminalReporter::new(Progress::Off);
+        assert_eq!(quiet.render_notice(&info), None);
+        assert_eq!(
+            quiet
+                .render_notice(&Notice::warning("a panic\n"))
+                .as_deref(),
+            Some("lot: a panic\n")
+        );
     }
 }
