@@ -68,6 +68,7 @@ pub mod reporter;
 pub mod stats;
 pub mod terminal;
 pub mod threshold;
+mod type_name;
 pub mod units;
 
 pub use model::{
@@ -81,6 +82,7 @@ pub use reporter::{BoxError, Fanout, Notice, NoticeLevel, Reporter};
 pub use stats::{Stats, ValueStats};
 pub use terminal::{Progress, TerminalReporter};
 pub use threshold::{Threshold, ThresholdError};
+pub use type_name::short_type_name;
 
 /// Re-exported so reporters can be written without naming the dependency.
 pub use async_trait::async_trait;

@@ -80,9 +80,10 @@ pub enum NoticeLevel {
 #[async_trait]
 pub trait Reporter: Send {
     /// A short name for messages about this reporter, such as `json (run.json)`.
+    /// By default, the type's name without module paths
+    /// ([`short_type_name`](crate::short_type_name)): `Wrapper<Rate>`.
     fn name(&self) -> String {
-        let full = std::any::type_name::<Self>();
-        full.rsplit("::").next().unwrap_or(full).to_owned()
+        crate::type_name::short_type_name(std::any::type_name::<Self>())
     }
 
     /// Called once, before the first arrival.
@@ -483,5 +484,14 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(*heard.lock().unwrap(), [Notice::warning("first panic")]);
+    }
+
+    #[test]
+    fn the_default_name_is_the_short_type_name() {
+        struct Wrap<R>(#[allow(dead_code)] R);
+        impl<R: Send> Reporter for Wrap<R> {}
+        assert_eq!(Wrap(Deaf).name(), "Wrap<Deaf>");
+        assert_eq!(Wrap(Some(Deaf)).name(), "Wrap<Option<Deaf>>");
+        assert_eq!(Some(Deaf).name(), "Deaf");
     }
 }
