@@ -56,6 +56,7 @@
 #![warn(missing_docs)]
 
 pub mod csv;
+pub mod duration;
 mod hdr;
 pub mod html;
 pub mod json;

@@ -11,11 +11,17 @@
 //! name       = any text without "]": a scenario, step or check name
 //! statistic  = "min" | "mean" | "avg" | "max" | "p" number       p50, p95, p99, p99.9, p999, ...
 //! operator   = "<" | "<=" | ">" | ">=" | "==" | "!="
-//! value      = number [ unit ]
-//! unit       = "us" | "µs" | "ms" | "s" | "m" | "h"              for durations (bare number: ms)
-//!            | "%"                                               for fractions (bare number: 0 to 1)
-//! abort      = "abort" [ "after" number unit ]                   stop the run when it fails
+//! value      = duration                                          for durations
+//!            | number [ "%" ]                                    for fractions (bare number: 0 to 1)
+//!            | number                                            for rps and counts
+//! duration   = number unit                                       unit: ns, us, µs, ms, s, m, h
+//! abort      = "abort" [ "after" duration ]                      stop the run when it fails
 //! ```
+//!
+//! Durations are read by [`duration::parse`](crate::duration::parse), as
+//! settings are: a number without a unit is an error (`latency p99 < 250`
+//! fails with ``invalid duration `250`: expected a number and a unit (ns,
+//! us, ms, s, m, h), such as 250ms``), never taken for milliseconds.
 //!
 //! | metric | measures | scope `[name]` |
 //! |---|---|---|
@@ -242,16 +248,9 @@ fn split_number(word: &str) -> (&str, &str) {
     (&word[..end], &word[end..])
 }
 
-fn duration_us(number: f64, unit: &str) -> Option<f64> {
-    let scale = match unit {
-        "us" | "µs" => 1.0,
-        "" | "ms" => 1e3,
-        "s" => 1e6,
-        "m" => 60e6,
-        "h" => 3600e6,
-        _ => return None,
-    };
-    Some(number * scale)
+/// Microseconds in `d`, the base unit of durations.
+fn micros(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e3
 }
 
 impl Threshold {
@@ -384,12 +383,9 @@ impl Threshold {
             return Err(c.error(value_at, format!("expected a number, found `{raw}`")));
         };
         let value = match metric.kind() {
-            Kind::Duration => duration_us(number, unit).ok_or_else(|| {
-                c.error(
-                    value_at + raw.len() - unit.len(),
-                    format!("unknown duration unit `{unit}`; expected us, ms, s, m or h"),
-                )
-            })?,
+            Kind::Duration => {
+                micros(crate::duration::parse(raw).map_err(|e| c.error(value_at, e.to_string()))?)
+            }
             Kind::Fraction => match unit {
                 "%" => number / 100.0,
                 "" if number <= 1.0 => number,
@@ -433,15 +429,7 @@ impl Threshold {
                         c.skip_space();
                         let d_at = c.at;
                         let (_, d) = c.word();
-                        let (n, unit) = split_number(d);
-                        // A delay too long for a `Duration` is refused like a
-                        // malformed one, not allowed to panic.
-                        let parsed = n
-                            .parse::<f64>()
-                            .ok()
-                            .and_then(|n| duration_us(n, if unit.is_empty() { "?" } else { unit }))
-                            .and_then(|us| Duration::try_from_secs_f64(us / 1e6).ok());
-                        let Some(parsed) = parsed else {
+                        let Ok(parsed) = crate::duration::parse(d) else {
                             return Err(
                                 c.error(d_at, "expected a delay such as 10s after `abort after`")
                             );
@@ -782,12 +770,28 @@ mod tests {
             2e6,
         );
         ok(
-            "schedule_lag max<5",
+            "schedule_lag max<5ms",
             Metric::ScheduleLag,
             None,
             Some(Max),
             Lt,
             5_000.0,
+        );
+        ok(
+            "latency p50 <= 0.5ms",
+            Metric::Latency,
+            None,
+            Some(Percentile(50.0)),
+            Le,
+            500.0,
+        );
+        ok(
+            "latency max < 1500ns",
+            Metric::Latency,
+            None,
+            Some(Max),
+            Lt,
+            1.5,
         );
         ok(
             "latency avg != 100us",
@@ -844,14 +848,28 @@ mod tests {
             "expected an operator: <, <=, >, >=, == or !=",
         );
         err(
-            "latency p99 < 250 ms",
-            18,
+            "dropped == 0 ms",
+            13,
             "unexpected `ms`; expected `abort` or the end",
         );
+        for (expr, value) in [
+            ("latency p99 < 250", "250"),
+            ("latency p99 < 250 ms", "250"),
+            ("latency p99 < 250xs", "250xs"),
+            ("latency p99 < 1e3s", "1e3s"),
+        ] {
+            err(
+                expr,
+                14,
+                &format!(
+                    "invalid duration `{value}`: expected a number and a unit (ns, us, ms, s, m, h), such as 250ms"
+                ),
+            );
+        }
         err(
-            "latency p99 < 250xs",
-            17,
-            "unknown duration unit `xs`; expected us, ms, s, m or h",
+            "latency p99 < 99999999999999999999h",
+            14,
+            "invalid duration `99999999999999999999h`: longer than the longest duration, 18446744073709551615s",
         );
         err(
             "latency p990 < 1s",
@@ -886,7 +904,12 @@ mod tests {
             19,
             "unexpected `later`; expected `after` or the end",
         );
-        for huge in ["18446744073709551615s", "99999999999999999999h", "1e300s"] {
+        for huge in [
+            "18446744073709551616s",
+            "99999999999999999999h",
+            "1e300s",
+            "10",
+        ] {
             err(
                 &format!("dropped == 0 abort after {huge}"),
                 25,
@@ -928,6 +951,11 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "invalid threshold `latency p99 =< 1s`: expected an operator: <, <=, >, >=, == or !=\n  latency p99 =< 1s\n              ^"
+        );
+        let e = Threshold::parse("latency p99 < 250").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid threshold `latency p99 < 250`: invalid duration `250`: expected a number and a unit (ns, us, ms, s, m, h), such as 250ms\n  latency p99 < 250\n                ^"
         );
     }
 }
