@@ -49,8 +49,9 @@ use crate::model::{CheckSummary, StepSummary, Summary};
 use crate::stats::Stats;
 use crate::units::fmt_us;
 
-/// What a threshold measures.
+/// What a threshold measures ([`Threshold::metric`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Metric {
     /// End minus intended start.
     Latency,
@@ -109,7 +110,8 @@ impl Metric {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// The metric's name in expressions: `latency`, `error_rate`, ...
+    pub fn name(self) -> &'static str {
         METRICS
             .iter()
             .find(|(_, m)| *m == self)
@@ -118,7 +120,7 @@ impl Metric {
     }
 }
 
-/// A statistic of a duration distribution.
+/// A statistic of a duration distribution ([`Threshold::statistic`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Statistic {
     /// Smallest value.
@@ -131,7 +133,7 @@ pub enum Statistic {
     Percentile(f64),
 }
 
-/// A comparison.
+/// A comparison ([`Threshold::operator`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operator {
     /// `<`
@@ -148,8 +150,29 @@ pub enum Operator {
     Ne,
 }
 
+/// The operators by symbol, two-character ones first so that `<=` is not
+/// read as `<`.
+const OPERATORS: &[(&str, Operator)] = &[
+    ("<=", Operator::Le),
+    (">=", Operator::Ge),
+    ("==", Operator::Eq),
+    ("!=", Operator::Ne),
+    ("<", Operator::Lt),
+    (">", Operator::Gt),
+];
+
 impl Operator {
-    fn holds(self, left: f64, right: f64) -> bool {
+    /// The operator as written: `<`, `<=`, ...
+    pub fn symbol(self) -> &'static str {
+        OPERATORS
+            .iter()
+            .find(|(_, o)| *o == self)
+            .map(|(s, _)| *s)
+            .expect("every operator is listed")
+    }
+
+    /// Whether `left OPERATOR right` holds, such as `left < right`.
+    pub fn holds(self, left: f64, right: f64) -> bool {
         match self {
             Operator::Lt => left < right,
             Operator::Le => left <= right,
@@ -355,16 +378,10 @@ impl Threshold {
 
         c.skip_space();
         let op_at = c.at;
-        let operator = [
-            ("<=", Operator::Le),
-            (">=", Operator::Ge),
-            ("==", Operator::Eq),
-            ("!=", Operator::Ne),
-            ("<", Operator::Lt),
-            (">", Operator::Gt),
-        ]
-        .into_iter()
-        .find(|(s, _)| c.rest().starts_with(s));
+        let operator = OPERATORS
+            .iter()
+            .copied()
+            .find(|(s, _)| c.rest().starts_with(s));
         let Some((symbol, operator)) = operator else {
             return Err(c.error(op_at, "expected an operator: <, <=, >, >=, == or !="));
         };
@@ -543,6 +560,30 @@ impl Threshold {
         self.scope.as_deref()
     }
 
+    /// What the threshold measures.
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    /// The statistic of a duration metric (`p99` in `latency p99 < 250ms`);
+    /// `None` for the other metrics, which take none.
+    pub fn statistic(&self) -> Option<Statistic> {
+        self.statistic
+    }
+
+    /// How the measured value is compared with the [`bound`](Threshold::bound).
+    pub fn operator(&self) -> Operator {
+        self.operator
+    }
+
+    /// The value the measured one is compared with, in the base units of
+    /// [`ThresholdResult::value`]: microseconds for durations (`250ms` is
+    /// 250000), a fraction from 0 to 1 for `error_rate`, `drop_rate` and
+    /// `checks` (`1%` is 0.01), a plain number for `rps` and counts.
+    pub fn bound(&self) -> f64 {
+        self.value
+    }
+
     /// Whether the scope can only name a scenario (counts, `drop_rate`,
     /// `rps`); the other metrics also accept a step or a check name.
     pub fn scope_is_scenario_only(&self) -> bool {
@@ -709,11 +750,13 @@ mod tests {
         value: f64,
     ) {
         let t = Threshold::parse(expr).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(t.metric, metric, "{expr}");
-        assert_eq!(t.scope.as_deref(), scope, "{expr}");
-        assert_eq!(t.statistic, stat, "{expr}");
-        assert_eq!(t.operator, op, "{expr}");
-        assert!((t.value - value).abs() < 1e-9, "{expr}: {}", t.value);
+        assert_eq!(t.metric(), metric, "{expr}");
+        assert_eq!(t.scope(), scope, "{expr}");
+        assert_eq!(t.statistic(), stat, "{expr}");
+        assert_eq!(t.operator(), op, "{expr}");
+        assert!((t.bound() - value).abs() < 1e-9, "{expr}: {}", t.bound());
+        assert!(expr.starts_with(t.metric().name()), "{expr}");
+        assert!(expr.contains(t.operator().symbol()), "{expr}");
     }
 
     fn err(expr: &str, at: usize, message: &str) {
