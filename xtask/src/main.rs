@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod tidy;
 
 const HELP: &str = "\
 cargo xtask: project automation for lot
@@ -16,6 +17,8 @@ TASKS:
               --quick: under 2 minutes, without the soak; --soak: only the soak;
               results in target/bench/<unix time>/
     ci        run what CI runs: fmt check, clippy -D warnings, doc -D warnings, tests
+    tidy      check the sources' shape: no import cycle between a crate's files, no
+              function over 150 lines, no file over 800 lines (tests aside)
     help      print this message
 ";
 
@@ -31,8 +34,12 @@ fn main() -> ExitCode {
             let rest: Vec<String> = std::env::args().skip(2).collect();
             bench::run(&rest)
         }
+        Some("tidy") => {
+            let rest: Vec<String> = std::env::args().skip(2).collect();
+            tidy::run(&rest)
+        }
         Some(other) => {
-            eprintln!("unknown task `{other}`; expected one of: bench, ci, help\n\n{HELP}");
+            eprintln!("unknown task `{other}`; expected one of: bench, ci, tidy, help\n\n{HELP}");
             ExitCode::from(2)
         }
     }
