@@ -66,7 +66,8 @@ pub fn run(args: &[String]) -> ExitCode {
             ExitCode::SUCCESS
         }
         n => {
-            println!("tidy: {n} problems in {} crates", findings.crates);
+            let s = if n == 1 { "" } else { "s" };
+            println!("tidy: {n} problem{s} in {} crates", findings.crates);
             ExitCode::FAILURE
         }
     }
