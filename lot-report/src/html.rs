@@ -292,8 +292,27 @@ fn card(out: &mut String, class: &str, value: &str, label: &str) {
 /// Renders `summary` as a self-contained HTML page.
 pub fn render(s: &Summary) -> String {
     let mut out = String::with_capacity(64 * 1024);
-    let t = &s.totals;
     let names: Vec<String> = s.scenarios.iter().map(|sc| escape(&sc.name)).collect();
+    head(&mut out, s, &names);
+    headline(&mut out, s);
+    thresholds(&mut out, s);
+    out.push_str("<h2>Over time</h2><section class=\"charts\">");
+    for chart in &charts(s) {
+        chart.render(&mut out);
+    }
+    out.push_str("</section>");
+    latency_table(&mut out, s);
+    scenarios_table(&mut out, s, &names);
+    steps_table(&mut out, s, &names);
+    checks_table(&mut out, s, &names);
+    errors_table(&mut out, s);
+    metrics_table(&mut out, s);
+    plan_and_footer(&mut out, s);
+    out
+}
+
+/// The document's head, the title and the line under it.
+fn head(out: &mut String, s: &Summary, names: &[String]) {
     let title = format!("lot: {}", names.join(", "));
     let reason = s.stop_reason.describe();
     let _ = write!(
@@ -311,29 +330,28 @@ pub fn render(s: &Summary) -> String {
             d => format!("; {}", escape(&d)),
         }
     );
+}
 
+/// The cards of the headline numbers.
+fn headline(out: &mut String, s: &Summary) {
+    let t = &s.totals;
     out.push_str("<section class=\"cards\" id=\"headline\">");
     card(
-        &mut out,
+        out,
         "",
         &t.scheduled.to_string(),
         &format!("scheduled ({})", s.scheduled_breakdown()),
     );
-    card(&mut out, "good", &t.ok.to_string(), "ok");
+    card(out, "good", &t.ok.to_string(), "ok");
     for (label, n) in [
         ("failed", t.failed),
         ("dropped", t.dropped),
         ("interrupted", t.interrupted),
     ] {
-        card(
-            &mut out,
-            if n > 0 { "bad" } else { "" },
-            &n.to_string(),
-            label,
-        );
+        card(out, if n > 0 { "bad" } else { "" }, &n.to_string(), label);
     }
     card(
-        &mut out,
+        out,
         "",
         &format!("{:.2}/s", s.achieved_rps),
         &format!("arrival rate achieved (target {:.2}/s)", s.target_rps),
@@ -343,7 +361,7 @@ pub fn render(s: &Summary) -> String {
         let passed = s.thresholds.iter().filter(|t| t.passed).count();
         let all = s.thresholds.len() + usize::from(unlisted.is_some());
         card(
-            &mut out,
+            out,
             if passed == all { "good" } else { "bad" },
             &format!("{passed}/{all}"),
             if passed == all {
@@ -353,144 +371,176 @@ pub fn render(s: &Summary) -> String {
             },
         );
     }
-    card(&mut out, "", &fmt_us(s.latency.p50_us), "latency p50");
-    card(&mut out, "", &fmt_us(s.latency.p99_us), "latency p99");
+    card(out, "", &fmt_us(s.latency.p50_us), "latency p50");
+    card(out, "", &fmt_us(s.latency.p99_us), "latency p99");
     out.push_str("</section>");
+}
 
-    // In floating point: counts and durations read from a file can be anything.
-    let secs = |i: &Interval| (i.start_us as f64 + i.duration_us as f64) / 1e6;
+/// The x of an interval's point: the end of the interval, in seconds. In
+/// floating point: counts and durations read from a file can be anything.
+fn secs(i: &Interval) -> f64 {
+    (i.start_us as f64 + i.duration_us as f64) / 1e6
+}
+
+/// The charts of the page, in order.
+fn charts(s: &Summary) -> [Chart<'static>; 5] {
+    [
+        rate_chart(s),
+        latency_chart(s),
+        failures_chart(s),
+        concurrency_chart(s),
+        distribution_chart(s),
+    ]
+}
+
+fn rate_chart(s: &Summary) -> Chart<'static> {
     // A rate over a sliver of an interval (the run's last one is often a few
     // milliseconds) swings wildly; the rate chart leaves such slivers out,
     // the CSV keeps them.
     let whole = |i: &&Interval| i.duration_us.saturating_mul(2) >= s.limits.interval_us;
-    let charts = [
-        Chart {
-            id: "chart-rate",
-            title: "Arrival rate: target and achieved",
-            unit: Unit::PerSecond,
-            x_axis: XAxis::Seconds,
-            series: vec![
-                Series {
-                    name: "target",
-                    points: s
-                        .intervals
+    Chart {
+        id: "chart-rate",
+        title: "Arrival rate: target and achieved",
+        unit: Unit::PerSecond,
+        x_axis: XAxis::Seconds,
+        series: vec![
+            Series {
+                name: "target",
+                points: s
+                    .intervals
+                    .iter()
+                    .filter(whole)
+                    .map(|i| (secs(i), i.target_rps))
+                    .collect(),
+            },
+            Series {
+                name: "achieved",
+                points: s
+                    .intervals
+                    .iter()
+                    .filter(whole)
+                    .map(|i| (secs(i), i.achieved_rps))
+                    .collect(),
+            },
+        ],
+    }
+}
+
+fn latency_chart(s: &Summary) -> Chart<'static> {
+    Chart {
+        id: "chart-latency",
+        title: "Latency percentiles per interval",
+        unit: Unit::Micros,
+        x_axis: XAxis::Seconds,
+        series: [("p50", 0), ("p90", 1), ("p99", 2), ("max", 3)]
+            .into_iter()
+            .map(|(name, k)| Series {
+                name,
+                points: s
+                    .intervals
+                    .iter()
+                    .filter(|i| i.latency.count > 0)
+                    .map(|i| {
+                        let l = &i.latency;
+                        let v = [l.p50_us, l.p90_us, l.p99_us, l.max_us][k];
+                        (secs(i), v as f64)
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn failures_chart(s: &Summary) -> Chart<'static> {
+    Chart {
+        id: "chart-errors",
+        title: "Failures, drops and interruptions per interval",
+        unit: Unit::Count,
+        x_axis: XAxis::Seconds,
+        series: vec![
+            Series {
+                name: "failed",
+                points: s
+                    .intervals
+                    .iter()
+                    .map(|i| (secs(i), i.counts.failed as f64))
+                    .collect(),
+            },
+            Series {
+                name: "dropped",
+                points: s
+                    .intervals
+                    .iter()
+                    .map(|i| (secs(i), i.counts.dropped as f64))
+                    .collect(),
+            },
+            Series {
+                name: "interrupted",
+                points: s
+                    .intervals
+                    .iter()
+                    .map(|i| (secs(i), i.counts.interrupted as f64))
+                    .collect(),
+            },
+        ],
+    }
+}
+
+fn concurrency_chart(s: &Summary) -> Chart<'static> {
+    Chart {
+        id: "chart-concurrency",
+        title: "Iterations in flight and users",
+        unit: Unit::Count,
+        x_axis: XAxis::Seconds,
+        series: vec![
+            Series {
+                name: "in flight",
+                points: s
+                    .intervals
+                    .iter()
+                    .map(|i| (secs(i), i.in_flight as f64))
+                    .collect(),
+            },
+            Series {
+                name: "users",
+                points: if s.intervals.iter().any(|i| i.users > 0) {
+                    s.intervals
                         .iter()
-                        .filter(whole)
-                        .map(|i| (secs(i), i.target_rps))
-                        .collect(),
+                        .map(|i| (secs(i), i.users as f64))
+                        .collect()
+                } else {
+                    Vec::new()
                 },
-                Series {
-                    name: "achieved",
-                    points: s
-                        .intervals
-                        .iter()
-                        .filter(whole)
-                        .map(|i| (secs(i), i.achieved_rps))
-                        .collect(),
-                },
-            ],
-        },
-        Chart {
-            id: "chart-latency",
-            title: "Latency percentiles per interval",
-            unit: Unit::Micros,
-            x_axis: XAxis::Seconds,
-            series: [("p50", 0), ("p90", 1), ("p99", 2), ("max", 3)]
-                .into_iter()
-                .map(|(name, k)| Series {
-                    name,
-                    points: s
-                        .intervals
-                        .iter()
-                        .filter(|i| i.latency.count > 0)
-                        .map(|i| {
-                            let l = &i.latency;
-                            let v = [l.p50_us, l.p90_us, l.p99_us, l.max_us][k];
-                            (secs(i), v as f64)
-                        })
-                        .collect(),
-                })
-                .collect(),
-        },
-        Chart {
-            id: "chart-errors",
-            title: "Failures, drops and interruptions per interval",
-            unit: Unit::Count,
-            x_axis: XAxis::Seconds,
-            series: vec![
-                Series {
-                    name: "failed",
-                    points: s
-                        .intervals
-                        .iter()
-                        .map(|i| (secs(i), i.counts.failed as f64))
-                        .collect(),
-                },
-                Series {
-                    name: "dropped",
-                    points: s
-                        .intervals
-                        .iter()
-                        .map(|i| (secs(i), i.counts.dropped as f64))
-                        .collect(),
-                },
-                Series {
-                    name: "interrupted",
-                    points: s
-                        .intervals
-                        .iter()
-                        .map(|i| (secs(i), i.counts.interrupted as f64))
-                        .collect(),
-                },
-            ],
-        },
-        Chart {
-            id: "chart-concurrency",
-            title: "Iterations in flight and users",
-            unit: Unit::Count,
-            x_axis: XAxis::Seconds,
-            series: vec![
-                Series {
-                    name: "in flight",
-                    points: s
-                        .intervals
-                        .iter()
-                        .map(|i| (secs(i), i.in_flight as f64))
-                        .collect(),
-                },
-                Series {
-                    name: "users",
-                    points: if s.intervals.iter().any(|i| i.users > 0) {
-                        s.intervals
-                            .iter()
-                            .map(|i| (secs(i), i.users as f64))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    },
-                },
-            ],
-        },
-        Chart {
-            id: "chart-distribution",
-            title: "Latency distribution (percentile spectrum)",
-            unit: Unit::Micros,
-            x_axis: XAxis::Percentile,
-            series: vec![
-                Series {
-                    name: "latency",
-                    points: spectrum(&s.latency),
-                },
-                Series {
-                    name: "service time",
-                    points: spectrum(&s.service_time),
-                },
-            ],
-        },
-    ];
+            },
+        ],
+    }
+}
+
+fn distribution_chart(s: &Summary) -> Chart<'static> {
+    Chart {
+        id: "chart-distribution",
+        title: "Latency distribution (percentile spectrum)",
+        unit: Unit::Micros,
+        x_axis: XAxis::Percentile,
+        series: vec![
+            Series {
+                name: "latency",
+                points: spectrum(&s.latency),
+            },
+            Series {
+                name: "service time",
+                points: spectrum(&s.service_time),
+            },
+        ],
+    }
+}
+
+/// The thresholds' table, with the abort that stopped the run.
+fn thresholds(out: &mut String, s: &Summary) {
+    let unlisted = s.abort_unlisted();
     if !s.thresholds.is_empty() || unlisted.is_some() {
         out.push_str("<h2>Thresholds</h2>");
-        table_head(&mut out, &["result", "threshold", "measured"]);
+        table_head(out, &["result", "threshold", "measured"]);
         for t in &s.thresholds {
             let abort = s.abort_of(&t.expression).map_or_else(String::new, |a| {
                 format!("<br><span class=\"abort\">{}</span>", escape(&a.describe()))
@@ -514,16 +564,12 @@ pub fn render(s: &Summary) -> String {
         }
         out.push_str("</tbody></table>");
     }
+}
 
-    out.push_str("<h2>Over time</h2><section class=\"charts\">");
-    for chart in &charts {
-        chart.render(&mut out);
-    }
-    out.push_str("</section>");
-
+fn latency_table(out: &mut String, s: &Summary) {
     out.push_str("<h2>Latency</h2>");
     table_head(
-        &mut out,
+        out,
         &[
             "", "min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max",
         ],
@@ -534,14 +580,16 @@ pub fn render(s: &Summary) -> String {
         ("schedule lag", &s.schedule_lag),
     ] {
         let _ = write!(out, "<tr><td>{label}</td>");
-        stats_cells(&mut out, st);
+        stats_cells(out, st);
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
+}
 
+fn scenarios_table(out: &mut String, s: &Summary, names: &[String]) {
     out.push_str("<h2>Scenarios</h2>");
     table_head(
-        &mut out,
+        out,
         &[
             "scenario",
             "scheduled",
@@ -559,28 +607,30 @@ pub fn render(s: &Summary) -> String {
             "max",
         ],
     );
-    for (sc, name) in s.scenarios.iter().zip(&names) {
+    for (sc, name) in s.scenarios.iter().zip(names) {
         let c = &sc.totals;
         let _ = write!(
             out,
             "<tr><td class=\"text\">{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             c.scheduled, c.ok, c.failed, c.dropped, c.interrupted
         );
-        stats_cells(&mut out, &sc.latency);
+        stats_cells(out, &sc.latency);
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
+}
 
+fn steps_table(out: &mut String, s: &Summary, names: &[String]) {
     if s.scenarios.iter().any(|sc| !sc.steps.is_empty()) {
         out.push_str("<h2>Steps</h2>");
         table_head(
-            &mut out,
+            out,
             &[
                 "scenario", "step", "ok", "failed", "min", "mean", "p50", "p90", "p95", "p99",
                 "p99.9", "max",
             ],
         );
-        for (sc, name) in s.scenarios.iter().zip(&names) {
+        for (sc, name) in s.scenarios.iter().zip(names) {
             for st in &sc.steps {
                 let _ = write!(
                     out,
@@ -589,20 +639,19 @@ pub fn render(s: &Summary) -> String {
                     st.ok,
                     st.failed
                 );
-                stats_cells(&mut out, &st.latency);
+                stats_cells(out, &st.latency);
                 out.push_str("</tr>");
             }
         }
         out.push_str("</tbody></table>");
     }
+}
 
+fn checks_table(out: &mut String, s: &Summary, names: &[String]) {
     if s.scenarios.iter().any(|sc| !sc.checks.is_empty()) {
         out.push_str("<h2>Checks</h2>");
-        table_head(
-            &mut out,
-            &["scenario", "check", "pass rate", "passed", "failed"],
-        );
-        for (sc, name) in s.scenarios.iter().zip(&names) {
+        table_head(out, &["scenario", "check", "pass rate", "passed", "failed"]);
+        for (sc, name) in s.scenarios.iter().zip(names) {
             for c in &sc.checks {
                 let _ = write!(
                     out,
@@ -616,12 +665,14 @@ pub fn render(s: &Summary) -> String {
         }
         out.push_str("</tbody></table>");
     }
+}
 
+fn errors_table(out: &mut String, s: &Summary) {
     out.push_str("<h2>Errors</h2>");
     if s.errors.is_empty() {
         out.push_str("<p class=\"sub\">No failures.</p>");
     } else {
-        table_head(&mut out, &["kind", "count"]);
+        table_head(out, &["kind", "count"]);
         for e in &s.errors {
             let _ = write!(
                 out,
@@ -632,11 +683,13 @@ pub fn render(s: &Summary) -> String {
         }
         out.push_str("</tbody></table>");
     }
+}
 
+fn metrics_table(out: &mut String, s: &Summary) {
     let m = &s.metrics;
     if !m.is_empty() {
         out.push_str("<h2>Metrics</h2>");
-        table_head(&mut out, &["metric", "kind", "value"]);
+        table_head(out, &["metric", "kind", "value"]);
         for (name, kind, value) in m.rows() {
             let _ = write!(
                 out,
@@ -647,9 +700,12 @@ pub fn render(s: &Summary) -> String {
         }
         out.push_str("</tbody></table>");
     }
+}
 
+/// The plan, the limits and the footer that ends the page.
+fn plan_and_footer(out: &mut String, s: &Summary) {
     out.push_str("<h2>Plan</h2>");
-    table_head(&mut out, &["load", "plan"]);
+    table_head(out, &["load", "plan"]);
     for (i, load) in s.plan.loads.iter().enumerate() {
         let _ = write!(
             out,
@@ -671,7 +727,6 @@ pub fn render(s: &Summary) -> String {
         "<footer>Results schema version {}. Latency is measured from each iteration's intended start.</footer></main><script>{SCRIPT}</script></body></html>",
         s.schema_version
     );
-    out
 }
 
 #[cfg(test)]

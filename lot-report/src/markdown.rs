@@ -77,43 +77,7 @@ pub fn render(s: &Summary) -> String {
         let _ = writeln!(out, "| {label} | {n} ({}) |", percent(n, t.scheduled));
     }
 
-    if !s.thresholds.is_empty() || s.aborted_by.is_some() {
-        let unlisted = s.abort_unlisted();
-        let all = s.thresholds.len() + usize::from(unlisted.is_some());
-        let failed =
-            s.thresholds.iter().filter(|t| !t.passed).count() + usize::from(unlisted.is_some());
-        let _ = writeln!(
-            out,
-            "| thresholds | {} |",
-            if failed == 0 {
-                format!("all {all} passed")
-            } else {
-                format!("**{failed} of {all} failed**")
-            }
-        );
-        out.push_str("\n### Thresholds\n\n| result | threshold | measured |\n|---|---|---|\n");
-        for t in &s.thresholds {
-            let measured = match s.abort_of(&t.expression) {
-                Some(abort) => format!("{}; {}", t.measured, abort.describe()),
-                None => t.measured.clone(),
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                if t.passed { "pass" } else { "**FAIL**" },
-                escape(&t.expression),
-                escape(&measured)
-            );
-        }
-        if let Some(abort) = unlisted {
-            let _ = writeln!(
-                out,
-                "| **FAIL** | {} | {} |",
-                escape(&abort.expression),
-                escape(&abort.describe())
-            );
-        }
-    }
+    thresholds(&mut out, s);
 
     out.push_str("\n### Latency\n\n| | min | mean | p50 | p90 | p95 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|---|---|\n");
     stats_row(&mut out, "latency", &s.latency);
@@ -186,6 +150,48 @@ pub fn render(s: &Summary) -> String {
         }
     }
     out
+}
+
+/// The thresholds' line of the run's table and their own table, with the
+/// abort that stopped the run.
+fn thresholds(out: &mut String, s: &Summary) {
+    if !s.thresholds.is_empty() || s.aborted_by.is_some() {
+        let unlisted = s.abort_unlisted();
+        let all = s.thresholds.len() + usize::from(unlisted.is_some());
+        let failed =
+            s.thresholds.iter().filter(|t| !t.passed).count() + usize::from(unlisted.is_some());
+        let _ = writeln!(
+            out,
+            "| thresholds | {} |",
+            if failed == 0 {
+                format!("all {all} passed")
+            } else {
+                format!("**{failed} of {all} failed**")
+            }
+        );
+        out.push_str("\n### Thresholds\n\n| result | threshold | measured |\n|---|---|---|\n");
+        for t in &s.thresholds {
+            let measured = match s.abort_of(&t.expression) {
+                Some(abort) => format!("{}; {}", t.measured, abort.describe()),
+                None => t.measured.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                if t.passed { "pass" } else { "**FAIL**" },
+                escape(&t.expression),
+                escape(&measured)
+            );
+        }
+        if let Some(abort) = unlisted {
+            let _ = writeln!(
+                out,
+                "| **FAIL** | {} | {} |",
+                escape(&abort.expression),
+                escape(&abort.describe())
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -262,6 +262,32 @@ fn summary_lines(s: &Summary) -> String {
     }
     out.push('\n');
     stats_table(&mut out, "", &s.latency, &s.service_time, &s.schedule_lag);
+    scenario_lines(&mut out, s);
+    let m = &s.metrics;
+    if !m.is_empty() {
+        out.push_str("\n  metrics\n");
+        for (name, kind, value) in m.rows() {
+            let _ = writeln!(out, "    {name:<28} {kind:<10} {value}");
+        }
+    }
+    threshold_lines(&mut out, s);
+    if !s.errors.is_empty() {
+        out.push_str("\n  errors\n");
+        for e in &s.errors {
+            // A long kind continues under its own first character.
+            let row = format!("  {:>10}  {}", e.count, e.kind);
+            out.push_str(&wrap_line(&row, WIDTH, 14));
+            out.push('\n');
+        }
+    }
+    if let Some(line) = all_failed(s) {
+        let _ = writeln!(out, "\n{line}");
+    }
+    out
+}
+
+/// Each scenario's own tables (when there are several), steps and checks.
+fn scenario_lines(out: &mut String, s: &Summary) {
     for sc in &s.scenarios {
         if s.scenarios.len() > 1 {
             let st = &sc.totals;
@@ -270,13 +296,7 @@ fn summary_lines(s: &Summary) -> String {
                 "\n  scenario {}: scheduled {}, ok {}, failed {}, dropped {}, interrupted {}",
                 sc.name, st.scheduled, st.ok, st.failed, st.dropped, st.interrupted
             );
-            stats_table(
-                &mut out,
-                "  ",
-                &sc.latency,
-                &sc.service_time,
-                &sc.schedule_lag,
-            );
+            stats_table(out, "  ", &sc.latency, &sc.service_time, &sc.schedule_lag);
         }
         if !sc.steps.is_empty() {
             let _ = writeln!(
@@ -324,13 +344,10 @@ fn summary_lines(s: &Summary) -> String {
             }
         }
     }
-    let m = &s.metrics;
-    if !m.is_empty() {
-        out.push_str("\n  metrics\n");
-        for (name, kind, value) in m.rows() {
-            let _ = writeln!(out, "    {name:<28} {kind:<10} {value}");
-        }
-    }
+}
+
+/// The thresholds, with the abort that stopped the run.
+fn threshold_lines(out: &mut String, s: &Summary) {
     if !s.thresholds.is_empty() || s.aborted_by.is_some() {
         let unlisted = s.abort_unlisted();
         let all = s.thresholds.len() + usize::from(unlisted.is_some());
@@ -366,19 +383,6 @@ fn summary_lines(s: &Summary) -> String {
             );
         }
     }
-    if !s.errors.is_empty() {
-        out.push_str("\n  errors\n");
-        for e in &s.errors {
-            // A long kind continues under its own first character.
-            let row = format!("  {:>10}  {}", e.count, e.kind);
-            out.push_str(&wrap_line(&row, WIDTH, 14));
-            out.push('\n');
-        }
-    }
-    if let Some(line) = all_failed(s) {
-        let _ = writeln!(out, "\n{line}");
-    }
-    out
 }
 
 /// The one line that says a run failed every iteration it finished, with

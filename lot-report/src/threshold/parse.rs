@@ -1,0 +1,549 @@
+//! The threshold grammar (in the [`threshold`](crate::threshold) docs):
+//! [`Threshold::parse`].
+
+use std::time::Duration;
+
+use crate::threshold::expr::{
+    Kind, METRICS, Metric, OPERATORS, Operator, Statistic, Threshold, ThresholdError,
+};
+
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn skip_space(&mut self) {
+        let rest = &self.text[self.at..];
+        self.at += rest.len() - rest.trim_start().len();
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.text[self.at..]
+    }
+
+    fn error(&self, at: usize, message: impl Into<String>) -> ThresholdError {
+        ThresholdError {
+            expression: self.text.to_owned(),
+            at,
+            message: message.into(),
+        }
+    }
+
+    /// A word of letters, digits, `_`, `.` and `µ`.
+    fn word(&mut self) -> (usize, &'a str) {
+        self.skip_space();
+        let start = self.at;
+        let len = self
+            .rest()
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == 'µ'))
+            .unwrap_or(self.rest().len());
+        self.at += len;
+        (start, &self.text[start..self.at])
+    }
+}
+
+/// The productions of the grammar, each reading its part of the
+/// expression at the cursor.
+impl Cursor<'_> {
+    /// `metric`.
+    fn metric(&mut self) -> Result<Metric, ThresholdError> {
+        let (at, word) = self.word();
+        if word.is_empty() {
+            return Err(self.error(at, "expected a metric"));
+        }
+        let Some(&(_, metric)) = METRICS.iter().find(|(n, _)| *n == word) else {
+            let names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+            return Err(self.error(
+                at,
+                format!(
+                    "unknown metric `{word}`; expected one of: {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        Ok(metric)
+    }
+
+    /// `[ "[" name "]" ]`.
+    fn scope(&mut self) -> Result<Option<String>, ThresholdError> {
+        self.skip_space();
+        let mut scope = None;
+        if self.rest().starts_with('[') {
+            let open = self.at;
+            let Some(close) = self.rest().find(']') else {
+                return Err(self.error(open, "`[` without a closing `]`"));
+            };
+            let name = self.rest()[1..close].trim();
+            if name.is_empty() {
+                return Err(self.error(
+                    open,
+                    "empty name in `[]`; expected a scenario, step or check name",
+                ));
+            }
+            scope = Some(name.to_owned());
+            self.at += close + 1;
+        }
+        Ok(scope)
+    }
+
+    /// `[ statistic ]`: required for durations, refused for the others.
+    fn statistic(&mut self, metric: Metric) -> Result<Option<Statistic>, ThresholdError> {
+        self.skip_space();
+        let mut statistic = None;
+        let before = self.at;
+        let (at, word) = self.word();
+        if !word.is_empty() {
+            let stat = match word {
+                "min" => Statistic::Min,
+                "mean" | "avg" => Statistic::Mean,
+                "max" => Statistic::Max,
+                p if p.starts_with('p') => match percentile(&p[1..]) {
+                    Some(v) => Statistic::Percentile(v),
+                    None => {
+                        return Err(self.error(
+                            at,
+                            format!("invalid percentile `{p}`; expected p followed by 0 to 100, such as p95 or p99.9"),
+                        ));
+                    }
+                },
+                other => {
+                    return Err(self.error(
+                        at,
+                        format!("unexpected `{other}`; expected a statistic (min, mean, max, p95, ...) or an operator"),
+                    ));
+                }
+            };
+            if metric.kind() != Kind::Duration {
+                return Err(self.error(
+                    at,
+                    format!("`{}` takes no statistic; statistics apply to latency, service_time and schedule_lag", metric.name()),
+                ));
+            }
+            statistic = Some(stat);
+        } else {
+            self.at = before;
+        }
+        if metric.kind() == Kind::Duration && statistic.is_none() {
+            self.skip_space();
+            return Err(self.error(
+                self.at,
+                format!(
+                    "`{}` needs a statistic before the operator, such as p99 or max",
+                    metric.name()
+                ),
+            ));
+        }
+        Ok(statistic)
+    }
+
+    /// `operator`.
+    fn operator(&mut self) -> Result<Operator, ThresholdError> {
+        self.skip_space();
+        let op_at = self.at;
+        let operator = OPERATORS
+            .iter()
+            .copied()
+            .find(|(s, _)| self.rest().starts_with(s));
+        let Some((symbol, operator)) = operator else {
+            return Err(self.error(op_at, "expected an operator: <, <=, >, >=, == or !="));
+        };
+        self.at += symbol.len();
+        Ok(operator)
+    }
+
+    /// `value`, in the base units of `metric`.
+    fn value(&mut self, metric: Metric) -> Result<f64, ThresholdError> {
+        self.skip_space();
+        let value_at = self.at;
+        let raw_end = self
+            .rest()
+            .find(char::is_whitespace)
+            .unwrap_or(self.rest().len());
+        let raw = &self.rest()[..raw_end];
+        self.at += raw_end;
+        if raw.is_empty() {
+            return Err(self.error(value_at, "expected a value after the operator"));
+        }
+        let (number, unit) = split_number(raw);
+        let Ok(number) = number.parse::<f64>() else {
+            return Err(self.error(value_at, format!("expected a number, found `{raw}`")));
+        };
+        let value = match metric.kind() {
+            Kind::Duration => micros(
+                crate::duration::parse(raw).map_err(|e| self.error(value_at, e.to_string()))?,
+            ),
+            Kind::Fraction => match unit {
+                "%" => number / 100.0,
+                "" if number <= 1.0 => number,
+                "" => {
+                    return Err(self.error(
+                        value_at,
+                        format!("`{raw}` is not a fraction; write a percentage such as {raw}% or a number from 0 to 1"),
+                    ));
+                }
+                _ => {
+                    return Err(self.error(
+                        value_at + raw.len() - unit.len(),
+                        format!("unexpected unit `{unit}`; `{}` is a fraction: use % or a number from 0 to 1", metric.name()),
+                    ));
+                }
+            },
+            Kind::Number => {
+                if !unit.is_empty() {
+                    return Err(self.error(
+                        value_at + raw.len() - unit.len(),
+                        format!(
+                            "unexpected unit `{unit}`; `{}` is a plain number",
+                            metric.name()
+                        ),
+                    ));
+                }
+                number
+            }
+        };
+        Ok(value)
+    }
+
+    /// `[ abort ]`: the delay before the threshold may stop the run.
+    fn abort(&mut self) -> Result<Option<Duration>, ThresholdError> {
+        let (at, word) = self.word();
+        let mut abort = None;
+        match word {
+            "" => {}
+            "abort" => {
+                let mut delay = Duration::ZERO;
+                let (at, word) = self.word();
+                match word {
+                    "" => {}
+                    "after" => {
+                        self.skip_space();
+                        let d_at = self.at;
+                        let (_, d) = self.word();
+                        let Ok(parsed) = crate::duration::parse(d) else {
+                            return Err(self
+                                .error(d_at, "expected a delay such as 10s after `abort after`"));
+                        };
+                        delay = parsed;
+                    }
+                    other => {
+                        return Err(self.error(
+                            at,
+                            format!("unexpected `{other}`; expected `after` or the end"),
+                        ));
+                    }
+                }
+                abort = Some(delay);
+            }
+            other => {
+                return Err(self.error(
+                    at,
+                    format!("unexpected `{other}`; expected `abort` or the end"),
+                ));
+            }
+        }
+        Ok(abort)
+    }
+
+    /// The end of the expression.
+    fn end(&mut self) -> Result<(), ThresholdError> {
+        self.skip_space();
+        if !self.rest().is_empty() {
+            return Err(self.error(self.at, format!("unexpected `{}` at the end", self.rest())));
+        }
+        Ok(())
+    }
+}
+
+/// The percentile `digits` (what follows `p`) stand for, from 0 to 100.
+fn percentile(digits: &str) -> Option<f64> {
+    let value = if digits.len() > 2 && !digits.contains('.') {
+        // Only runs of nines are shorthand: p999 = 99.9, p9999 = 99.99.
+        digits
+            .bytes()
+            .all(|b| b == b'9')
+            .then(|| format!("99.{}", &digits[2..]).parse::<f64>().ok())
+            .flatten()
+    } else {
+        digits.parse::<f64>().ok()
+    };
+    value.filter(|v| (0.0..=100.0).contains(v))
+}
+
+fn split_number(word: &str) -> (&str, &str) {
+    let end = word
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(word.len());
+    (&word[..end], &word[end..])
+}
+
+/// Microseconds in `d`, the base unit of durations.
+fn micros(d: Duration) -> f64 {
+    d.as_nanos() as f64 / 1e3
+}
+
+impl Threshold {
+    /// Parses an expression (see the [module docs](crate::threshold) for the
+    /// grammar).
+    pub fn parse(expression: &str) -> Result<Threshold, ThresholdError> {
+        let mut c = Cursor {
+            text: expression,
+            at: 0,
+        };
+        let metric = c.metric()?;
+        let scope = c.scope()?;
+        let statistic = c.statistic(metric)?;
+        let operator = c.operator()?;
+        let value = c.value(metric)?;
+        let abort = c.abort()?;
+        c.end()?;
+        Ok(Threshold {
+            expression: expression.trim().to_owned(),
+            metric,
+            scope,
+            statistic,
+            operator,
+            value,
+            abort,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(
+        expr: &str,
+        metric: Metric,
+        scope: Option<&str>,
+        stat: Option<Statistic>,
+        op: Operator,
+        value: f64,
+    ) {
+        let t = Threshold::parse(expr).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.metric(), metric, "{expr}");
+        assert_eq!(t.scope(), scope, "{expr}");
+        assert_eq!(t.statistic(), stat, "{expr}");
+        assert_eq!(t.operator(), op, "{expr}");
+        assert!((t.bound() - value).abs() < 1e-9, "{expr}: {}", t.bound());
+        assert!(expr.starts_with(t.metric().name()), "{expr}");
+        assert!(expr.contains(t.operator().symbol()), "{expr}");
+    }
+
+    fn err(expr: &str, at: usize, message: &str) {
+        let e = Threshold::parse(expr).unwrap_err();
+        assert_eq!((e.position(), e.message.as_str()), (at, message), "{expr}");
+    }
+
+    #[test]
+    fn parses_the_documented_expressions() {
+        use Operator::*;
+        use Statistic::*;
+        ok(
+            "latency p99 < 250ms",
+            Metric::Latency,
+            None,
+            Some(Percentile(99.0)),
+            Lt,
+            250_000.0,
+        );
+        ok(
+            "latency[checkout] p95 < 300ms",
+            Metric::Latency,
+            Some("checkout"),
+            Some(Percentile(95.0)),
+            Lt,
+            300_000.0,
+        );
+        ok("error_rate < 1%", Metric::ErrorRate, None, None, Lt, 0.01);
+        ok("dropped == 0", Metric::Dropped, None, None, Eq, 0.0);
+        ok(
+            "service_time p50 <= 20ms",
+            Metric::ServiceTime,
+            None,
+            Some(Percentile(50.0)),
+            Le,
+            20_000.0,
+        );
+        ok("checks >= 99.5%", Metric::Checks, None, None, Ge, 0.995);
+        ok("rps >= 95", Metric::Rps, None, None, Ge, 95.0);
+        ok(
+            "latency[add to cart] p99.9 < 1s",
+            Metric::Latency,
+            Some("add to cart"),
+            Some(Percentile(99.9)),
+            Lt,
+            1e6,
+        );
+        ok(
+            "latency p999 < 2s",
+            Metric::Latency,
+            None,
+            Some(Percentile(99.9)),
+            Lt,
+            2e6,
+        );
+        ok(
+            "schedule_lag max<5ms",
+            Metric::ScheduleLag,
+            None,
+            Some(Max),
+            Lt,
+            5_000.0,
+        );
+        ok(
+            "latency p50 <= 0.5ms",
+            Metric::Latency,
+            None,
+            Some(Percentile(50.0)),
+            Le,
+            500.0,
+        );
+        ok(
+            "latency max < 1500ns",
+            Metric::Latency,
+            None,
+            Some(Max),
+            Lt,
+            1.5,
+        );
+        ok(
+            "latency avg != 100us",
+            Metric::Latency,
+            None,
+            Some(Mean),
+            Ne,
+            100.0,
+        );
+        ok("error_rate < 0.05", Metric::ErrorRate, None, None, Lt, 0.05);
+        ok(
+            "failed[api] <= 3",
+            Metric::Failed,
+            Some("api"),
+            None,
+            Le,
+            3.0,
+        );
+        let t = Threshold::parse("error_rate < 5% abort after 10s").unwrap();
+        assert_eq!(t.abort_after(), Some(Duration::from_secs(10)));
+        assert_eq!(
+            Threshold::parse("dropped == 0 abort")
+                .unwrap()
+                .abort_after(),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            Threshold::parse("dropped == 0").unwrap().abort_after(),
+            None
+        );
+    }
+
+    #[test]
+    fn points_at_the_offending_part() {
+        err("", 0, "expected a metric");
+        err(
+            "latncy p99 < 1s",
+            0,
+            "unknown metric `latncy`; expected one of: latency, service_time, schedule_lag, error_rate, drop_rate, checks, rps, scheduled, ok, failed, dropped, interrupted",
+        );
+        err(
+            "latency < 250ms",
+            8,
+            "`latency` needs a statistic before the operator, such as p99 or max",
+        );
+        err(
+            "latency p101 < 1s",
+            8,
+            "invalid percentile `p101`; expected p followed by 0 to 100, such as p95 or p99.9",
+        );
+        err(
+            "latency p99 =< 1s",
+            12,
+            "expected an operator: <, <=, >, >=, == or !=",
+        );
+        err(
+            "dropped == 0 ms",
+            13,
+            "unexpected `ms`; expected `abort` or the end",
+        );
+        for (expr, value) in [
+            ("latency p99 < 250", "250"),
+            ("latency p99 < 250 ms", "250"),
+            ("latency p99 < 250xs", "250xs"),
+            ("latency p99 < 1e3s", "1e3s"),
+        ] {
+            err(
+                expr,
+                14,
+                &format!(
+                    "invalid duration `{value}`: expected a number and a unit (ns, us, ms, s, m, h), such as 250ms"
+                ),
+            );
+        }
+        err(
+            "latency p99 < 99999999999999999999h",
+            14,
+            "invalid duration `99999999999999999999h`: longer than the longest duration, 18446744073709551615s",
+        );
+        err(
+            "latency p990 < 1s",
+            8,
+            "invalid percentile `p990`; expected p followed by 0 to 100, such as p95 or p99.9",
+        );
+        err("latency p99 <", 13, "expected a value after the operator");
+        err(
+            "error_rate p99 < 1%",
+            11,
+            "`error_rate` takes no statistic; statistics apply to latency, service_time and schedule_lag",
+        );
+        err(
+            "error_rate < 5",
+            13,
+            "`5` is not a fraction; write a percentage such as 5% or a number from 0 to 1",
+        );
+        err(
+            "rps >= 95%",
+            9,
+            "unexpected unit `%`; `rps` is a plain number",
+        );
+        err("latency[checkout p95 < 1s", 7, "`[` without a closing `]`");
+        err(
+            "latency[] p95 < 1s",
+            7,
+            "empty name in `[]`; expected a scenario, step or check name",
+        );
+        err("dropped == zero", 11, "expected a number, found `zero`");
+        err(
+            "dropped == 0 abort later",
+            19,
+            "unexpected `later`; expected `after` or the end",
+        );
+        for huge in [
+            "18446744073709551616s",
+            "99999999999999999999h",
+            "1e300s",
+            "10",
+        ] {
+            err(
+                &format!("dropped == 0 abort after {huge}"),
+                25,
+                "expected a delay such as 10s after `abort after`",
+            );
+        }
+    }
+
+    #[test]
+    fn errors_show_a_caret() {
+        let e = Threshold::parse("latency p99 =< 1s").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid threshold `latency p99 =< 1s`: expected an operator: <, <=, >, >=, == or !=\n  latency p99 =< 1s\n              ^"
+        );
+        let e = Threshold::parse("latency p99 < 250").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid threshold `latency p99 < 250`: invalid duration `250`: expected a number and a unit (ns, us, ms, s, m, h), such as 250ms\n  latency p99 < 250\n                ^"
+        );
+    }
+}
