@@ -6,9 +6,12 @@
 //! them, and the outputs built on it: the [`TerminalReporter`], and the
 //! [`FileReporter`] that writes a [`Format`]: JSON, CSV ([`csv`]), HTML
 //! ([`html`]), Markdown ([`markdown`]) or text. Every format reads the same
-//! `Summary`; none recomputes what the model holds. Tools that only read
-//! results (re-rendering a report, merging shards) depend on this crate alone;
-//! the `lot-report` binary re-renders a saved JSON result:
+//! `Summary`; none recomputes what the model holds. Pass/fail criteria are
+//! [`threshold`]s, evaluated on the `Summary` ([`threshold::evaluate_all`]);
+//! durations, in thresholds as in lot's settings, follow one grammar
+//! ([`duration`]). Tools that only read results (re-rendering a report,
+//! merging shards with [`merge`]) depend on this crate alone; the
+//! `lot-report` binary re-renders a saved JSON result:
 //!
 //! ```text
 //! lot-report render --format html|csv|md|text|json [-o OUT] run.json
@@ -51,7 +54,12 @@
 //!
 //! # Writing reporters
 //!
-//! Implement [`Reporter`]; every method has a no-op default. See its docs.
+//! Implement [`Reporter`]; every method has a no-op default. A reporter is
+//! told of the run's start, every interval, the summary, and the
+//! [`Notice`]s lot has for the person running the test (a signal, a panic,
+//! a failed reporter, a threshold that stopped the run). Combine reporters
+//! with [`Fanout`], and switch one off with `Option<R>`. See the trait's
+//! docs.
 
 #![warn(missing_docs)]
 

@@ -1,4 +1,4 @@
-//! The [`Reporter`] trait and its composition.
+//! The [`Reporter`] trait, the [`Notice`]s it receives, and its composition.
 
 use std::collections::VecDeque;
 
