@@ -90,15 +90,18 @@
 //!
 //! Any async client works in a scenario. For HTTP/1.1 targets, [`http`] is
 //! lot's own lean client: a request is built once and its future drives a
-//! pooled keep-alive connection directly, which costs about 60 % of
-//! reqwest's CPU per request (see the README's Performance section).
+//! pooled keep-alive connection directly, with less CPU per request than
+//! reqwest (`cargo xtask bench` measures both; the figures are in
+//! docs/bench-latest.md).
 //!
 //! # Configuration
 //!
-//! In code, on the [`Executor`]: stages, `max_in_flight`,
-//! `timeout`, `graceful_stop`, `interval`, outputs and reporters. From the
-//! environment, for any lot binary: `LOT_OUT` (`json=PATH`, `-` for stdout)
-//! and `LOT_QUIET=1`. Invalid configuration is reported before any load is
+//! In code, on the [`Executor`]: stages or [`Load`]s, `max_in_flight`,
+//! `timeout`, `graceful_stop`, `interval`, outputs, thresholds and
+//! reporters. From the environment, for any lot binary, and from the
+//! command line of one that opts in with [`Executor::from_args`]: the
+//! settings of [`settings::SETTINGS`] (`LOT_OUT`, `LOT_THRESHOLDS`, ...),
+//! which override the code. Invalid configuration is reported before any load is
 //! sent, and exits with status 78 whether `main` returns the [`Report`] or
 //! drops it unread (see [`Report`] for every exit status).
 //!

@@ -13,6 +13,14 @@ pub struct Error {
     kind: Kind,
 }
 
+/// What a message-only error is about, for its `is_*` predicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Plan,
+    Threshold,
+    Distributed,
+}
+
 #[derive(Debug)]
 enum Kind {
     Plan(PlanError),
@@ -27,12 +35,12 @@ enum Kind {
         value: String,
         expected: &'static str,
     },
-    /// A configuration problem said in full.
-    Message(String),
+    /// A configuration problem said in full, and what it is about.
+    Message(Class, String),
     Flag {
         flag: String,
         value: String,
-        expected: &'static str,
+        expected: String,
     },
     Setting {
         name: &'static str,
@@ -87,18 +95,34 @@ impl Error {
         }
     }
 
-    pub(crate) fn message(text: impl Into<String>) -> Error {
+    /// A problem with the plan (stages, loads), said in full.
+    pub(crate) fn plan_message(text: impl Into<String>) -> Error {
         Error {
-            kind: Kind::Message(text.into()),
+            kind: Kind::Message(Class::Plan, text.into()),
         }
     }
 
-    pub(crate) fn flag(flag: &str, value: &str, expected: &'static str) -> Error {
+    /// A problem with a threshold, said in full.
+    pub(crate) fn threshold_message(text: impl Into<String>) -> Error {
+        Error {
+            kind: Kind::Message(Class::Threshold, text.into()),
+        }
+    }
+
+    /// A problem with a distributed run's settings (its segment, its start
+    /// time), said in full.
+    pub(crate) fn distributed(text: impl Into<String>) -> Error {
+        Error {
+            kind: Kind::Message(Class::Distributed, text.into()),
+        }
+    }
+
+    pub(crate) fn flag(flag: &str, value: &str, expected: impl Into<String>) -> Error {
         Error {
             kind: Kind::Flag {
                 flag: flag.to_owned(),
                 value: value.to_owned(),
-                expected,
+                expected: expected.into(),
             },
         }
     }
@@ -119,7 +143,10 @@ impl Error {
 
     /// Whether the stage plan is invalid (no stages, a bad rate).
     pub fn is_plan(&self) -> bool {
-        matches!(self.kind, Kind::Plan(_) | Kind::Load { .. })
+        matches!(
+            self.kind,
+            Kind::Plan(_) | Kind::Load { .. } | Kind::Message(Class::Plan, _)
+        )
     }
 
     /// Whether an output is malformed or cannot be written.
@@ -136,7 +163,16 @@ impl Error {
 
     /// Whether a threshold expression is invalid.
     pub fn is_threshold(&self) -> bool {
-        matches!(self.kind, Kind::Threshold(..))
+        matches!(
+            self.kind,
+            Kind::Threshold(..) | Kind::Message(Class::Threshold, _)
+        )
+    }
+
+    /// Whether the settings of a distributed run are invalid: a segment
+    /// without a start time, a start time too far in the past or future.
+    pub fn is_distributed(&self) -> bool {
+        matches!(self.kind, Kind::Message(Class::Distributed, _))
     }
 
     /// Whether an environment variable holds an invalid value.
@@ -169,7 +205,7 @@ impl fmt::Display for Error {
                 value,
                 expected,
             } => write!(f, "invalid {var}=`{value}`: expected {expected}"),
-            Kind::Message(text) => f.write_str(text),
+            Kind::Message(_, text) => f.write_str(text),
             Kind::Flag {
                 flag,
                 value,

@@ -6,25 +6,25 @@
 
 #![warn(missing_docs)]
 
-mod closed;
-mod collector;
-pub mod context;
+// The modules follow the run's pipeline; each imports only from those
+// below it in this list (ARCHITECTURE.md has the map).
+mod drive;
 pub mod error;
 pub mod executor;
-pub mod load;
-mod names;
-mod open;
-mod pacer;
-mod recorder;
+mod plan;
+mod record;
 pub mod report;
+mod run;
 pub mod scenario;
 pub mod schedule;
-pub mod settings;
-mod slots;
+mod stop;
+
+pub use plan::{load, settings};
+pub use record::context;
 
 pub use error::Error;
 pub use executor::Executor;
 pub use load::{Load, Think, UserScenario};
-pub use recorder::{MAX_ERROR_KIND_LEN, MAX_ERROR_KINDS, OTHER_KIND};
+pub use record::recorder::{MAX_ERROR_KIND_LEN, MAX_ERROR_KINDS, OTHER_KIND};
 pub use report::Report;
 pub use scenario::Scenario;

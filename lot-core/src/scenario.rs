@@ -48,6 +48,38 @@ pub trait Scenario {
     }
 }
 
+/// A scenario whose iterations share per-user state, for the closed model.
+///
+/// Each user calls [`start`](UserScenario::start) once, when it starts, and
+/// then hands its state to every one of its iterations, for example a client
+/// that logged in once. `start`'s time is part of no iteration, but its
+/// steps, checks and metrics are recorded under the scenario. A failed
+/// `start` counts as a failed iteration (kind prefixed `user start: `) and is
+/// retried after the think time (or at the next pacing instant). Users are
+/// numbered from 0 in the order they start; a user started again after a
+/// ramp-down gets a new number.
+///
+/// Any [`Scenario`] is also usable as a user scenario, with no state: add
+/// it to a [`Load::users`](crate::load::Load::users) load with `scenario`.
+pub trait UserScenario: Send + Sync + 'static {
+    /// What a user keeps between its iterations.
+    type State: Send + 'static;
+
+    /// Builds the state of user `user` (numbered from 0 within its load).
+    fn start(&self, user: u64) -> impl Future<Output = anyhow::Result<Self::State>> + Send;
+
+    /// One iteration, with the user's state.
+    fn run<'a>(
+        &'a self,
+        state: &'a mut Self::State,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send + 'a;
+
+    /// The name results are reported under.
+    fn name(&self) -> &str {
+        type_short_name(std::any::type_name::<Self>())
+    }
+}
+
 impl<F, Fut> Scenario for F
 where
     F: Fn() -> Fut,

@@ -28,6 +28,27 @@
 use std::fmt;
 use std::time::Duration;
 
+/// A number usable as an arrival rate in iterations per second (or a number
+/// of users): any integer or float type, so `add_stage(0, 100, d)` and
+/// `add_stage(0.5, 2.5, d)` both work.
+pub trait Rate: Copy {
+    /// The rate as `f64`.
+    fn per_second(self) -> f64;
+}
+
+macro_rules! rate_impls {
+    ($($t:ty),*) => {$(
+        impl Rate for $t {
+            fn per_second(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+rate_impls!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
+);
+
 /// One stage of an arrival-rate plan: the rate moves linearly from `from` to
 /// `to` iterations per second over `duration`.
 #[derive(Clone, Copy, Debug, PartialEq)]

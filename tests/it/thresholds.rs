@@ -172,11 +172,10 @@ async fn a_threshold_that_aborted_the_run_fails_it() {
     assert_eq!(s.stop_reason, StopReason::Threshold);
     let t = &s.thresholds[0];
     assert!(!t.passed, "{t:?}");
-    assert!(
-        t.measured.contains("when it stopped the run"),
-        "{}",
-        t.measured
-    );
+    let abort = s.aborted_by.as_ref().expect("the abort is in the results");
+    assert_eq!(abort.expression, t.expression);
+    assert!(abort.value.is_some_and(|v| v >= 0.1), "{abort:?}");
+    assert!(abort.at_us > 0 && abort.at_us <= s.duration_us, "{abort:?}");
     assert_eq!(report.exit_status(), EXIT_THRESHOLDS_FAILED);
 }
 

@@ -191,7 +191,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "lot-core and lot-report are being restructured; run with --ignored"]
     fn workspace_is_tidy() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()

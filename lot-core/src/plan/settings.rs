@@ -2,59 +2,214 @@
 //! flags for binaries that opt in with [`Executor::from_args`].
 //!
 //! Precedence: the code's settings, then the environment, then the command
-//! line. Every flag has an environment variable:
-//!
-//! | flag | variable | effect |
-//! |---|---|---|
-//! | `--stage FROM:TO:DURATION` (repeatable) | `LOT_STAGES` (comma-separated) | replaces the stages of the run's load (only when it has one load) |
-//! | `--out FORMAT=PATH` (repeatable) | `LOT_OUT` (comma-separated) | replaces the outputs |
-//! | `--threshold EXPR` (repeatable) | `LOT_THRESHOLDS` (`;`-separated) | replaces the thresholds |
-//! | `--quiet` | `LOT_QUIET=1` | no live progress (`LOT_QUIET=0` turns it on) |
-//! | `--max-in-flight N` | `LOT_MAX_IN_FLIGHT` | the in-flight bound of every arrival-rate load |
-//! | `--timeout DURATION` | `LOT_TIMEOUT` | the per-iteration timeout |
-//! | `--segment I/N` | `LOT_SEGMENT=I/N`, or `LOT_SEGMENT_COUNT=N` with `JOB_COMPLETION_INDEX=I` (a Kubernetes Indexed Job) | run only shard `I` (from 0) of `N` of a distributed run |
-//! | `--start-at TIME` | `LOT_START_AT` | start at this wall-clock instant: Unix seconds (`1767225600`, `1767225600.5`) or RFC 3339 (`2026-01-01T00:00:00Z`) |
-//!
-//! Durations are a number and a unit: `250us`, `500ms`, `10s`, `2m`, `1h`.
-//! An invalid value is a configuration error naming it (exit status 78),
-//! reported before any load is sent; `--help` prints the flags and exits.
+//! line. Every setting has a variable and a flag; [`SETTINGS`] lists them,
+//! and `--help` (see [`help`]) prints them from that list. Durations are a
+//! number and a unit, in the one grammar thresholds use too
+//! ([`lot_report::duration`]). An invalid value is a configuration error
+//! naming it (exit status 78), reported before any load is sent.
 //!
 //! [`Executor::from_args`]: crate::Executor::from_args
 
 use std::time::Duration;
 
-use lot_report::{OutputSpec, Segment};
+use lot_report::{OutputError, OutputSpec, Segment};
 
 use crate::error::Error;
 use crate::schedule::Stage;
 
-/// The `--help` text.
-pub const HELP: &str = "\
-Options of this lot load test (they override the LOT_* environment variables,
-which override the settings in the code):
+/// One setting that overrides the code: its environment variable, its
+/// command-line flag, and what it does.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting {
+    /// The environment variable, such as `LOT_OUT`.
+    pub var: &'static str,
+    /// The command-line flag, such as `--out`.
+    pub flag: &'static str,
+    /// What the flag's value looks like, such as `FORMAT=PATH`; `None` for a
+    /// switch, which takes no value on the command line (its variable takes
+    /// `1` or `0`).
+    pub value: Option<&'static str>,
+    /// For a setting that may be given several times, the separator of its
+    /// items in the variable (the flag is repeated instead).
+    pub list: Option<char>,
+    /// What it does, for `--help`.
+    pub help: &'static str,
+    /// What a valid value is, for error messages.
+    pub expected: &'static str,
+    apply: fn(&mut Overrides, &str) -> Result<(), Invalid>,
+}
 
-    --stage FROM:TO:DURATION   replace the plan's stages; repeatable
-                               (example: --stage 0:100:30s --stage 100:100:2m)
-    --out FORMAT=PATH          write an output; repeatable. FORMAT: json, csv,
-                               html, md, text; PATH - is standard output
-    --threshold EXPR           a pass/fail threshold; repeatable
-                               (example: --threshold 'latency p99 < 250ms')
-    --quiet                    no live progress; the summary still prints
-    --max-in-flight N          bound on the iterations in flight of each
-                               arrival-rate load
-    --timeout DURATION         per-iteration timeout (example: 30s)
-    --segment I/N              run only shard I (from 0) of N of a distributed
-                               run; every shard runs the same binary
-    --start-at TIME            start at this wall-clock instant (Unix seconds
-                               or RFC 3339, such as 2026-01-01T00:00:00Z)
-    -h, --help                 print this help
+/// Why a value was refused.
+enum Invalid {
+    /// Not of the setting's form (its `expected`).
+    Form,
+    /// An output list that does not parse, with lot-report's own message.
+    Output(OutputError),
+}
 
-Environment: LOT_STAGES, LOT_OUT, LOT_THRESHOLDS (;-separated), LOT_QUIET,
-LOT_MAX_IN_FLIGHT, LOT_TIMEOUT, LOT_SEGMENT (or LOT_SEGMENT_COUNT with
-JOB_COMPLETION_INDEX), LOT_START_AT.
-Exit status: 0 passed; 74 an output could not be written; 78 invalid
-configuration (nothing was sent); 99 a threshold failed.
-";
+/// Every setting, in the order `--help` lists them.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        var: "LOT_STAGES",
+        flag: "--stage",
+        value: Some("FROM:TO:DURATION"),
+        list: Some(','),
+        help: "replace the stages of the run's load (only when it has one load), such as 0:100:30s",
+        expected: "FROM:TO:DURATION with rates >= 0, such as 0:100:30s",
+        apply: |o, v| {
+            let stage = parse_stage(v).map_err(|()| Invalid::Form)?;
+            o.stages.get_or_insert_with(Vec::new).push(stage);
+            Ok(())
+        },
+    },
+    Setting {
+        var: "LOT_OUT",
+        flag: "--out",
+        value: Some("FORMAT=PATH"),
+        list: Some(','),
+        help: "write an output: FORMAT one of json, csv, html, md, text; PATH - is standard output",
+        expected: "FORMAT=PATH",
+        apply: |o, v| {
+            let specs = OutputSpec::parse_list(v).map_err(Invalid::Output)?;
+            o.outputs.get_or_insert_with(Vec::new).extend(specs);
+            Ok(())
+        },
+    },
+    Setting {
+        var: "LOT_THRESHOLDS",
+        flag: "--threshold",
+        value: Some("EXPR"),
+        list: Some(';'),
+        help: "replace the thresholds, such as 'latency p99 < 250ms'",
+        expected: "a threshold expression",
+        apply: |o, v| {
+            o.thresholds.get_or_insert_with(Vec::new).push(v.to_owned());
+            Ok(())
+        },
+    },
+    Setting {
+        var: "LOT_QUIET",
+        flag: "--quiet",
+        value: None,
+        list: None,
+        help: "no live progress; the summary still prints",
+        expected: "1, true, yes, 0, false or no",
+        apply: |o, v| {
+            o.quiet = Some(match v {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err(Invalid::Form),
+            });
+            Ok(())
+        },
+    },
+    Setting {
+        var: "LOT_MAX_IN_FLIGHT",
+        flag: "--max-in-flight",
+        value: Some("N"),
+        list: None,
+        help: "bound on the iterations in flight of each arrival-rate load",
+        expected: "a whole number of iterations >= 1",
+        apply: |o, v| {
+            o.max_in_flight = Some(parse_bound(v).map_err(|()| Invalid::Form)?);
+            Ok(())
+        },
+    },
+    Setting {
+        var: "LOT_TIMEOUT",
+        flag: "--timeout",
+        value: Some("DURATION"),
+        list: None,
+        help: "per-iteration timeout, such as 30s",
+        expected: "a duration > 0 such as 250ms, 10s, 2m or 1h",
+        apply: |o, v| {
+            o.timeout = Some(parse_positive_duration(v).map_err(|()| Invalid::Form)?);
+            Ok(())
+        },
+    },
+    Setting {
+        var: "LOT_SEGMENT",
+        flag: "--segment",
+        value: Some("I/N"),
+        list: None,
+        help: "run only shard I (from 0) of N of a distributed run; every shard runs the same binary (or LOT_SEGMENT_COUNT=N with a Kubernetes Indexed Job's JOB_COMPLETION_INDEX=I)",
+        expected: "I/N: shard I (from 0) of N, such as 0/4",
+        apply: |o, v| {
+            o.segment = Some(parse_segment(v).map_err(|()| Invalid::Form)?);
+            Ok(())
+        },
+    },
+    Setting {
+        var: "LOT_START_AT",
+        flag: "--start-at",
+        value: Some("TIME"),
+        list: None,
+        help: "start at this wall-clock instant, the same for every shard: Unix seconds or RFC 3339, such as 2026-01-01T00:00:00Z",
+        expected: "Unix seconds (1767225600) or an RFC 3339 time (2026-01-01T00:00:00Z)",
+        apply: |o, v| {
+            o.start_at_ms = Some(parse_start_at(v).map_err(|()| Invalid::Form)?);
+            Ok(())
+        },
+    },
+];
+
+/// The variable that, with Kubernetes' `JOB_COMPLETION_INDEX`, stands for
+/// `LOT_SEGMENT` in an Indexed Job.
+const SEGMENT_COUNT_VAR: &str = "LOT_SEGMENT_COUNT";
+
+/// The `--help` text, made from [`SETTINGS`].
+pub fn help() -> String {
+    let mut text = String::from(
+        "Options of this lot load test (they override the LOT_* environment variables,\n\
+         which override the settings in the code):\n\n",
+    );
+    let rows: Vec<(String, &Setting)> = SETTINGS
+        .iter()
+        .map(|s| {
+            let flag = match s.value {
+                Some(value) => format!("{} {value}", s.flag),
+                None => s.flag.to_owned(),
+            };
+            (flag, s)
+        })
+        .collect();
+    let width = rows.iter().map(|(f, _)| f.len()).max().unwrap_or(0).max(10) + 3;
+    for (flag, s) in &rows {
+        let mut help = s.help.to_owned();
+        if s.list.is_some() {
+            help.push_str("; repeatable");
+        }
+        help.push_str(&format!(" [{}]", s.var));
+        let lines = wrap(&help, 78 - 4 - width);
+        for (i, line) in lines.iter().enumerate() {
+            let left = if i == 0 { flag.as_str() } else { "" };
+            text.push_str(&format!("    {left:width$}{line}\n"));
+        }
+    }
+    text.push_str(&format!("    {:width$}print this help\n", "-h, --help"));
+    text.push_str(
+        "\nExit status: 0 passed; 74 an output could not be written; 78 invalid\n\
+         configuration (nothing was sent); 99 a threshold failed.\n",
+    );
+    text
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("never empty");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_owned());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
 
 /// Overrides from one source (the environment or the command line).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -92,81 +247,44 @@ impl Overrides {
         }
     }
 
-    /// Reads the `LOT_*` variables through `lookup`.
+    /// Reads the `LOT_*` variables of [`SETTINGS`] through `lookup`.
     pub(crate) fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Overrides, Error> {
         let get = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
-        let env_err = |var: &'static str, value: &str, expected: &'static str| {
-            Error::env(var, value, expected)
-        };
         let mut o = Overrides::default();
-        if let Some(v) = get("LOT_STAGES") {
-            o.stages = Some(
-                v.split(',')
-                    .map(|s| parse_stage(s.trim()))
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| env_err("LOT_STAGES", &v, STAGE_EXPECTED))?,
-            );
-        }
-        if let Some(v) = get("LOT_OUT") {
-            o.outputs = Some(OutputSpec::parse_list(&v).map_err(Error::output_from("LOT_OUT"))?);
-        }
-        if let Some(v) = get("LOT_THRESHOLDS") {
-            o.thresholds_from = Some("LOT_THRESHOLDS");
-            o.thresholds = Some(
-                v.split(';')
+        for setting in SETTINGS {
+            let Some(text) = get(setting.var) else {
+                continue;
+            };
+            let items: Vec<&str> = match setting.list {
+                Some(separator) if setting.var != "LOT_OUT" => text
+                    .split(separator)
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
                     .collect(),
-            );
-        }
-        if let Some(v) = get("LOT_QUIET") {
-            o.quiet = Some(match v.trim() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" => false,
-                _ => return Err(env_err("LOT_QUIET", &v, "1, true, yes, 0, false or no")),
-            });
-        }
-        if let Some(v) = get("LOT_MAX_IN_FLIGHT") {
-            o.max_in_flight = Some(
-                parse_bound(&v).map_err(|_| env_err("LOT_MAX_IN_FLIGHT", &v, BOUND_EXPECTED))?,
-            );
-        }
-        if let Some(v) = get("LOT_TIMEOUT") {
-            o.timeout = Some(
-                parse_positive_duration(&v)
-                    .map_err(|_| env_err("LOT_TIMEOUT", &v, DURATION_EXPECTED))?,
-            );
-        }
-        if let Some(v) = get("LOT_SEGMENT") {
-            o.segment =
-                Some(parse_segment(&v).map_err(|_| env_err("LOT_SEGMENT", &v, SEGMENT_EXPECTED))?);
-        } else if let Some(count) = get("LOT_SEGMENT_COUNT") {
-            let Some(index) = get("JOB_COMPLETION_INDEX") else {
-                return Err(env_err(
-                    "LOT_SEGMENT_COUNT",
-                    &count,
-                    "JOB_COMPLETION_INDEX set too (as a Kubernetes Indexed Job sets it), or LOT_SEGMENT=I/N instead",
-                ));
+                // An output list is parsed whole, so its errors can say
+                // which entry is wrong.
+                _ => vec![text.trim()],
             };
-            let text = format!("{}/{}", index.trim(), count.trim());
-            o.segment = Some(parse_segment(&text).map_err(|_| {
-                env_err(
-                    "LOT_SEGMENT_COUNT",
-                    &format!("{count}` with JOB_COMPLETION_INDEX=`{index}"),
-                    "a shard count N >= 1 and an index from 0 to N - 1",
-                )
-            })?);
+            for item in items {
+                (setting.apply)(&mut o, item).map_err(|e| match e {
+                    Invalid::Form => Error::env(setting.var, &text, setting.expected),
+                    Invalid::Output(e) => Error::output_from(setting.var)(e),
+                })?;
+            }
+            if setting.var == "LOT_THRESHOLDS" {
+                o.thresholds_from = Some("LOT_THRESHOLDS");
+            }
         }
-        if let Some(v) = get("LOT_START_AT") {
-            o.start_at_ms =
-                Some(parse_start_at(&v).map_err(|_| env_err("LOT_START_AT", &v, START_EXPECTED))?);
+        if o.segment.is_none() {
+            if let Some(count) = get(SEGMENT_COUNT_VAR) {
+                o.segment = Some(segment_of_indexed_job(&count, get("JOB_COMPLETION_INDEX"))?);
+            }
         }
         Ok(o)
     }
 
-    /// Parses command-line flags (without the program name). `Ok(None)`
-    /// means `--help` was asked for.
+    /// Parses command-line flags (without the program name), the flags of
+    /// [`SETTINGS`] and `--help`. `Ok(None)` means `--help` was asked for.
     pub(crate) fn from_args<I, S>(args: I) -> Result<Option<Overrides>, Error>
     where
         I: IntoIterator<Item = S>,
@@ -179,87 +297,64 @@ impl Overrides {
                 Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
                 _ => (arg.clone(), None),
             };
-            let takes_value = matches!(
-                flag.as_str(),
-                "--stage"
-                    | "--out"
-                    | "--threshold"
-                    | "--max-in-flight"
-                    | "--timeout"
-                    | "--segment"
-                    | "--start-at"
-            );
-            let value = if takes_value {
-                match inline.or_else(|| args.next()) {
-                    Some(v) => v,
-                    None => return Err(Error::flag(&flag, "", "a value after the flag")),
-                }
-            } else {
-                if inline.is_some() {
-                    return Err(Error::flag(&flag, &arg, "no value"));
-                }
-                String::new()
+            if flag == "-h" || flag == "--help" {
+                return Ok(None);
+            }
+            let Some(setting) = SETTINGS.iter().find(|s| s.flag == flag) else {
+                return Err(unknown_argument(&arg));
             };
-            match flag.as_str() {
-                "-h" | "--help" => return Ok(None),
-                "--quiet" => o.quiet = Some(true),
-                "--stage" => o.stages.get_or_insert_with(Vec::new).push(
-                    parse_stage(&value).map_err(|_| Error::flag(&flag, &value, STAGE_EXPECTED))?,
-                ),
-                "--out" => o
-                    .outputs
-                    .get_or_insert_with(Vec::new)
-                    .extend(OutputSpec::parse_list(&value).map_err(Error::output_from("--out"))?),
-                "--threshold" => {
-                    o.thresholds_from = Some("--threshold");
-                    o.thresholds.get_or_insert_with(Vec::new).push(value)
-                }
-                "--max-in-flight" => {
-                    o.max_in_flight = Some(
-                        parse_bound(&value)
-                            .map_err(|_| Error::flag(&flag, &value, BOUND_EXPECTED))?,
-                    )
-                }
-                "--timeout" => {
-                    o.timeout = Some(
-                        parse_positive_duration(&value)
-                            .map_err(|_| Error::flag(&flag, &value, DURATION_EXPECTED))?,
-                    )
-                }
-                "--segment" => {
-                    o.segment = Some(
-                        parse_segment(&value)
-                            .map_err(|_| Error::flag(&flag, &value, SEGMENT_EXPECTED))?,
-                    )
-                }
-                "--start-at" => {
-                    o.start_at_ms = Some(
-                        parse_start_at(&value)
-                            .map_err(|_| Error::flag(&flag, &value, START_EXPECTED))?,
-                    )
-                }
-                _ if !arg.starts_with('-') => {
-                    return Err(Error::flag(
-                        "argument",
-                        &arg,
-                        "a flag; this test takes no positional arguments (see --help)",
-                    ));
-                }
-                _ => {
-                    return Err(Error::flag(
-                        &arg,
-                        "",
-                        "one of --stage, --out, --threshold, --quiet, --max-in-flight, --timeout, --segment, --start-at, --help",
-                    ));
-                }
+            let value = match (setting.value, inline) {
+                (Some(_), Some(v)) => v,
+                (Some(_), None) => args
+                    .next()
+                    .ok_or_else(|| Error::flag(&flag, "", "a value after the flag"))?,
+                (None, None) => "1".to_owned(),
+                (None, Some(_)) => return Err(Error::flag(&flag, &arg, "no value")),
+            };
+            (setting.apply)(&mut o, &value).map_err(|e| match e {
+                Invalid::Form => Error::flag(&flag, &value, setting.expected),
+                Invalid::Output(e) => Error::output_from(setting.flag)(e),
+            })?;
+            if setting.flag == "--threshold" {
+                o.thresholds_from = Some("--threshold");
             }
         }
         Ok(Some(o))
     }
 }
 
-const SEGMENT_EXPECTED: &str = "I/N: shard I (from 0) of N, such as 0/4";
-const START_EXPECTED: &str = "Unix seconds (1767225600) or an RFC 3339 time (2026-01-01T00:00:00Z)";
+/// The error for `arg`, which is not a flag of [`SETTINGS`].
+fn unknown_argument(arg: &str) -> Error {
+    if !arg.starts_with('-') {
+        return Error::flag(
+            "argument",
+            arg,
+            "a flag; this test takes no positional arguments (see --help)",
+        );
+    }
+    let flags: Vec<&str> = SETTINGS.iter().map(|s| s.flag).collect();
+    Error::flag(arg, "", format!("one of {}, --help", flags.join(", ")))
+}
+
+/// The segment of a Kubernetes Indexed Job: `LOT_SEGMENT_COUNT=count` with
+/// the job's `JOB_COMPLETION_INDEX`.
+fn segment_of_indexed_job(count: &str, index: Option<String>) -> Result<Segment, Error> {
+    let Some(index) = index else {
+        return Err(Error::env(
+            SEGMENT_COUNT_VAR,
+            count,
+            "JOB_COMPLETION_INDEX set too (as a Kubernetes Indexed Job sets it), or LOT_SEGMENT=I/N instead",
+        ));
+    };
+    let text = format!("{}/{}", index.trim(), count.trim());
+    parse_segment(&text).map_err(|()| {
+        Error::env(
+            SEGMENT_COUNT_VAR,
+            &format!("{count}` with JOB_COMPLETION_INDEX=`{index}"),
+            "a shard count N >= 1 and an index from 0 to N - 1",
+        )
+    })
+}
 
 /// Parses `I/N` with `N >= 1` and `I < N`.
 fn parse_segment(text: &str) -> Result<Segment, ()> {
@@ -362,10 +457,6 @@ fn parse_start_at(text: &str) -> Result<u64, ()> {
     u64::try_from(ms).map_err(|_| ())
 }
 
-const STAGE_EXPECTED: &str = "FROM:TO:DURATION with rates >= 0, such as 0:100:30s";
-const BOUND_EXPECTED: &str = "a whole number of iterations >= 1";
-const DURATION_EXPECTED: &str = "a duration > 0 such as 250ms, 10s, 2m or 1h";
-
 fn parse_positive_duration(text: &str) -> Result<Duration, ()> {
     parse_duration(text).and_then(|d| if d.is_zero() { Err(()) } else { Ok(d) })
 }
@@ -396,23 +487,9 @@ fn parse_stage(text: &str) -> Result<Stage, ()> {
     ))
 }
 
-/// Parses a duration such as `250us`, `500ms`, `10s`, `2m`, `1h` or `1.5s`.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, ()> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or(())?;
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().map_err(|_| ())?;
-    let seconds = match unit {
-        "us" | "µs" => number / 1e6,
-        "ms" => number / 1e3,
-        "s" => number,
-        "m" => number * 60.0,
-        "h" => number * 3600.0,
-        _ => return Err(()),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| ())
+/// Parses a duration in the grammar thresholds use too.
+fn parse_duration(text: &str) -> Result<Duration, ()> {
+    lot_report::duration::parse(text).map_err(|_| ())
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::task::AtomicWaker;
 
-use crate::context::catch_iteration_panic;
+use crate::record::context::catch_iteration_panic;
 
 /// A running iteration's future.
 pub(crate) type Boxed = Pin<Box<dyn Future<Output = ()> + Send>>;

@@ -7,10 +7,11 @@
 //! readable at the deadline to its high-resolution timer, which wakes the
 //! worker parked in `epoll` directly. No extra thread, no cross-thread
 //! wake-up, one timer syscall per batch and never one per arrival.
-//! Elsewhere the scheduler uses tokio's timer. Like the signal handling,
-//! the pacer needs a runtime with I/O enabled (`#[tokio::main]` and
-//! `Builder::enable_all` enable it); on one without, the scheduler falls
-//! back to tokio's timer.
+//! Elsewhere the scheduler uses tokio's timer. Like the signal handling and
+//! every network client, the pacer needs a runtime with I/O enabled
+//! (`#[tokio::main]`, `#[tokio::test]` and `Builder::enable_all` enable
+//! it); on one without, registering it panics with tokio's message saying
+//! to call `enable_io` (see [`Executor::run`](crate::Executor::run)).
 //!
 //! The scheduler (`open.rs`) sleeps until the next arrival's instant, but
 //! not sooner than a short gap after its last wake-up (`wake_gap`: enough for
@@ -45,23 +46,24 @@ mod imp {
     impl Pacer {
         /// A pacer, or `None` where a timerfd cannot be had (the caller then
         /// falls back to tokio's timer).
+        ///
+        /// # Panics
+        ///
+        /// On a runtime without I/O, as tokio's own I/O types do.
         pub(crate) fn start() -> Option<Pacer> {
             let timer = TimerFd::new(
                 ClockId::CLOCK_MONOTONIC,
                 TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
             )
             .ok()?;
-            // `AsyncFd::new` is deprecated because an arbitrary `AsRawFd` may
-            // hand out a descriptor it does not own; `Fd` owns its timerfd for
-            // as long as the `AsyncFd` lives, so registering it is sound, and
-            // it spares this crate the `unsafe` of `AsyncFd::register`.
-            // Registering panics (rather than failing) on a runtime without
-            // I/O; the scheduler then uses tokio's timer instead.
-            #[allow(deprecated)]
-            let fd =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| AsyncFd::new(Fd(timer))))
-                    .ok()?
-                    .ok()?;
+            // SAFETY: `register` needs the descriptor `as_raw_fd` returns to be
+            // open, to stay the same file description, and to be the one
+            // returned on every call, for as long as the `AsyncFd` lives.
+            // `Fd` owns its `TimerFd` (which closes it only when dropped),
+            // hands out no `&mut` to it, and is never replaced: `AsyncFd`
+            // drops it, deregistered, when it is dropped itself.
+            #[allow(unsafe_code)]
+            let fd = unsafe { AsyncFd::register(Fd(timer)) }.ok()?;
             Some(Pacer { fd })
         }
 

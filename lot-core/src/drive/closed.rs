@@ -1,5 +1,6 @@
 //! The closed model: a population of users, each looping over its scenario.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -7,12 +8,75 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 use tokio::task::AbortHandle;
 
-use crate::context::{Failure, Guarded, Iteration, Shared, catch_iteration_panic, iterate};
-use crate::executor::{Stop, StopLevel, deadline};
-use crate::load::{ClosedMember, Mix, Think, UserScenario};
-use crate::recorder::{Outcome, panic_message};
-use crate::schedule::Schedule;
 use lot_report::Segment;
+
+use crate::drive::mix::Mix;
+use crate::record::context::{Failure, Guarded, Iteration, catch_iteration_panic, iterate};
+use crate::record::recorder::{Outcome, panic_message};
+use crate::record::shared::{Counters, Shared};
+use crate::scenario::{Scenario, UserScenario};
+use crate::schedule::Schedule;
+use crate::stop::{Stop, StopLevel, deadline};
+
+/// Think time between a user's iterations.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Think {
+    /// No pause: the next iteration starts when the last one ends.
+    None,
+    /// The same pause every time.
+    Fixed(Duration),
+    /// A pause drawn uniformly from `[min, max]`, from a per-user
+    /// deterministic sequence.
+    Uniform(Duration, Duration),
+}
+
+impl Think {
+    /// A fixed pause.
+    pub fn fixed(pause: Duration) -> Think {
+        Think::Fixed(pause)
+    }
+
+    /// A pause drawn uniformly from `[min, max]`.
+    pub fn uniform(min: Duration, max: Duration) -> Think {
+        Think::Uniform(min, max)
+    }
+}
+
+/// A user scenario, type-erased: it spawns a whole user.
+pub(crate) trait ClosedMember: Send + Sync {
+    fn name(&self) -> &str;
+    fn spawn_user(self: Arc<Self>, user: User) -> AbortHandle;
+}
+
+pub(crate) struct Stateless<S>(pub(crate) S);
+
+impl<S: Scenario + Send + Sync + 'static> UserScenario for Stateless<S> {
+    type State = ();
+
+    async fn start(&self, _user: u64) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn run<'a>(&'a self, _: &'a mut ()) -> impl Future<Output = anyhow::Result<()>> + Send + 'a {
+        self.0.run()
+    }
+
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+pub(crate) struct ClosedScenario<U>(pub(crate) U);
+
+impl<U: UserScenario> ClosedMember for ClosedScenario<U> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn spawn_user(self: Arc<Self>, user: User) -> AbortHandle {
+        tokio::spawn(async move { user.run(&self.0).await }).abort_handle()
+    }
+}
 
 /// How often the user count is brought in line with the stages.
 const ADJUST_EVERY: Duration = Duration::from_millis(10);
@@ -46,7 +110,7 @@ pub(crate) struct User {
 }
 
 /// Counts a user out of its scenario's active users when its task ends.
-struct Leaving<'a>(&'a crate::collector::Counters);
+struct Leaving<'a>(&'a Counters);
 
 impl Drop for Leaving<'_> {
     fn drop(&mut self) {
@@ -190,13 +254,14 @@ impl User {
     }
 }
 
-struct Running {
+/// A user started and not yet finished: its stop request and its task.
+struct UserTask {
     stop: Arc<UserStop>,
     task: AbortHandle,
 }
 
 /// Forgets users that have finished, and interrupts those past their deadline.
-fn reap(stopping: &mut Vec<(Running, Instant)>, now: Instant) {
+fn reap(stopping: &mut Vec<(UserTask, Instant)>, now: Instant) {
     stopping.retain(|(user, until)| {
         if user.task.is_finished() {
             return false;
@@ -227,7 +292,7 @@ pub(crate) struct UsersLoad {
 }
 
 impl UsersLoad {
-    fn spawn(&self, id: u64, member: usize) -> Running {
+    fn spawn(&self, id: u64, member: usize) -> UserTask {
         let (scenario, member) = &self.members[member];
         let stop = Arc::new(UserStop::default());
         let user = User {
@@ -239,7 +304,7 @@ impl UsersLoad {
             pacing: self.pacing,
         };
         let task = member.clone().spawn_user(user);
-        Running { stop, task }
+        UserTask { stop, task }
     }
 
     /// Runs the load to the end of its stages (or a stop), then stops every
@@ -256,10 +321,10 @@ impl UsersLoad {
         // per shard).
         let mut assignment: Vec<usize> = Vec::new();
         let mut next_id = 0u64;
-        let mut active: Vec<Running> = Vec::new();
-        let mut stopping: Vec<(Running, Instant)> = Vec::new();
+        let mut active: Vec<UserTask> = Vec::new();
+        let mut stopping: Vec<(UserTask, Instant)> = Vec::new();
         let stopped_at = loop {
-            if stop.borrow().level != StopLevel::Running {
+            if stop.borrow().level != StopLevel::None {
                 break Instant::now();
             }
             let now = Instant::now();

@@ -52,17 +52,9 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use crate::collector::Counters;
-use crate::names::intern;
-use crate::recorder::{Outcome, Recorder};
-
-/// What every iteration of a run shares.
-pub(crate) struct Shared {
-    pub(crate) recorder: Recorder,
-    pub(crate) counters: Box<[Counters]>,
-    pub(crate) names: Box<[Arc<str>]>,
-    pub(crate) timeout: Duration,
-}
+use crate::record::names::intern;
+use crate::record::recorder::Outcome;
+use crate::record::shared::Shared;
 
 /// The task-local state of one iteration. It also accounts for the
 /// iteration: it records exactly one outcome, as interrupted when it is
@@ -463,25 +455,58 @@ std::thread_local! {
 
 static PANIC_SHOWN: AtomicBool = AtomicBool::new(false);
 
-/// Wraps the process's panic hook once: the first panic inside an iteration is
-/// printed as usual (with its location), later ones only counted.
+/// The first panic inside an iteration of no known run (one that panicked
+/// while building its future), described, until a run tells it.
+static FIRST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Wraps the process's panic hook once: a panic outside iterations goes to
+/// the previous hook; the first one inside an iteration of a run is kept,
+/// with its location, for that run to tell through its reporters
+/// ([`take_first_panic`]); later ones are only counted with their
+/// iterations.
 pub(crate) fn install_panic_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let in_iteration = IN_ITERATION.try_with(|f| f.get()).unwrap_or(false);
-            if in_iteration && PANIC_SHOWN.swap(true, Ordering::Relaxed) {
-                return;
+            if !in_iteration {
+                return previous(info);
             }
-            previous(info);
-            if in_iteration {
-                eprintln!(
-                    "lot: the panic was caught and counted with its iteration (as a failure, or as interrupted if it was being cancelled); further panics in iterations are only counted"
-                );
+            let describe = || {
+                let message = crate::record::recorder::panic_message(info.payload());
+                match info.location() {
+                    Some(at) => format!("an iteration panicked at {at}: {message}"),
+                    None => format!("an iteration panicked: {message}"),
+                }
+            };
+            // The iteration's own run when it is known (the panic came from
+            // polling its future); the process's first otherwise.
+            let of_run = CURRENT.try_with(|it| {
+                if !it.shared.panicked.swap(true, Ordering::Relaxed) {
+                    if let Ok(mut first) = it.shared.first_panic.lock() {
+                        *first = Some(describe());
+                    }
+                }
+            });
+            if of_run.is_err() && !PANIC_SHOWN.swap(true, Ordering::Relaxed) {
+                if let Ok(mut first) = FIRST_PANIC.lock() {
+                    *first = Some(describe());
+                }
             }
         }));
     });
+}
+
+/// The first panic inside an iteration of the run of `shared` (or of no
+/// known run), described with its location, if one happened since the last
+/// call: told once.
+pub(crate) fn take_first_panic(shared: &Shared) -> Option<String> {
+    let of_run = shared.first_panic.lock().ok().and_then(|mut p| p.take());
+    let text = of_run.or_else(|| FIRST_PANIC.lock().ok()?.take())?;
+    Some(format!(
+        "{text} (caught, and counted with its iteration: as a failure, or as interrupted if it was being cancelled; further panics in iterations are only counted)"
+    ))
 }
 
 /// Runs `f` (user code building an iteration), catching a panic as the

@@ -9,13 +9,105 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::context::{Iteration, Shared};
-use crate::executor::{Stop, StopLevel, deadline};
 use lot_report::Segment;
 
-use crate::load::{Mix, OpenMember, Running};
-use crate::pacer::Pacer;
+use crate::drive::mix::Mix;
+use crate::drive::pacer::Pacer;
+use crate::drive::slots::{Boxed, Slots};
+use crate::record::context::{Iteration, catch_iteration_panic, iterate};
+use crate::record::shared::Shared;
+use crate::scenario::Scenario;
 use crate::schedule::Schedule;
+use crate::stop::{Stop, StopLevel, deadline};
+
+/// One scenario of a load, type-erased so that a mix can hold scenarios of
+/// different types without boxing any iteration.
+pub(crate) trait OpenMember: Send + Sync {
+    fn name(&self) -> &str;
+    /// An empty set of this scenario's running iterations, for one lane of
+    /// the scheduler to launch into and poll.
+    fn iterations(self: Arc<Self>) -> Box<dyn Iterations>;
+}
+
+/// The running iterations of one scenario in one lane of the open model's
+/// scheduler (see [`RateLoad`]). The lane's task polls them itself: an
+/// iteration is not a task of its own.
+pub(crate) trait Iterations: Send {
+    /// Builds the iteration's future and adds it, to be polled first at
+    /// the next [`poll`](Iterations::poll). False when building panicked (the
+    /// iteration is then already recorded as failed).
+    fn launch(&mut self, iteration: Iteration) -> bool;
+    /// Polls the iterations added or woken since the last poll, and says
+    /// how many finished. Each finished iteration has recorded its outcome
+    /// and is dropped.
+    fn poll(&mut self, cx: &mut Context<'_>) -> u64;
+    /// The iterations running.
+    fn len(&self) -> usize;
+}
+
+pub(crate) struct OpenScenario<S>(pub(crate) S);
+
+impl<S: Scenario + Send + Sync + 'static> OpenMember for OpenScenario<S> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn iterations(self: Arc<Self>) -> Box<dyn Iterations> {
+        Box::new(IterationSet {
+            // Boxed: `Scenario::run`'s future type names the borrow of the
+            // scenario it was built from (though it outlives it), so the
+            // iterations of one scenario have no single type to be kept by.
+            build: move |iteration: Iteration| -> Option<Boxed> {
+                // Building the future runs user code too: a panic there
+                // fails this iteration only.
+                match catch_iteration_panic(|| self.0.run()) {
+                    // Unconstrained: the lane polls many iterations in one
+                    // poll of its task, and yields on its own (see
+                    // `Slots::poll`); tokio's per-task budget would
+                    // otherwise hold back the I/O of all but the first
+                    // iterations polled.
+                    Ok(future) => Some(Box::pin(tokio::task::unconstrained(iterate(
+                        future, iteration,
+                    )))),
+                    Err(payload) => {
+                        iteration.fail_to_start(&*payload);
+                        None
+                    }
+                }
+            },
+            set: Slots::new(),
+        })
+    }
+}
+
+/// The running iterations of one scenario, built by `build`.
+struct IterationSet<B> {
+    build: B,
+    set: Slots,
+}
+
+impl<B> Iterations for IterationSet<B>
+where
+    B: Fn(Iteration) -> Option<Boxed> + Send,
+{
+    fn launch(&mut self, iteration: Iteration) -> bool {
+        match (self.build)(iteration) {
+            Some(future) => {
+                self.set.push(future);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> u64 {
+        self.set.poll(cx)
+    }
+
+    fn len(&self) -> usize {
+        self.set.len()
+    }
+}
 
 /// The shortest time between two wake-ups of a lane of the scheduler
 /// launching `rate` arrivals per second (its share of the load's rate) under
@@ -27,11 +119,12 @@ use crate::schedule::Schedule;
 /// that is less (the 50 µs floor allows more above 20,000 × that many
 /// arrivals a second): a batch bigger than the in-flight bound would be
 /// dropped in part even when the target keeps up, since it arrives at once.
-/// Measured with `lot-bench-gen` on 2 cores: at 500,000/s no-op arrivals,
-/// batches of 128 (256 µs) give a schedule-lag p99 of 0.6 ms at 1.1 µs of
-/// CPU per iteration, against 2 ms at 1 ms; at 10,000/s the 1 ms gap keeps
-/// the CPU of tokio's own timer. Over HTTP at 80,000/s with 64 in flight,
-/// batches of 8 instead of 80 took the dropped share from 23 % to 1.6 %.
+/// Both ends were chosen by measuring with `lot-bench-gen` (`cargo xtask
+/// bench`): at high no-op rates, batches of 128 cut the schedule lag several
+/// times over a fixed 1 ms gap at less CPU per iteration; at low rates the
+/// 1 ms gap costs no more than tokio's own timer; and over HTTP under a
+/// tight in-flight bound, smaller batches cut the share of arrivals dropped
+/// at the bound by an order of magnitude.
 fn wake_gap(rate: f64, max_in_flight: u64) -> Duration {
     let per_wake = (max_in_flight / 8).clamp(1, 128) as f64;
     let seconds = if rate > 0.0 {
@@ -66,7 +159,7 @@ pub(crate) struct RateLoad {
     /// `k mod count == index`.
     pub(crate) segment: Option<Segment>,
     /// Iterations running across all lanes, against `max_in_flight`.
-    pub(crate) running: AtomicU64,
+    pub(crate) in_flight: AtomicU64,
 }
 
 impl RateLoad {
@@ -113,10 +206,10 @@ impl RateLoad {
         let begin = deadline(start, self.start_after);
         let mut launcher = Launcher {
             load: &self,
-            running: self
+            sets: self
                 .members
                 .iter()
-                .map(|(_, member)| member.clone().running())
+                .map(|(_, member)| member.clone().iterations())
                 .collect(),
         };
         let stopped_at = launcher
@@ -146,7 +239,7 @@ impl RateLoad {
 struct Launcher<'a> {
     load: &'a RateLoad,
     /// Per member of the mix.
-    running: Vec<Box<dyn Running>>,
+    sets: Vec<Box<dyn Iterations>>,
 }
 
 impl Launcher<'_> {
@@ -157,7 +250,7 @@ impl Launcher<'_> {
         // never sees a count raised past the bound.
         let taken =
             self.load
-                .running
+                .in_flight
                 .fetch_update(Ordering::AcqRel, Ordering::Acquire, |running| {
                     (running < self.load.max_in_flight).then_some(running + 1)
                 });
@@ -168,23 +261,23 @@ impl Launcher<'_> {
         counters.in_flight.fetch_add(1, Ordering::AcqRel);
         counters.launched.fetch_add(1, Ordering::Release);
         let iteration = Iteration::new(self.load.shared.clone(), scenario, index, intended);
-        if !self.running[member].launch(iteration) {
+        if !self.sets[member].launch(iteration) {
             // Building it failed, and it is recorded: it never ran.
-            self.load.running.fetch_sub(1, Ordering::AcqRel);
+            self.load.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
     }
 
     /// The lane's iterations running.
     fn len(&self) -> usize {
-        self.running.iter().map(|r| r.len()).sum()
+        self.sets.iter().map(|s| s.len()).sum()
     }
 
     /// Polls the lane's running iterations.
-    fn poll_running(&mut self, cx: &mut Context<'_>) {
-        for running in &mut self.running {
-            let finished = running.poll(cx);
+    fn poll_sets(&mut self, cx: &mut Context<'_>) {
+        for set in &mut self.sets {
+            let finished = set.poll(cx);
             if finished > 0 {
-                self.load.running.fetch_sub(finished, Ordering::AcqRel);
+                self.load.in_flight.fetch_sub(finished, Ordering::AcqRel);
             }
         }
     }
@@ -194,7 +287,7 @@ impl Launcher<'_> {
     async fn alongside(&mut self, future: impl Future<Output = ()>, until_idle: bool) {
         let mut future = pin!(future);
         std::future::poll_fn(|cx| {
-            self.poll_running(cx);
+            self.poll_sets(cx);
             if until_idle && self.len() == 0 {
                 return Poll::Ready(());
             }
@@ -238,7 +331,7 @@ impl Launcher<'_> {
             })
             .peekable();
         while let Some(&(_, offset, _)) = arrivals.peek() {
-            if stop.borrow().level != StopLevel::Running {
+            if stop.borrow().level != StopLevel::None {
                 return Instant::now();
             }
             let due = deadline(begin, offset);
@@ -302,7 +395,7 @@ impl Launcher<'_> {
         // Trailing zero-rate stages are part of the plan: wait them out.
         let end = deadline(begin, schedule.duration());
         while Instant::now() < end {
-            if stop.borrow().level != StopLevel::Running {
+            if stop.borrow().level != StopLevel::None {
                 return Instant::now();
             }
             self.alongside(
@@ -327,7 +420,7 @@ impl Drop for Launcher<'_> {
         // records itself as interrupted): they no longer count against the
         // bound.
         let left = self.len() as u64;
-        self.load.running.fetch_sub(left, Ordering::AcqRel);
+        self.load.in_flight.fetch_sub(left, Ordering::AcqRel);
     }
 }
 

@@ -4,10 +4,10 @@
 //! scheduler's counters, and builds an [`Interval`]; at the end it builds the
 //! [`Summary`]. It runs on a task of its own, off the hot path.
 //!
-//! [`Recorder::drain`]: crate::recorder::Recorder::drain
+//! [`Recorder::drain`]: crate::record::recorder::Recorder::drain
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
@@ -18,24 +18,10 @@ use lot_report::{
     StepSummary, StopReason, Summary, TimingSummary, Totals, ValueStats,
 };
 
-use crate::context::Shared;
-use crate::names;
-use crate::recorder::{Drained, ErrorTable, ScenarioShard};
+use crate::record::names;
+use crate::record::recorder::{Drained, ErrorTable, ScenarioShard};
+use crate::record::shared::Shared;
 use crate::schedule::Schedule;
-
-/// The scheduler's counters for one scenario.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    /// Arrivals launched.
-    pub(crate) launched: AtomicU64,
-    /// Arrivals dropped at the in-flight bound.
-    pub(crate) dropped: AtomicU64,
-    /// Iterations launched and not yet finished. (The in-flight bound is a
-    /// load's, checked against its own count across its scenarios.)
-    pub(crate) in_flight: AtomicU64,
-    /// Users running (closed model).
-    pub(crate) users: AtomicU64,
-}
 
 /// The rate a scenario's plan asks for.
 #[derive(Debug)]
@@ -134,6 +120,11 @@ fn filled<T>(table: &[Option<T>]) -> impl Iterator<Item = (usize, &T)> {
 }
 
 impl Collector {
+    /// What the run's iterations share.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     pub(crate) fn new(info: Arc<RunInfo>, shared: Arc<Shared>) -> Collector {
         let n = info.names.len();
         Collector {
@@ -377,6 +368,7 @@ impl Collector {
             started_at_unix_ms: self.info.started_at_unix_ms,
             duration_us: micros(offset),
             stop_reason,
+            aborted_by: None,
             plan: self.info.plan.clone(),
             limits: self.info.limits.clone(),
             target_rps,
