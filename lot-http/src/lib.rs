@@ -94,4 +94,4 @@ pub use crate::client::{
 };
 pub use crate::error::{Error, ErrorKind};
 pub use crate::request::{Request, RequestBuilder};
-pub use crate::response::Response;
+pub use crate::response::{ErrorForStatus, Response, ResponseFutureExt};

@@ -1,7 +1,10 @@
 //! A whole response: status, headers and body.
 
 use std::fmt;
+use std::future::Future;
 use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::error::{Error, ErrorKind};
 
@@ -123,5 +126,45 @@ impl fmt::Debug for Response {
             .field("body_len", &self.body_len)
             .field("discarded", &self.discarded)
             .finish()
+    }
+}
+
+/// [`error_for_status`](ResponseFutureExt::error_for_status) on the future
+/// of a request, before it is awaited.
+///
+/// `lot::step("list items", request.send().error_for_status())` records the
+/// step as failed when the response's status is 4xx or 5xx: the status is
+/// checked inside the step. Checking it after awaiting the step
+/// (`lot::step(..).await?.error_for_status()?`) fails the iteration but
+/// records the step as ok.
+pub trait ResponseFutureExt: Future<Output = Result<Response, Error>> + Sized {
+    /// This future, failing with an error of kind [`ErrorKind::Status`]
+    /// (`HTTP status N`) when the response's status is 400 or more, as
+    /// [`Response::error_for_status`] does.
+    fn error_for_status(self) -> ErrorForStatus<Self> {
+        ErrorForStatus { inner: self }
+    }
+}
+
+impl<F: Future<Output = Result<Response, Error>>> ResponseFutureExt for F {}
+
+pin_project_lite::pin_project! {
+    /// The future of [`ResponseFutureExt::error_for_status`].
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct ErrorForStatus<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future<Output = Result<Response, Error>>> Future for ErrorForStatus<F> {
+    type Output = Result<Response, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project()
+            .inner
+            .poll(cx)
+            .map(|result| result.and_then(Response::error_for_status))
     }
 }

@@ -188,3 +188,38 @@ async fn a_step_cut_short_by_the_timeout_is_cancelled() {
     assert_eq!(step.errors[0].kind, "cancelled");
     assert_eq!(s.errors[0].kind, "timeout");
 }
+
+/// `error_for_status` on a `lot::http` request's future fails the step that
+/// wraps it when the target answers 503, and counts the 200s as ok.
+#[tokio::test]
+async fn the_status_combinator_fails_a_step_on_503() {
+    use lot::http::ResponseFutureExt;
+
+    let server = TestServer::start().await;
+    let client = lot::http::Client::new(&server.url()).unwrap();
+    let down = client.get("/status/503").build().unwrap();
+    let up = client.get("/status/200").build().unwrap();
+    let calls = std::sync::atomic::AtomicU64::new(0);
+    let mut executor = Executor::new();
+    executor
+        .add_stage(40, 40, Duration::from_millis(500))
+        .terminal(false);
+    let report = executor
+        .run(move || {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let sent = if n % 2 == 0 { down.send() } else { up.send() };
+            async move {
+                lot::step("call", sent.error_for_status()).await?;
+                Ok(())
+            }
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(server.hits_on("/status/503"), 10);
+    assert_eq!(server.hits_on("/status/200"), 10);
+    let step = &s.scenarios[0].steps[0];
+    assert_eq!((step.ok, step.failed), (10, 10));
+    assert_eq!(step.errors.len(), 1);
+    assert_eq!(step.errors[0].kind, "HTTP status 503");
+    assert_eq!((s.totals.ok, s.totals.failed), (10, 10));
+}
