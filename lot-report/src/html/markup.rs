@@ -1,0 +1,56 @@
+//! The markup every section of the page is written with: escaping, and
+//! tables and cards.
+
+use std::fmt::Write as _;
+
+use crate::stats::Stats;
+
+/// `text` with the five HTML special characters escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub(super) fn table_head(out: &mut String, columns: &[&str]) {
+    out.push_str("<table><thead><tr>");
+    for c in columns {
+        let _ = write!(out, "<th>{c}</th>");
+    }
+    out.push_str("</tr></thead><tbody>");
+}
+
+pub(super) fn stats_cells(out: &mut String, st: &Stats) {
+    for v in st.columns() {
+        let _ = write!(out, "<td>{v}</td>");
+    }
+}
+
+pub(super) fn card(out: &mut String, class: &str, value: &str, label: &str) {
+    let _ = write!(
+        out,
+        "<div class=\"card {class}\"><b>{value}</b><span>{label}</span></div>"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<script>alert(\"x\" + 'y')</script> & more"),
+            "&lt;script&gt;alert(&quot;x&quot; + &#39;y&#39;)&lt;/script&gt; &amp; more"
+        );
+    }
+}
