@@ -35,9 +35,10 @@
 //! | `target_rps`, `achieved_rps` | arrivals due / launched per second of scheduling |
 //! | `totals` | `scheduled`, `ok`, `failed`, `dropped`, `interrupted`; `scheduled` is the sum of the other four |
 //! | `latency`, `service_time`, `schedule_lag` | [`Stats`]: `count`, `min_us`, `mean_us`, `p50_us`, `p90_us`, `p95_us`, `p99_us`, `p999_us`, `max_us`, `hdr` |
-//! | `scenarios[]` | `name`, `totals`, `latency`, `service_time`, `schedule_lag`, `errors`, `steps[]`, `checks[]` |
+//! | `scenarios[]` | `name`, `totals`, `latency`, `service_time`, `schedule_lag`, `errors`, `steps[]`, `checks[]`, `requests[]` |
 //! | `scenarios[].steps[]` | [`StepSummary`]: `name`, `ok`, `failed`, `latency` ([`Stats`]), `errors` |
 //! | `scenarios[].checks[]` | [`CheckSummary`]: `name`, `passed`, `failed`, `pass_rate` (0 to 1) |
+//! | `scenarios[].requests[]` | [`RequestSummary`], one per (step, request name) of `lot::http` (absent when none): `name`, `step` (absent outside steps), `count` (ended), `failed` (no whole response), `reused` (kept-alive connection), `bytes_sent`, `bytes_received`, `status[]` (`code`, `count`; most frequent first, at most [`MAX_STATUS_CODES`]), `status_other`, and the phases as [`Stats`]: `connect`, `tls`, `send`, `wait`, `receive`, `duration`; `count == failed + Σ status[].count + status_other` (see [`requests`]) |
 //! | `metrics` | `counters[]` (`name`, `value`), `gauges[]` (`name`, `value`: the last set), `timings[]` (`name`, `stats`: [`Stats`] in µs), `histograms[]` (`name`, `stats`: [`ValueStats`], unitless) |
 //! | `errors[]` | `kind`, `count`, most frequent first |
 //! | `thresholds[]` | [`ThresholdResult`]: `expression`, `passed`, `value` (base units: µs, a fraction, or a number), `measured` (for people), `abort` |
@@ -45,12 +46,16 @@
 //! | `scheduling_us` | how long arrivals were scheduled (to the end of the last load, or the stop) |
 //! | `segment` | for one shard of a distributed run: `index`, `count` (absent otherwise) |
 //! | `merged` | for merged results: `count` (shards in the run) and `shards` (those merged in) (absent otherwise) |
-//! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` (`name`, `counts`, `latency`, `steps[]`: `name`, `ok`, `failed`, `latency`) |
+//! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` (`name`, `counts`, `latency`, `steps[]`: `name`, `ok`, `failed`, `latency`; `http`) |
+//! | `intervals[].scenarios[].http` | [`HttpInterval`], the scenario's requests that ended in the interval (absent when none): `requests`, `failed`, `bytes_sent`, `bytes_received`, `status_1xx` … `status_5xx` |
 //!
 //! `latency` is measured from each iteration's *intended* start, so time an
 //! iteration spent waiting for a late generator counts against the target, as
 //! in wrk2. `hdr` is base64 of the HdrHistogram V2 deflate encoding of the
-//! microsecond histogram (see [`stats`]).
+//! microsecond histogram (see [`stats`]). A request's phases follow k6's
+//! `http_req_*` metrics: `connect` and `tls` only on a new connection,
+//! `wait` to the first byte of the response, and `duration` the whole
+//! request, send to last byte.
 //!
 //! # Writing reporters
 //!
@@ -74,6 +79,7 @@ pub mod model;
 pub mod output;
 pub mod read;
 pub mod reporter;
+pub mod requests;
 pub mod stats;
 pub mod terminal;
 pub mod threshold;
@@ -88,6 +94,7 @@ pub use model::{
 };
 pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sink};
 pub use reporter::{BoxError, Fanout, Notice, NoticeLevel, Reporter};
+pub use requests::{HttpInterval, HttpTotals, MAX_STATUS_CODES, RequestSummary, StatusCount};
 pub use stats::{Stats, ValueStats};
 pub use terminal::{Progress, TerminalReporter};
 pub use threshold::{Threshold, ThresholdError};

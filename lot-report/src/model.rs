@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::requests::{HttpInterval, HttpTotals, RequestSummary};
 use crate::stats::{Stats, ValueStats};
 use crate::units::fmt_us;
 
@@ -318,6 +319,10 @@ pub struct ScenarioInterval {
     /// The scenario's steps that ended in the interval.
     #[serde(default)]
     pub steps: Vec<StepInterval>,
+    /// The scenario's HTTP requests that ended in the interval (absent from
+    /// the document when none did).
+    #[serde(default, skip_serializing_if = "HttpInterval::is_empty")]
+    pub http: HttpInterval,
 }
 
 /// What happened to one step during one interval.
@@ -365,6 +370,18 @@ pub struct Interval {
     pub scenarios: Vec<ScenarioInterval>,
 }
 
+impl Interval {
+    /// The HTTP requests that ended in the interval, over every scenario
+    /// (each count saturating at `u64::MAX`).
+    pub fn http(&self) -> HttpInterval {
+        let mut total = HttpInterval::default();
+        for s in &self.scenarios {
+            total.add(&s.http);
+        }
+        total
+    }
+}
+
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -399,7 +416,7 @@ pub struct ErrorCount {
 }
 
 /// Results of one scenario.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioSummary {
     /// Scenario name.
     pub name: String,
@@ -419,6 +436,18 @@ pub struct ScenarioSummary {
     /// Checks made in the scenario's iterations, in order of first use.
     #[serde(default)]
     pub checks: Vec<CheckSummary>,
+    /// HTTP requests made through `lot::http` in the scenario's iterations,
+    /// one entry per (step, request name) (absent from the document when
+    /// none were made).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<RequestSummary>,
+}
+
+impl ScenarioSummary {
+    /// The counts of the scenario's HTTP requests together.
+    pub fn http_totals(&self) -> HttpTotals {
+        HttpTotals::of(&self.requests)
+    }
 }
 
 /// Results of one named step (`lot::step`) of a scenario.
@@ -611,6 +640,11 @@ impl Abort {
 }
 
 impl Summary {
+    /// The counts of every scenario's HTTP requests together.
+    pub fn http_totals(&self) -> HttpTotals {
+        HttpTotals::of(self.scenarios.iter().flat_map(|s| &s.requests))
+    }
+
     /// Iterations run by closed-model (users) scenarios, which no plan counts
     /// in advance.
     pub fn user_iterations(&self) -> u64 {

@@ -14,6 +14,9 @@
 //! - JSON errors give the line and column; a truncated file is named as such.
 //! - Every `hdr` histogram is checked ([`check`]): its encoding, its bounds,
 //!   and that it holds the `count` its statistics give.
+//! - The counts of HTTP requests add up (see [`requests`](crate::requests)):
+//!   a request summary's `count` is its failed requests and responses, an
+//!   interval's requests are at least its failed ones and responses by class.
 //!
 //! The limit: a run of 24 hours with 1 s intervals and 100 scenarios writes
 //! about 4 GiB of pretty-printed JSON (about 50 KB per interval), 9 GiB with
@@ -30,6 +33,7 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::model::{SCHEMA_VERSION, Summary};
+use crate::requests::{MAX_STATUS_CODES, PHASES, RequestSummary};
 use crate::stats::DecodeError;
 
 /// The default limit on the size of a results file: 1 GiB.
@@ -211,9 +215,86 @@ pub fn read_summary(path: impl AsRef<Path>, max_bytes: u64) -> Result<Summary, R
     Ok(summary)
 }
 
+/// Checks one request summary: its histograms, each holding at most
+/// `count` values, and its counts (see [`requests`](crate::requests)):
+/// `reused <= count`, `count == failed + Σ status[].count + status_other`,
+/// and a status table of distinct codes within its bound.
+fn check_request(at: &str, r: &RequestSummary) -> Result<(), FieldError> {
+    let wrong = |what: &str, message: String| FieldError {
+        field: format!("{at}.{what}"),
+        error: DecodeError::new(message),
+    };
+    for (name, stats) in PHASES.iter().zip(r.phases()) {
+        stats.check().map_err(|error| FieldError {
+            field: format!("{at}.{name}.hdr"),
+            error,
+        })?;
+        if stats.count > r.count {
+            return Err(wrong(
+                &format!("{name}.count"),
+                format!("{} values for {} requests (`count`)", stats.count, r.count),
+            ));
+        }
+    }
+    if r.reused > r.count {
+        return Err(wrong(
+            "reused",
+            format!("{} reused of {} requests (`count`)", r.reused, r.count),
+        ));
+    }
+    if r.status.len() > MAX_STATUS_CODES {
+        return Err(wrong(
+            "status",
+            format!(
+                "{} codes; at most {MAX_STATUS_CODES} are listed, the rest counted in `status_other`",
+                r.status.len()
+            ),
+        ));
+    }
+    let mut codes: Vec<u16> = r.status.iter().map(|s| s.code).collect();
+    codes.sort_unstable();
+    if let Some(w) = codes.windows(2).find(|w| w[0] == w[1]) {
+        return Err(wrong("status", format!("code {} listed twice", w[0])));
+    }
+    if !r.is_balanced() {
+        return Err(wrong(
+            "count",
+            format!(
+                "{} requests, but `failed`, `status` and `status_other` add up to {}",
+                r.count,
+                r.status.iter().map(|s| s.count as u128).sum::<u128>()
+                    + r.failed as u128
+                    + r.status_other as u128
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that no (step, name) is listed twice in a scenario's requests.
+fn check_distinct_requests(i: usize, requests: &[RequestSummary]) -> Result<(), FieldError> {
+    let mut seen = std::collections::HashSet::new();
+    for (j, r) in requests.iter().enumerate() {
+        if !seen.insert((r.step.as_deref(), r.name.as_str())) {
+            return Err(FieldError {
+                field: format!("scenarios[{i}].requests[{j}]"),
+                error: DecodeError::new(format!(
+                    "{} listed twice",
+                    match &r.step {
+                        Some(step) => format!("request {:?} of step {step:?}", r.name),
+                        None => format!("request {:?}", r.name),
+                    }
+                )),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Checks every histogram of a document: each `hdr` must be the encoding
-/// lot writes and hold the `count` beside it. The first field that does not
-/// is named by its path in the document. The work follows the length of the
+/// lot writes and hold the `count` beside it; and the counts of HTTP
+/// requests, which must add up as the [`requests`](crate::requests) docs
+/// say. The first field that does not is named by its path in the document. The work follows the length of the
 /// `hdr` fields; no histogram is built.
 pub fn check(summary: &Summary) -> Result<(), FieldError> {
     let field = |path: String, result: Result<(), DecodeError>| {
@@ -243,6 +324,10 @@ pub fn check(summary: &Summary) -> Result<(), FieldError> {
                 step.latency.check(),
             )?;
         }
+        for (j, request) in scenario.requests.iter().enumerate() {
+            check_request(&format!("scenarios[{i}].requests[{j}]"), request)?;
+        }
+        check_distinct_requests(i, &scenario.requests)?;
     }
     // Each interval's rows name the run's own scenarios, and a scenario's
     // rows its steps, at most once each, so nothing built per interval and
@@ -278,6 +363,12 @@ pub fn check(summary: &Summary) -> Result<(), FieldError> {
                 return Err(shape(
                     format!("intervals[{i}].scenarios[{j}].steps"),
                     format!("{} rows for a scenario of {} steps", row.steps.len(), steps),
+                ));
+            }
+            if !row.http.is_consistent() {
+                return Err(shape(
+                    format!("intervals[{i}].scenarios[{j}].http"),
+                    "`failed` and the status classes add up to more than `requests`".to_owned(),
                 ));
             }
         }

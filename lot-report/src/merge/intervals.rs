@@ -1,8 +1,10 @@
 //! The merged interval series, aligned by start offset.
 
 use crate::merge::error::MergeError;
+use crate::merge::requests::sum_http;
 use crate::merge::sum::{Part, by_name, sum, sum_totals};
 use crate::model::{Interval, IntervalLatency, ScenarioInterval, StepInterval, Summary, Totals};
+use crate::requests::HttpInterval;
 
 fn merge_latency(
     field: &str,
@@ -51,6 +53,7 @@ fn carried(last: &Interval) -> Interval {
                 target_rps: 0.0,
                 started: 0,
                 steps: Vec::new(),
+                http: HttpInterval::default(),
                 ..s.clone()
             })
             .collect(),
@@ -162,6 +165,10 @@ fn merge_group(index: usize, start: u64, group: &[Part<Interval>]) -> Result<Int
             in_flight: count("in_flight", |r| r.in_flight)?,
             users: count("users", |r| r.users)?,
             steps,
+            http: sum_http(
+                || format!("{at}.http"),
+                rows.iter().map(|(l, r)| (*l, &r.http)),
+            )?,
         })
     })
     .collect::<Result<_, MergeError>>()?;

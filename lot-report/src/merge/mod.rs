@@ -2,9 +2,13 @@
 //!
 //! Each of N processes run with `LOT_SEGMENT=I/N` writes the results of its
 //! share of the plan, carrying its [`Segment`](crate::Segment). [`merge`] adds them up:
-//! counts are sums; every latency, service time, schedule lag, step and
-//! timing distribution is merged from its HDR histogram, so the merged
-//! percentiles are exactly those of one histogram of all the samples.
+//! counts are sums; every latency, service time, schedule lag, step,
+//! timing and HTTP request phase distribution is merged from its HDR
+//! histogram, so the merged percentiles are exactly those of one histogram
+//! of all the samples. HTTP requests are matched by scenario, step and
+//! name; their status tables are summed by code and bounded again (the
+//! codes past [`MAX_STATUS_CODES`](crate::MAX_STATUS_CODES), least frequent
+//! first, are counted in `status_other`), so the merged counts still add up.
 //! Thresholds are evaluated again on the merged results.
 //!
 //! The interval series are aligned by start offset (every shard starts at
@@ -12,11 +16,11 @@
 //! interval starts wherever any shard's does, and a shard without an interval
 //! there (a skipped tick, an earlier end) contributes no new counts but its
 //! cumulative counts, in-flight iterations and users so far, so the merged
-//! cumulative series never dips. Counts are sums and rates are per second of
-//! the merged interval; maximum latency is the maximum, and p50/p90/p99 are
-//! the count-weighted means of the shards' (intervals carry no histogram, so
-//! these are estimates; the run's own percentiles are exact). Gauges are the
-//! sum of the shards' last values.
+//! cumulative series never dips. Counts are sums (the HTTP counts too) and
+//! rates are per second of the merged interval; maximum latency is the
+//! maximum, and p50/p90/p99 are the count-weighted means of the shards'
+//! (intervals carry no histogram, so these are estimates; the run's own
+//! percentiles are exact). Gauges are the sum of the shards' last values.
 //!
 //! The merged `aborted_by` is the shards' earliest (by `at_us`): the first
 //! abort-on-fail threshold to stop any shard, which fails on the merged
@@ -35,6 +39,7 @@
 
 mod error;
 mod intervals;
+mod requests;
 mod results;
 mod shards;
 mod sum;

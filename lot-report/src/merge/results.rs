@@ -3,6 +3,7 @@
 
 use crate::merge::error::MergeError;
 use crate::merge::intervals::merge_intervals;
+use crate::merge::requests::merge_requests;
 use crate::merge::sum::{Part, by_name, merge_errors, merge_stats, merge_values, sum, sum_totals};
 use crate::model::{
     Abort, CheckSummary, CounterValue, GaugeValue, HistogramSummary, Metrics, SCHEMA_VERSION,
@@ -199,6 +200,7 @@ fn merge_scenario(
         )?,
         steps,
         checks,
+        requests: merge_requests(field, all)?,
     })
 }
 

@@ -112,17 +112,29 @@ pub(super) fn merge_values<'a>(
 /// linear (a map, not a search per name), whatever the number of names.
 pub(super) fn by_name<'a, T>(
     parts: impl IntoIterator<Item = Part<'a, T>>,
-    name: impl Fn(&T) -> &str,
+    name: impl Fn(&'a T) -> &'a str,
 ) -> Vec<(&'a str, Vec<Part<'a, T>>)>
 where
     T: 'a,
 {
-    let mut index: BTreeMap<&'a str, usize> = BTreeMap::new();
-    let mut groups: Vec<(&'a str, Vec<Part<'a, T>>)> = Vec::new();
+    by_key(parts, name)
+}
+
+/// The parts grouped by a key, in order of first appearance, as
+/// [`by_name`] does.
+pub(super) fn by_key<'a, T, K: Ord + Copy>(
+    parts: impl IntoIterator<Item = Part<'a, T>>,
+    key: impl Fn(&'a T) -> K,
+) -> Vec<(K, Vec<Part<'a, T>>)>
+where
+    T: 'a,
+{
+    let mut index: BTreeMap<K, usize> = BTreeMap::new();
+    let mut groups: Vec<(K, Vec<Part<'a, T>>)> = Vec::new();
     for (label, item) in parts {
-        let key: &'a str = name(item);
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push((key, Vec::new()));
+        let k = key(item);
+        let at = *index.entry(k).or_insert_with(|| {
+            groups.push((k, Vec::new()));
             groups.len() - 1
         });
         groups[at].1.push((label, item));
