@@ -1,8 +1,9 @@
 //! Evaluating thresholds on a [`Summary`].
 
 use crate::model::{CheckSummary, StepSummary, Summary, ThresholdResult};
+use crate::requests::{MAX_STATUS_CODES, RequestSummary};
 use crate::stats::Stats;
-use crate::threshold::expr::{Kind, Metric, Statistic, Threshold};
+use crate::threshold::expr::{Metric, Statistic, Status, Threshold, Unit};
 use crate::units::fmt_us;
 
 impl Threshold {
@@ -29,11 +30,11 @@ impl Threshold {
     }
 
     fn show(&self, v: f64) -> String {
-        match self.metric.kind() {
-            Kind::Duration => fmt_us(v.round().max(0.0) as u64),
-            Kind::Fraction => format!("{:.3}%", v * 100.0),
-            Kind::Number if self.metric == Metric::Rps => format!("{v:.2}/s"),
-            Kind::Number => format!("{v}"),
+        match self.unit {
+            Unit::Micros => fmt_us(v.round().max(0.0) as u64),
+            Unit::Fraction => format!("{:.3}%", v * 100.0),
+            Unit::Number if self.metric == Metric::Rps => format!("{v:.2}/s"),
+            Unit::Number => format!("{v}"),
         }
     }
 
@@ -67,6 +68,9 @@ impl Threshold {
     }
 
     fn measure(&self, s: &Summary) -> Result<f64, String> {
+        if self.metric.is_http() {
+            return self.measure_http(s);
+        }
         let scenario = match &self.scope {
             Some(name) => s.scenarios.iter().find(|sc| &sc.name == name),
             None => None,
@@ -165,6 +169,96 @@ impl Threshold {
             Metric::Failed => Ok(totals.failed as f64),
             Metric::Dropped => Ok(totals.dropped as f64),
             Metric::Interrupted => Ok(totals.interrupted as f64),
+            _ => unreachable!("HTTP metrics are measured by measure_http"),
+        }
+    }
+
+    /// The requests the scope names: every request without a scope; a
+    /// scenario's requests; or else those made inside a step of that name;
+    /// or else those of that name (in every scenario). An error when none
+    /// ended.
+    fn requests<'a>(&self, s: &'a Summary) -> Result<Vec<&'a RequestSummary>, String> {
+        let all = || s.scenarios.iter().flat_map(|sc| &sc.requests);
+        let (chosen, where_): (Vec<&RequestSummary>, String) = match self.scope.as_deref() {
+            None => (all().collect(), String::new()),
+            Some(name) => {
+                if let Some(sc) = s.scenarios.iter().find(|sc| sc.name == name) {
+                    (
+                        sc.requests.iter().collect(),
+                        format!(" in scenario `{name}`"),
+                    )
+                } else if s
+                    .scenarios
+                    .iter()
+                    .any(|sc| sc.steps.iter().any(|st| st.name == name))
+                    || all().any(|r| r.step.as_deref() == Some(name))
+                {
+                    (
+                        all().filter(|r| r.step.as_deref() == Some(name)).collect(),
+                        format!(" in step `{name}`"),
+                    )
+                } else {
+                    let named: Vec<&RequestSummary> = all().filter(|r| r.name == name).collect();
+                    if named.is_empty() {
+                        return Err(format!(
+                            "no scenario, step or request named `{name}` in the results"
+                        ));
+                    }
+                    (named, format!(" named `{name}`"))
+                }
+            }
+        };
+        if chosen.iter().all(|r| r.count == 0) {
+            return Err(format!("no HTTP requests were recorded{where_}"));
+        }
+        Ok(chosen)
+    }
+
+    fn measure_http(&self, s: &Summary) -> Result<f64, String> {
+        let requests = self.requests(s)?;
+        // In floating point: counts read from a file may add up past u64.
+        let total =
+            |f: fn(&RequestSummary) -> u64| -> f64 { requests.iter().map(|r| f(r) as f64).sum() };
+        let count = total(|r| r.count);
+        let phase = |f: fn(&RequestSummary) -> &Stats| -> Result<f64, String> {
+            match requests.as_slice() {
+                [one] => self.stat(f(one)),
+                many => self.stat(&merged(many.iter().map(|r| f(r)))?),
+            }
+        };
+        match self.metric {
+            Metric::HttpConnect => phase(|r| &r.connect),
+            Metric::HttpTls => phase(|r| &r.tls),
+            Metric::HttpSend => phase(|r| &r.send),
+            Metric::HttpWait => phase(|r| &r.wait),
+            Metric::HttpReceive => phase(|r| &r.receive),
+            Metric::HttpDuration => phase(|r| &r.duration),
+            Metric::HttpStatus => {
+                let status = self.status.expect("http_status always has a status");
+                let unknown = total(|r| r.status_other);
+                if unknown > 0.0 {
+                    return Err(format!(
+                        "{unknown} responses had codes past the table of {MAX_STATUS_CODES}, so how many are {status} is not known"
+                    ));
+                }
+                let n: f64 = requests
+                    .iter()
+                    .map(|r| match status {
+                        Status::Class(c) => r.status_class(c) as f64,
+                        Status::Code(c) => r.status_code(c) as f64,
+                    })
+                    .sum();
+                Ok(match self.unit {
+                    Unit::Fraction => n / count,
+                    _ => n,
+                })
+            }
+            Metric::HttpFailed => Ok(total(|r| r.failed) / count),
+            Metric::HttpReused => Ok(total(|r| r.reused) / count),
+            Metric::HttpRequests => Ok(count),
+            Metric::HttpBytesSent => Ok(total(|r| r.bytes_sent)),
+            Metric::HttpBytesReceived => Ok(total(|r| r.bytes_received)),
+            _ => unreachable!("only HTTP metrics are measured here"),
         }
     }
 }

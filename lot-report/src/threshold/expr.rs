@@ -33,6 +33,31 @@ pub enum Metric {
     Dropped,
     /// Iterations interrupted.
     Interrupted,
+    /// Time to open a request's connection (`lot::http`).
+    HttpConnect,
+    /// Time of a request's TLS handshake.
+    HttpTls,
+    /// Time to write a request.
+    HttpSend,
+    /// Time from a request written to the first byte of its response.
+    HttpWait,
+    /// Time from the first byte of a response to its last.
+    HttpReceive,
+    /// A request's whole duration: send, wait and receive.
+    HttpDuration,
+    /// Responses of a status class or code ([`Threshold::status`]): a count,
+    /// or a fraction of the requests.
+    HttpStatus,
+    /// Failed over ended requests.
+    HttpFailed,
+    /// Requests sent on a kept-alive connection over ended requests.
+    HttpReused,
+    /// Requests ended.
+    HttpRequests,
+    /// Bytes sent by requests.
+    HttpBytesSent,
+    /// Bytes received by requests.
+    HttpBytesReceived,
 }
 
 pub(super) const METRICS: &[(&str, Metric)] = &[
@@ -48,23 +73,59 @@ pub(super) const METRICS: &[(&str, Metric)] = &[
     ("failed", Metric::Failed),
     ("dropped", Metric::Dropped),
     ("interrupted", Metric::Interrupted),
+    ("http_connect", Metric::HttpConnect),
+    ("http_tls", Metric::HttpTls),
+    ("http_send", Metric::HttpSend),
+    ("http_wait", Metric::HttpWait),
+    ("http_receive", Metric::HttpReceive),
+    ("http_duration", Metric::HttpDuration),
+    ("http_status", Metric::HttpStatus),
+    ("http_failed", Metric::HttpFailed),
+    ("http_reused", Metric::HttpReused),
+    ("http_requests", Metric::HttpRequests),
+    ("http_bytes_sent", Metric::HttpBytesSent),
+    ("http_bytes_received", Metric::HttpBytesReceived),
 ];
 
-/// The kind of value a metric measures, which decides its unit.
+/// The unit of what a threshold compares ([`Threshold::unit`]): of its
+/// [`bound`](Threshold::bound) and of the value it measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Kind {
-    Duration,
+#[non_exhaustive]
+pub enum Unit {
+    /// Microseconds (durations).
+    Micros,
+    /// A fraction from 0 to 1 (rates, written as percentages).
     Fraction,
+    /// A plain number (counts, `rps`).
     Number,
 }
 
 impl Metric {
-    pub(super) fn kind(self) -> Kind {
+    /// The unit of the metric's values; `http_status` is a count unless its
+    /// bound is a percentage.
+    pub(super) fn unit(self) -> Unit {
         match self {
-            Metric::Latency | Metric::ServiceTime | Metric::ScheduleLag => Kind::Duration,
-            Metric::ErrorRate | Metric::DropRate | Metric::Checks => Kind::Fraction,
-            _ => Kind::Number,
+            Metric::Latency
+            | Metric::ServiceTime
+            | Metric::ScheduleLag
+            | Metric::HttpConnect
+            | Metric::HttpTls
+            | Metric::HttpSend
+            | Metric::HttpWait
+            | Metric::HttpReceive
+            | Metric::HttpDuration => Unit::Micros,
+            Metric::ErrorRate
+            | Metric::DropRate
+            | Metric::Checks
+            | Metric::HttpFailed
+            | Metric::HttpReused => Unit::Fraction,
+            _ => Unit::Number,
         }
+    }
+
+    /// Whether the metric measures HTTP requests (`http_*`).
+    pub fn is_http(self) -> bool {
+        self.name().starts_with("http_")
     }
 
     /// The metric's name in expressions: `latency`, `error_rate`, ...
@@ -74,6 +135,18 @@ impl Metric {
             .find(|(_, m)| *m == self)
             .map(|(n, _)| *n)
             .expect("every metric is listed")
+    }
+}
+
+/// What the scope of a threshold on `metric` may name, in words.
+pub(super) fn scope_may_name(metric: Metric) -> &'static str {
+    match metric {
+        m if m.is_http() => "a scenario, a step or a request",
+        Metric::Latency | Metric::ServiceTime | Metric::ScheduleLag | Metric::ErrorRate => {
+            "a scenario or a step"
+        }
+        Metric::Checks => "a scenario or a check",
+        _ => "a scenario",
     }
 }
 
@@ -88,6 +161,24 @@ pub enum Statistic {
     Max,
     /// A percentile, from 0 to 100.
     Percentile(f64),
+}
+
+/// The responses `http_status` counts ([`Threshold::status`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// A class, 1 to 5: `5xx` is `Class(5)`.
+    Class(u8),
+    /// An exact code, 100 to 999.
+    Code(u16),
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::Class(c) => write!(f, "{c}xx"),
+            Status::Code(c) => write!(f, "{c}"),
+        }
+    }
 }
 
 /// A comparison ([`Threshold::operator`]).
@@ -148,9 +239,11 @@ pub struct Threshold {
     pub(super) metric: Metric,
     pub(super) scope: Option<String>,
     pub(super) statistic: Option<Statistic>,
+    pub(super) status: Option<Status>,
     pub(super) operator: Operator,
     /// In base units: microseconds, a fraction, or a plain number.
     pub(super) value: f64,
+    pub(super) unit: Unit,
     pub(super) abort: Option<Duration>,
 }
 
@@ -213,6 +306,19 @@ impl Threshold {
         self.statistic
     }
 
+    /// The responses an `http_status` threshold counts (`5xx` in
+    /// `http_status 5xx == 0`); `None` for the other metrics.
+    pub fn status(&self) -> Option<Status> {
+        self.status
+    }
+
+    /// The unit of the [`bound`](Threshold::bound) and of the measured
+    /// value: the metric's, except for `http_status`, a count unless its
+    /// bound is a percentage (`http_status 5xx < 1%`).
+    pub fn unit(&self) -> Unit {
+        self.unit
+    }
+
     /// How the measured value is compared with the [`bound`](Threshold::bound).
     pub fn operator(&self) -> Operator {
         self.operator
@@ -221,21 +327,31 @@ impl Threshold {
     /// The value the measured one is compared with, in the base units of
     /// [`ThresholdResult::value`](crate::model::ThresholdResult::value): microseconds for durations (`250ms` is
     /// 250000), a fraction from 0 to 1 for `error_rate`, `drop_rate` and
-    /// `checks` (`1%` is 0.01), a plain number for `rps` and counts.
+    /// `checks`, `http_failed`, `http_reused` and `http_status` with `%`
+    /// (`1%` is 0.01), a plain number for `rps` and counts (see
+    /// [`Threshold::unit`]).
     pub fn bound(&self) -> f64 {
         self.value
     }
 
     /// Whether the scope can only name a scenario (counts, `drop_rate`,
-    /// `rps`); the other metrics also accept a step or a check name.
+    /// `rps`); the other metrics also accept a step, a check or a request
+    /// name ([`Threshold::scope_may_name`]).
     pub fn scope_is_scenario_only(&self) -> bool {
-        !matches!(
-            self.metric,
-            Metric::Latency
-                | Metric::ServiceTime
-                | Metric::ScheduleLag
-                | Metric::ErrorRate
-                | Metric::Checks
-        )
+        !(self.metric.is_http()
+            || matches!(
+                self.metric,
+                Metric::Latency
+                    | Metric::ServiceTime
+                    | Metric::ScheduleLag
+                    | Metric::ErrorRate
+                    | Metric::Checks
+            ))
+    }
+
+    /// What the scope may name, in words: `a scenario`, `a scenario or a
+    /// step`, `a scenario or a check`, or `a scenario, a step or a request`.
+    pub fn scope_may_name(&self) -> &'static str {
+        scope_may_name(self.metric)
     }
 }

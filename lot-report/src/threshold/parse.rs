@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::threshold::expr::{
-    Kind, METRICS, Metric, OPERATORS, Operator, Statistic, Threshold, ThresholdError,
+    METRICS, Metric, OPERATORS, Operator, Statistic, Status, Threshold, ThresholdError, Unit,
+    scope_may_name,
 };
 
 struct Cursor<'a> {
@@ -66,7 +67,7 @@ impl Cursor<'_> {
     }
 
     /// `[ "[" name "]" ]`.
-    fn scope(&mut self) -> Result<Option<String>, ThresholdError> {
+    fn scope(&mut self, metric: Metric) -> Result<Option<String>, ThresholdError> {
         self.skip_space();
         let mut scope = None;
         if self.rest().starts_with('[') {
@@ -78,7 +79,10 @@ impl Cursor<'_> {
             if name.is_empty() {
                 return Err(self.error(
                     open,
-                    "empty name in `[]`; expected a scenario, step or check name",
+                    format!(
+                        "empty name in `[]`; expected the name of {}",
+                        scope_may_name(metric)
+                    ),
                 ));
             }
             scope = Some(name.to_owned());
@@ -114,17 +118,26 @@ impl Cursor<'_> {
                     ));
                 }
             };
-            if metric.kind() != Kind::Duration {
+            if metric.unit() != Unit::Micros {
+                let durations: Vec<&str> = METRICS
+                    .iter()
+                    .filter(|(_, m)| m.unit() == Unit::Micros)
+                    .map(|(n, _)| *n)
+                    .collect();
                 return Err(self.error(
                     at,
-                    format!("`{}` takes no statistic; statistics apply to latency, service_time and schedule_lag", metric.name()),
+                    format!(
+                        "`{}` takes no statistic; statistics apply to durations: {}",
+                        metric.name(),
+                        durations.join(", ")
+                    ),
                 ));
             }
             statistic = Some(stat);
         } else {
             self.at = before;
         }
-        if metric.kind() == Kind::Duration && statistic.is_none() {
+        if metric.unit() == Unit::Micros && statistic.is_none() {
             self.skip_space();
             return Err(self.error(
                 self.at,
@@ -135,6 +148,25 @@ impl Cursor<'_> {
             ));
         }
         Ok(statistic)
+    }
+
+    /// `status`, for `http_status`: a class (`5xx`) or a code (`404`).
+    fn status(&mut self) -> Result<Status, ThresholdError> {
+        let (at, word) = self.word();
+        if word.is_empty() {
+            return Err(self.error(
+                at,
+                "`http_status` needs a status class or code before the operator, such as 5xx or 404",
+            ));
+        }
+        status(word).ok_or_else(|| {
+            self.error(
+                at,
+                format!(
+                    "invalid status `{word}`; expected a class from 1xx to 5xx or a code from 100 to 999"
+                ),
+            )
+        })
     }
 
     /// `operator`.
@@ -152,8 +184,8 @@ impl Cursor<'_> {
         Ok(operator)
     }
 
-    /// `value`, in the base units of `metric`.
-    fn value(&mut self, metric: Metric) -> Result<f64, ThresholdError> {
+    /// `value`, in the base units of `metric`, with that unit.
+    fn value(&mut self, metric: Metric) -> Result<(f64, Unit), ThresholdError> {
         self.skip_space();
         let value_at = self.at;
         let raw_end = self
@@ -169,11 +201,23 @@ impl Cursor<'_> {
         let Ok(number) = number.parse::<f64>() else {
             return Err(self.error(value_at, format!("expected a number, found `{raw}`")));
         };
-        let value = match metric.kind() {
-            Kind::Duration => micros(
+        if metric == Metric::HttpStatus {
+            return match unit {
+                "%" => Ok((number / 100.0, Unit::Fraction)),
+                "" => Ok((number, Unit::Number)),
+                _ => Err(self.error(
+                    value_at + raw.len() - unit.len(),
+                    format!(
+                        "unexpected unit `{unit}`; `http_status` is a count, or with % a fraction of the requests"
+                    ),
+                )),
+            };
+        }
+        let value = match metric.unit() {
+            Unit::Micros => micros(
                 crate::duration::parse(raw).map_err(|e| self.error(value_at, e.to_string()))?,
             ),
-            Kind::Fraction => match unit {
+            Unit::Fraction => match unit {
                 "%" => number / 100.0,
                 "" if number <= 1.0 => number,
                 "" => {
@@ -189,7 +233,7 @@ impl Cursor<'_> {
                     ));
                 }
             },
-            Kind::Number => {
+            Unit::Number => {
                 if !unit.is_empty() {
                     return Err(self.error(
                         value_at + raw.len() - unit.len(),
@@ -202,7 +246,7 @@ impl Cursor<'_> {
                 number
             }
         };
-        Ok(value)
+        Ok((value, metric.unit()))
     }
 
     /// `[ abort ]`: the delay before the threshold may stop the run.
@@ -255,6 +299,20 @@ impl Cursor<'_> {
     }
 }
 
+/// The status `word` stands for: a class `1xx` to `5xx` (or `5XX`), or a
+/// code from 100 to 999.
+fn status(word: &str) -> Option<Status> {
+    match word.as_bytes() {
+        [c @ b'1'..=b'5', x, y]
+            if x.eq_ignore_ascii_case(&b'x') && y.eq_ignore_ascii_case(&b'x') =>
+        {
+            Some(Status::Class(c - b'0'))
+        }
+        [b'1'..=b'9', b'0'..=b'9', b'0'..=b'9'] => word.parse().ok().map(Status::Code),
+        _ => None,
+    }
+}
+
 /// The percentile `digits` (what follows `p`) stand for, from 0 to 100.
 fn percentile(digits: &str) -> Option<f64> {
     let value = if digits.len() > 2 && !digits.contains('.') {
@@ -291,10 +349,13 @@ impl Threshold {
             at: 0,
         };
         let metric = c.metric()?;
-        let scope = c.scope()?;
-        let statistic = c.statistic(metric)?;
+        let scope = c.scope(metric)?;
+        let (statistic, status) = match metric {
+            Metric::HttpStatus => (None, Some(c.status()?)),
+            _ => (c.statistic(metric)?, None),
+        };
         let operator = c.operator()?;
-        let value = c.value(metric)?;
+        let (value, unit) = c.value(metric)?;
         let abort = c.abort()?;
         c.end()?;
         Ok(Threshold {
@@ -302,8 +363,10 @@ impl Threshold {
             metric,
             scope,
             statistic,
+            status,
             operator,
             value,
+            unit,
             abort,
         })
     }
@@ -445,7 +508,7 @@ mod tests {
         err(
             "latncy p99 < 1s",
             0,
-            "unknown metric `latncy`; expected one of: latency, service_time, schedule_lag, error_rate, drop_rate, checks, rps, scheduled, ok, failed, dropped, interrupted",
+            "unknown metric `latncy`; expected one of: latency, service_time, schedule_lag, error_rate, drop_rate, checks, rps, scheduled, ok, failed, dropped, interrupted, http_connect, http_tls, http_send, http_wait, http_receive, http_duration, http_status, http_failed, http_reused, http_requests, http_bytes_sent, http_bytes_received",
         );
         err(
             "latency < 250ms",
@@ -495,7 +558,7 @@ mod tests {
         err(
             "error_rate p99 < 1%",
             11,
-            "`error_rate` takes no statistic; statistics apply to latency, service_time and schedule_lag",
+            "`error_rate` takes no statistic; statistics apply to durations: latency, service_time, schedule_lag, http_connect, http_tls, http_send, http_wait, http_receive, http_duration",
         );
         err(
             "error_rate < 5",
@@ -511,7 +574,7 @@ mod tests {
         err(
             "latency[] p95 < 1s",
             7,
-            "empty name in `[]`; expected a scenario, step or check name",
+            "empty name in `[]`; expected the name of a scenario or a step",
         );
         err("dropped == zero", 11, "expected a number, found `zero`");
         err(
@@ -530,6 +593,289 @@ mod tests {
                 25,
                 "expected a delay such as 10s after `abort after`",
             );
+        }
+    }
+
+    #[test]
+    fn parses_http_expressions() {
+        use Operator::*;
+        use Statistic::*;
+        use Status::*;
+        let p = |q| Some(Percentile(q));
+        // (expression, metric, scope, statistic, status, operator, bound, unit)
+        for (expr, metric, scope, stat, status, op, bound, unit) in [
+            (
+                "http_wait[checkout] p99 < 100ms",
+                Metric::HttpWait,
+                Some("checkout"),
+                p(99.0),
+                None,
+                Lt,
+                100_000.0,
+                Unit::Micros,
+            ),
+            (
+                "http_connect max < 1s",
+                Metric::HttpConnect,
+                None,
+                Some(Max),
+                None,
+                Lt,
+                1e6,
+                Unit::Micros,
+            ),
+            (
+                "http_tls p95 < 50ms",
+                Metric::HttpTls,
+                None,
+                p(95.0),
+                None,
+                Lt,
+                5e4,
+                Unit::Micros,
+            ),
+            (
+                "http_send avg < 1ms",
+                Metric::HttpSend,
+                None,
+                Some(Mean),
+                None,
+                Lt,
+                1e3,
+                Unit::Micros,
+            ),
+            (
+                "http_receive[GET /items/{id}] p999 <= 2s",
+                Metric::HttpReceive,
+                Some("GET /items/{id}"),
+                p(99.9),
+                None,
+                Le,
+                2e6,
+                Unit::Micros,
+            ),
+            (
+                "http_duration min >= 10us",
+                Metric::HttpDuration,
+                None,
+                Some(Min),
+                None,
+                Ge,
+                10.0,
+                Unit::Micros,
+            ),
+            (
+                "http_status[api] 5xx == 0",
+                Metric::HttpStatus,
+                Some("api"),
+                None,
+                Some(Class(5)),
+                Eq,
+                0.0,
+                Unit::Number,
+            ),
+            (
+                "http_status 404 < 10",
+                Metric::HttpStatus,
+                None,
+                None,
+                Some(Code(404)),
+                Lt,
+                10.0,
+                Unit::Number,
+            ),
+            (
+                "http_status 5xx < 1%",
+                Metric::HttpStatus,
+                None,
+                None,
+                Some(Class(5)),
+                Lt,
+                0.01,
+                Unit::Fraction,
+            ),
+            (
+                "http_status 2XX >= 99.5%",
+                Metric::HttpStatus,
+                None,
+                None,
+                Some(Class(2)),
+                Ge,
+                0.995,
+                Unit::Fraction,
+            ),
+            (
+                "http_status 999 != 0",
+                Metric::HttpStatus,
+                None,
+                None,
+                Some(Code(999)),
+                Ne,
+                0.0,
+                Unit::Number,
+            ),
+            (
+                "http_reused >= 99%",
+                Metric::HttpReused,
+                None,
+                None,
+                None,
+                Ge,
+                0.99,
+                Unit::Fraction,
+            ),
+            (
+                "http_failed < 1%",
+                Metric::HttpFailed,
+                None,
+                None,
+                None,
+                Lt,
+                0.01,
+                Unit::Fraction,
+            ),
+            (
+                "http_failed[checkout] < 0.05",
+                Metric::HttpFailed,
+                Some("checkout"),
+                None,
+                None,
+                Lt,
+                0.05,
+                Unit::Fraction,
+            ),
+            (
+                "http_requests >= 1000",
+                Metric::HttpRequests,
+                None,
+                None,
+                None,
+                Ge,
+                1000.0,
+                Unit::Number,
+            ),
+            (
+                "http_bytes_sent < 1000000",
+                Metric::HttpBytesSent,
+                None,
+                None,
+                None,
+                Lt,
+                1e6,
+                Unit::Number,
+            ),
+            (
+                "http_bytes_received > 0",
+                Metric::HttpBytesReceived,
+                None,
+                None,
+                None,
+                Gt,
+                0.0,
+                Unit::Number,
+            ),
+        ] {
+            let t = Threshold::parse(expr).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                (
+                    t.metric(),
+                    t.scope(),
+                    t.statistic(),
+                    t.status(),
+                    t.operator(),
+                    t.unit()
+                ),
+                (metric, scope, stat, status, op, unit),
+                "{expr}"
+            );
+            assert!((t.bound() - bound).abs() < 1e-9, "{expr}: {}", t.bound());
+            assert!(expr.starts_with(t.metric().name()), "{expr}");
+            assert!(t.metric().is_http(), "{expr}");
+            assert!(!t.scope_is_scenario_only(), "{expr}");
+            assert_eq!(t.scope_may_name(), "a scenario, a step or a request");
+        }
+        assert_eq!(
+            Threshold::parse("latency p99 < 1s").unwrap().unit(),
+            Unit::Micros
+        );
+        assert_eq!(Threshold::parse("rps > 1").unwrap().status(), None);
+        assert_eq!(
+            Threshold::parse("checks > 1%").unwrap().scope_may_name(),
+            "a scenario or a check"
+        );
+        assert_eq!(
+            Threshold::parse("ok > 1").unwrap().scope_may_name(),
+            "a scenario"
+        );
+        assert_eq!(Status::Class(4).to_string(), "4xx");
+        assert_eq!(Status::Code(503).to_string(), "503");
+    }
+
+    #[test]
+    fn http_errors_point_at_the_offending_part() {
+        for (expr, at, message) in [
+            (
+                "http_status < 1",
+                12,
+                "`http_status` needs a status class or code before the operator, such as 5xx or 404",
+            ),
+            (
+                "http_status 6xx == 0",
+                12,
+                "invalid status `6xx`; expected a class from 1xx to 5xx or a code from 100 to 999",
+            ),
+            (
+                "http_status 99 == 0",
+                12,
+                "invalid status `99`; expected a class from 1xx to 5xx or a code from 100 to 999",
+            ),
+            (
+                "http_status[api] p99 < 1",
+                17,
+                "invalid status `p99`; expected a class from 1xx to 5xx or a code from 100 to 999",
+            ),
+            (
+                "http_status 5xx < 1ms",
+                19,
+                "unexpected unit `ms`; `http_status` is a count, or with % a fraction of the requests",
+            ),
+            (
+                "http_wait < 1s",
+                10,
+                "`http_wait` needs a statistic before the operator, such as p99 or max",
+            ),
+            (
+                "http_wait p99 < 100",
+                16,
+                "invalid duration `100`: expected a number and a unit (ns, us, ms, s, m, h), such as 250ms",
+            ),
+            (
+                "http_failed p99 < 1%",
+                12,
+                "`http_failed` takes no statistic; statistics apply to durations: latency, service_time, schedule_lag, http_connect, http_tls, http_send, http_wait, http_receive, http_duration",
+            ),
+            (
+                "http_reused > 99",
+                14,
+                "`99` is not a fraction; write a percentage such as 99% or a number from 0 to 1",
+            ),
+            (
+                "http_requests > 5%",
+                17,
+                "unexpected unit `%`; `http_requests` is a plain number",
+            ),
+            (
+                "http_wait[] p99 < 1s",
+                9,
+                "empty name in `[]`; expected the name of a scenario, a step or a request",
+            ),
+            (
+                "http_statuses 5xx == 0",
+                0,
+                "unknown metric `http_statuses`; expected one of: latency, service_time, schedule_lag, error_rate, drop_rate, checks, rps, scheduled, ok, failed, dropped, interrupted, http_connect, http_tls, http_send, http_wait, http_receive, http_duration, http_status, http_failed, http_reused, http_requests, http_bytes_sent, http_bytes_received",
+            ),
+        ] {
+            err(expr, at, message);
         }
     }
 
