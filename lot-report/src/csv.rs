@@ -17,6 +17,15 @@
 //! | `in_flight` | iterations running at the end of the interval (empty for steps) |
 //! | `users` | users running at the end of the interval, for closed-model loads (empty for steps) |
 //! | `latency_p50_us` … `latency_max_us` | latency of what completed in the interval, microseconds |
+//! | `http_requests`, `http_failed` | HTTP requests (`lot::http`) that ended in the interval, and those that failed (empty for steps) |
+//! | `http_bytes_sent`, `http_bytes_received` | their bytes (empty for steps) |
+//! | `http_status_1xx` … `http_status_5xx` | their responses by status class (empty for steps) |
+//!
+//! Columns are only ever added at the end, so a reader that takes them by
+//! position keeps working. The HTTP columns are the scenario's
+//! [`HttpInterval`] counts, and on `total` rows their
+//! sums over the scenarios ([`Interval::http`](crate::Interval::http));
+//! divide by `duration_s` for rates.
 //!
 //! The CSV holds the time series only; the run's totals, percentiles and
 //! threshold results are in the JSON, Markdown, HTML and text outputs.
@@ -29,9 +38,10 @@
 use std::fmt::Write as _;
 
 use crate::model::{IntervalLatency, Summary};
+use crate::requests::HttpInterval;
 
 /// The header row.
-pub const HEADER: &str = "interval,start_s,duration_s,scope,scenario,step,target_rps,started,ok,failed,dropped,interrupted,in_flight,users,latency_p50_us,latency_p90_us,latency_p99_us,latency_max_us";
+pub const HEADER: &str = "interval,start_s,duration_s,scope,scenario,step,target_rps,started,ok,failed,dropped,interrupted,in_flight,users,latency_p50_us,latency_p90_us,latency_p99_us,latency_max_us,http_requests,http_failed,http_bytes_sent,http_bytes_received,http_status_1xx,http_status_2xx,http_status_3xx,http_status_4xx,http_status_5xx";
 
 /// A text field, quoted and neutralised as needed.
 pub fn field(text: &str) -> String {
@@ -56,6 +66,8 @@ struct Row<'a> {
     ok: u64,
     failed: u64,
     latency: &'a IntervalLatency,
+    /// Absent for steps.
+    http: Option<HttpInterval>,
 }
 
 /// Renders the interval series of `summary` as CSV, header included.
@@ -80,6 +92,7 @@ pub fn render(summary: &Summary) -> String {
             ok: c.ok,
             failed: c.failed,
             latency: &interval.latency,
+            http: Some(interval.http()),
         }];
         for sc in &interval.scenarios {
             rows.push(Row {
@@ -97,6 +110,7 @@ pub fn render(summary: &Summary) -> String {
                 ok: sc.counts.ok,
                 failed: sc.counts.failed,
                 latency: &sc.latency,
+                http: Some(sc.http),
             });
             for st in &sc.steps {
                 rows.push(Row {
@@ -107,6 +121,7 @@ pub fn render(summary: &Summary) -> String {
                     ok: st.ok,
                     failed: st.failed,
                     latency: &st.latency,
+                    http: None,
                 });
             }
         }
@@ -125,7 +140,7 @@ pub fn render(summary: &Summary) -> String {
             let l = row.latency;
             let _ = write!(
                 out,
-                "{},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+                "{},{:.3},{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 interval.index,
                 interval.start_us as f64 / 1e6,
                 interval.duration_us as f64 / 1e6,
@@ -145,6 +160,15 @@ pub fn render(summary: &Summary) -> String {
                 l.p99_us,
                 l.max_us,
             );
+            match &row.http {
+                Some(http) => {
+                    for (_, n) in http.fields() {
+                        let _ = write!(out, ",{n}");
+                    }
+                }
+                None => out.push_str(&",".repeat(HttpInterval::default().fields().len())),
+            }
+            out.push_str("\r\n");
         }
     }
     out

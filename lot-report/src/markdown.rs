@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 
 use crate::html;
 use crate::model::Summary;
+use crate::requests::{PHASES, per_second};
 use crate::stats::Stats;
-use crate::units::fmt_us;
+use crate::units::{fmt_bytes, fmt_us};
 
 /// Text from the run made safe inside a Markdown table cell: Markdown
 /// punctuation is escaped, line breaks become spaces, and HTML special
@@ -77,6 +78,20 @@ pub fn render(s: &Summary) -> String {
         let _ = writeln!(out, "| {label} | {n} ({}) |", percent(n, t.scheduled));
     }
 
+    let http = s.http_totals();
+    if !http.is_empty() {
+        let _ = writeln!(
+            out,
+            "| http requests | {} ({:.2}/s), failed {} ({}), reused {:.2}%, sent {}, received {} |",
+            http.requests,
+            per_second(http.requests, s.duration_us),
+            http.failed,
+            percent(http.failed, http.requests),
+            http.reused_rate() * 100.0,
+            fmt_bytes(http.bytes_sent as f64),
+            fmt_bytes(http.bytes_received as f64),
+        );
+    }
     thresholds(&mut out, s);
 
     out.push_str("\n### Latency\n\n| | min | mean | p50 | p90 | p95 | p99 | p99.9 | max |\n|---|---|---|---|---|---|---|---|---|\n");
@@ -135,6 +150,8 @@ pub fn render(s: &Summary) -> String {
         }
     }
 
+    requests(&mut out, s, &names);
+
     if !s.errors.is_empty() {
         out.push_str("\n### Errors\n\n| count | kind |\n|---|---|\n");
         for e in &s.errors {
@@ -150,6 +167,58 @@ pub fn render(s: &Summary) -> String {
         }
     }
     out
+}
+
+/// Each scenario's HTTP requests: their counts and exact status codes, then
+/// their phases' p50 and p99.
+fn requests(out: &mut String, s: &Summary, names: &[String]) {
+    let cell = |st: &Stats| {
+        if st.count == 0 {
+            "–".to_owned()
+        } else {
+            format!("{} / {}", fmt_us(st.p50_us), fmt_us(st.p99_us))
+        }
+    };
+    for (sc, name) in s.scenarios.iter().zip(names) {
+        if sc.requests.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n### HTTP requests: {name}\n\n| step | request | requests | failed | reused | sent | received | status |\n|---|---|---|---|---|---|---|---|"
+        );
+        for r in &sc.requests {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:.2}% | {} | {} | {} |",
+                escape(r.step.as_deref().unwrap_or("")),
+                escape(&r.name),
+                r.count,
+                r.failed,
+                r.reused_rate() * 100.0,
+                fmt_bytes(r.bytes_sent as f64),
+                fmt_bytes(r.bytes_received as f64),
+                escape(&r.describe_status()),
+            );
+        }
+        out.push_str("\n| step | request (p50 / p99) |");
+        for phase in PHASES {
+            let _ = write!(out, " {phase} |");
+        }
+        out.push_str("\n|---|---|---|---|---|---|---|---|\n");
+        for r in &sc.requests {
+            let _ = write!(
+                out,
+                "| {} | {} |",
+                escape(r.step.as_deref().unwrap_or("")),
+                escape(&r.name)
+            );
+            for st in r.phases() {
+                let _ = write!(out, " {} |", cell(st));
+            }
+            out.push('\n');
+        }
+    }
 }
 
 /// The thresholds' line of the run's table and their own table, with the

@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use crate::model::{Interval, Start, Summary};
+use crate::model::{Interval, ScenarioSummary, Start, Summary};
 use crate::reporter::{BoxError, Notice, NoticeLevel, Reporter};
+use crate::requests::per_second;
 use crate::stats::Stats;
+use crate::units::fmt_bytes;
 /// Re-exported from [`units`](crate::units), where every output takes them from.
 pub use crate::units::{fmt_unix_ms, fmt_us};
 
@@ -286,7 +288,8 @@ fn summary_lines(s: &Summary) -> String {
     out
 }
 
-/// Each scenario's own tables (when there are several), steps and checks.
+/// Each scenario's own tables (when there are several), steps, checks and
+/// HTTP requests.
 fn scenario_lines(out: &mut String, s: &Summary) {
     for sc in &s.scenarios {
         if s.scenarios.len() > 1 {
@@ -343,6 +346,75 @@ fn scenario_lines(out: &mut String, s: &Summary) {
                 );
             }
         }
+        http_lines(out, sc, s.duration_us);
+    }
+}
+
+/// A scenario's HTTP requests: their counts together, with rates over the
+/// run's `duration_us`, then each request's count and wait and duration
+/// percentiles.
+fn http_lines(out: &mut String, sc: &ScenarioSummary, duration_us: u64) {
+    if sc.requests.is_empty() {
+        return;
+    }
+    let t = sc.http_totals();
+    let _ = writeln!(
+        out,
+        "\n  http requests of {}: {} ({:.2}/s), failed {} ({}), reused {:.2}%",
+        sc.name,
+        t.requests,
+        per_second(t.requests, duration_us),
+        t.failed,
+        percent(t.failed, t.requests),
+        t.reused_rate() * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "    sent {} ({}/s), received {} ({}/s)",
+        fmt_bytes(t.bytes_sent as f64),
+        fmt_bytes(per_second(t.bytes_sent, duration_us)),
+        fmt_bytes(t.bytes_received as f64),
+        fmt_bytes(per_second(t.bytes_received, duration_us)),
+    );
+    let mut classes: Vec<String> = (1..=5)
+        .filter(|&c| c > 1 || t.status_class(c) > 0)
+        .map(|c| format!("{c}xx {}", t.status_class(c)))
+        .collect();
+    if t.status_other > 0 {
+        classes.push(format!("other {}", t.status_other));
+    }
+    let _ = writeln!(out, "    status {}", classes.join(", "));
+    // 4 + 28 + 6 × 8 = 80 columns.
+    let _ = writeln!(
+        out,
+        "    {:<28}{:>16}{:>16}{:>16}",
+        "", "", "wait", "duration"
+    );
+    let _ = writeln!(
+        out,
+        "    {:<28}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
+        "request", "count", "failed", "p50", "p99", "p50", "p99"
+    );
+    for r in &sc.requests {
+        let label = r.label();
+        // A long name gets a line of its own, so the numbers stay in their
+        // columns.
+        let name = if label.chars().count() > 27 {
+            let _ = writeln!(out, "    {label}");
+            String::new()
+        } else {
+            label
+        };
+        let _ = writeln!(
+            out,
+            "    {name:<28}{:>8}{:>8}{:>8}{:>8}{:>8}{:>8}",
+            r.count,
+            r.failed,
+            fmt_us(r.wait.p50_us),
+            fmt_us(r.wait.p99_us),
+            fmt_us(r.duration.p50_us),
+            fmt_us(r.duration.p99_us),
+        );
     }
 }
 

@@ -1,5 +1,5 @@
 //! Numbers and instants formatted for people: the one place every output
-//! takes its durations and wall-clock times from, so they read the same on
+//! takes its durations, byte counts and wall-clock times from, so they read the same on
 //! the terminal, in Markdown and in HTML.
 
 /// Formats milliseconds since the Unix epoch as `2026-11-26 05:52:08 UTC`.
@@ -39,6 +39,31 @@ pub fn fmt_us(us: u64) -> String {
     }
 }
 
+/// Formats a number of bytes (or bytes per second) for people, in binary
+/// units: `512 B`, `1.50 KiB`, `12.3 MiB`, `2.00 GiB`.
+pub fn fmt_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024.0 || !bytes.is_finite() {
+        return format!("{bytes:.0} B");
+    }
+    let mut v = bytes;
+    let mut unit = "B";
+    for u in UNITS {
+        if v < 1024.0 {
+            break;
+        }
+        v /= 1024.0;
+        unit = u;
+    }
+    if v < 10.0 {
+        format!("{v:.2} {unit}")
+    } else if v < 100.0 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.0} {unit}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +86,22 @@ mod tests {
             (125_000_000, "2m05s"),
         ] {
             assert_eq!(fmt_us(us), want);
+        }
+    }
+
+    #[test]
+    fn formats_bytes() {
+        for (bytes, want) in [
+            (0.0, "0 B"),
+            (1023.0, "1023 B"),
+            (1024.0, "1.00 KiB"),
+            (1536.0, "1.50 KiB"),
+            (12.3 * 1024.0 * 1024.0, "12.3 MiB"),
+            (500.0 * 1024.0 * 1024.0, "500 MiB"),
+            (2.0 * 1024.0 * 1024.0 * 1024.0, "2.00 GiB"),
+            (1e20, "88818 PiB"),
+        ] {
+            assert_eq!(fmt_bytes(bytes), want, "{bytes}");
         }
     }
 }

@@ -10,14 +10,17 @@
 use std::fmt::Write as _;
 
 use crate::model::Summary;
-use crate::units::fmt_us;
+use crate::requests::per_second;
+use crate::units::{fmt_bytes, fmt_us};
 
 mod chart;
 mod markup;
+mod requests;
 
 use chart::charts;
 pub use markup::escape;
 use markup::{card, stats_cells, table_head};
+use requests::requests_tables;
 
 const STYLE: &str = "
 :root{--fg:#1d2430;--muted:#5b6575;--line:#d9dee7;--bg:#fff;--panel:#f6f8fb;--ok:#1a7f37;--bad:#cf222e}
@@ -35,6 +38,7 @@ polyline.series{fill:none;stroke-width:2;stroke-linejoin:round}.s0{stroke:#0969d
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 th:first-child,td:first-child,td.text{text-align:left}td.text{white-space:normal;word-break:break-word}th{color:var(--muted);font-weight:600;background:var(--panel)}
 footer{color:var(--muted);font-size:12px;margin-top:32px}tr.fail td{color:var(--bad)}
+tr.request>td{vertical-align:top}td.status{min-width:120px}table.phases{width:auto;font-size:12px;margin:0 0 0 auto}table.phases td,table.phases th{padding:1px 6px;border-bottom:none}
 ";
 
 const SCRIPT: &str = "
@@ -57,6 +61,7 @@ pub fn render(s: &Summary) -> String {
     scenarios_table(&mut out, s, &names);
     steps_table(&mut out, s, &names);
     checks_table(&mut out, s, &names);
+    requests_tables(&mut out, s, &names);
     errors_table(&mut out, s);
     metrics_table(&mut out, s);
     plan_and_footer(&mut out, s);
@@ -125,6 +130,35 @@ fn headline(out: &mut String, s: &Summary) {
     }
     card(out, "", &fmt_us(s.latency.p50_us), "latency p50");
     card(out, "", &fmt_us(s.latency.p99_us), "latency p99");
+    let http = s.http_totals();
+    if !http.is_empty() {
+        card(
+            out,
+            "",
+            &http.requests.to_string(),
+            &format!(
+                "HTTP requests ({:.2}/s, {:.2}% reused)",
+                per_second(http.requests, s.duration_us),
+                http.reused_rate() * 100.0
+            ),
+        );
+        card(
+            out,
+            if http.failed > 0 { "bad" } else { "" },
+            &http.failed.to_string(),
+            "HTTP requests failed",
+        );
+        card(
+            out,
+            "",
+            &fmt_bytes(http.bytes_received as f64),
+            &format!(
+                "received ({}/s; sent {})",
+                fmt_bytes(per_second(http.bytes_received, s.duration_us)),
+                fmt_bytes(http.bytes_sent as f64)
+            ),
+        );
+    }
     out.push_str("</section>");
 }
 

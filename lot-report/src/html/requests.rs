@@ -1,0 +1,61 @@
+//! The page's HTTP requests: a table per scenario, each request with its
+//! counts, its exact status codes, and its phases as a small table.
+
+use std::fmt::Write as _;
+
+use crate::html::markup::{escape, table_head};
+use crate::model::Summary;
+use crate::requests::{PHASES, RequestSummary};
+use crate::units::{fmt_bytes, fmt_us};
+
+/// A table of each scenario's requests, for the scenarios that made any.
+pub(super) fn requests_tables(out: &mut String, s: &Summary, names: &[String]) {
+    for (sc, name) in s.scenarios.iter().zip(names) {
+        if sc.requests.is_empty() {
+            continue;
+        }
+        let _ = write!(out, "<h2>HTTP requests: {name}</h2>");
+        table_head(
+            out,
+            &[
+                "step", "request", "requests", "failed", "reused", "sent", "received", "status",
+                "phases",
+            ],
+        );
+        for r in &sc.requests {
+            let _ = write!(
+                out,
+                "<tr class=\"request\"><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td class=\"text status\">{}</td><td>",
+                escape(r.step.as_deref().unwrap_or("")),
+                escape(&r.name),
+                r.count,
+                r.failed,
+                r.reused_rate() * 100.0,
+                fmt_bytes(r.bytes_sent as f64),
+                fmt_bytes(r.bytes_received as f64),
+                escape(&r.describe_status()),
+            );
+            phases_table(out, r);
+            out.push_str("</td></tr>");
+        }
+        out.push_str("</tbody></table>");
+    }
+}
+
+/// A request's phases, a row each, with their p50, p90, p99 and max (a
+/// phase that never happened, such as TLS on plain connections, shows –).
+fn phases_table(out: &mut String, r: &RequestSummary) {
+    out.push_str("<table class=\"phases\"><thead><tr><th></th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr></thead><tbody>");
+    for (phase, st) in PHASES.iter().zip(r.phases()) {
+        let _ = write!(out, "<tr><td>{phase}</td>");
+        for v in [st.p50_us, st.p90_us, st.p99_us, st.max_us] {
+            if st.count == 0 {
+                out.push_str("<td>–</td>");
+            } else {
+                let _ = write!(out, "<td>{}</td>", fmt_us(v));
+            }
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+}
