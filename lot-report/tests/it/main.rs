@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use lot_report::{Abort, Format, Summary, Threshold};
 
 mod hostile;
+mod http;
 
 /// The saved quickstart results.
 pub fn fixture() -> PathBuf {
