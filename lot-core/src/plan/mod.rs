@@ -417,8 +417,9 @@ fn check_threshold_scopes(
             )));
         }
         warnings.push(format!(
-            "threshold `{}`: no scenario is named `{scope}`, so it must name a step or a check",
-            t.expression()
+            "threshold `{}`: no scenario is named `{scope}`; its scope may name {}, which the run makes as it goes",
+            t.expression(),
+            t.scope_may_name()
         ));
     }
     Ok(warnings)

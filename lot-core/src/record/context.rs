@@ -52,6 +52,8 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
+use crate::record::http::{Exchange, NO_STEP};
+pub use crate::record::http::{MAX_REQUEST_ENTRIES, MAX_STATUS_CODES};
 use crate::record::names::intern;
 use crate::record::recorder::Outcome;
 use crate::record::shared::Shared;
@@ -319,16 +321,51 @@ where
     F: Future<Output = Result<T, E>>,
     E: Display,
 {
+    let id = intern(name);
     let mut guard = StepGuard {
-        id: intern(name),
+        id,
         start: Instant::now(),
         done: false,
     };
-    let result = future.await;
+    let result = InStep { id, inner: future }.await;
     guard.done = true;
     let error = result.as_ref().err().map(|e| e as &dyn Display);
     guard.record(error);
     result
+}
+
+std::thread_local! {
+    /// The step whose future is being polled on this thread, if any: what
+    /// [`record_http`] files a request under.
+    static CURRENT_STEP: Cell<u32> = const { Cell::new(NO_STEP) };
+}
+
+pin_project! {
+    /// A step's future, polled with the step marked as current.
+    struct InStep<F> {
+        id: u32,
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for InStep<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let outer = CURRENT_STEP.with(|step| step.replace(*this.id));
+        // Restored however the poll ends: a panic unwinds through here to
+        // the iteration's catch, on a thread that goes on running others.
+        struct Restore(u32);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                CURRENT_STEP.with(|step| step.set(self.0));
+            }
+        }
+        let _restore = Restore(outer);
+        this.inner.poll(cx)
+    }
 }
 
 struct StepGuard {
@@ -359,6 +396,87 @@ impl Drop for StepGuard {
             self.record(Some(&kind));
         }
     }
+}
+
+/// What one HTTP request measured, for [`record_http`]: the client's
+/// report of it. `lot::http` makes and records these itself; another client
+/// (or a protocol of one's own) can record its requests the same way.
+///
+/// Phases follow k6's `http_req_*`: `connect` includes resolving the name
+/// where that happens at connect time, and `connect` and `tls` are zero (and
+/// not recorded) on a reused connection.
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct HttpRequest<'a> {
+    /// The request's name: `GET /items/{id}` when the user named it so,
+    /// else its method and path, without the query. Requests of one name
+    /// share one entry of the results.
+    pub name: &'a str,
+    /// The response's status code, or `None` when the request ended
+    /// without a response (a refused connection, a TLS failure, a reset, a
+    /// response over its limits, a cancellation).
+    pub status: Option<u16>,
+    /// Whether it went over a kept-alive connection.
+    pub reused: bool,
+    /// Bytes written: the request's head and body.
+    pub bytes_sent: u64,
+    /// Bytes read: the response's head and body, as received.
+    pub bytes_received: u64,
+    /// Opening the TCP connection.
+    pub connect: Duration,
+    /// The TLS handshake.
+    pub tls: Duration,
+    /// Writing the request.
+    pub send: Duration,
+    /// From the request written to the first byte of the response's head.
+    pub wait: Duration,
+    /// From the first byte of the head to the end of the body.
+    pub receive: Duration,
+    /// The request itself: send, wait and receive together, as k6's
+    /// `http_req_duration` (connecting, and waiting for a connection, are
+    /// not included).
+    pub duration: Duration,
+}
+
+impl<'a> HttpRequest<'a> {
+    /// A request named `name`, with nothing measured yet.
+    pub fn new(name: &'a str) -> HttpRequest<'a> {
+        HttpRequest {
+            name,
+            ..HttpRequest::default()
+        }
+    }
+}
+
+/// Records one HTTP request under the current iteration's scenario and the
+/// step being run (if any); a no-op outside an iteration. Requests are
+/// grouped by step and name, at most
+/// [`MAX_REQUEST_ENTRIES`] groups
+/// a scenario (then under `other`), each with at most
+/// [`MAX_STATUS_CODES`] distinct
+/// status codes. Names are interned as step names are.
+pub fn record_http(request: &HttpRequest<'_>) {
+    with_current(|it| {
+        let name = intern(request.name);
+        let step = CURRENT_STEP.with(Cell::get);
+        let exchange = Exchange {
+            status: request.status,
+            reused: request.reused,
+            bytes_sent: request.bytes_sent,
+            bytes_received: request.bytes_received,
+            phases: [
+                request.connect,
+                request.tls,
+                request.send,
+                request.wait,
+                request.receive,
+                request.duration,
+            ],
+        };
+        it.shared
+            .recorder
+            .record_http(it.scenario, step, name, &exchange);
+    });
 }
 
 /// Counts whether `condition` held under the check `name` of the current

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
+use crate::record::http::{Exchange, HttpTable};
 use hdrhistogram::Histogram;
 use lot_report::ErrorCount;
 use lot_report::stats::{new_histogram, new_value_histogram};
@@ -346,6 +347,8 @@ pub(crate) struct ScenarioShard {
     pub(crate) steps: Vec<Option<Box<StepShard>>>,
     /// Checks as (passed, failed), indexed by name id.
     pub(crate) checks: Vec<Option<(u64, u64)>>,
+    /// HTTP requests, by step and request name.
+    pub(crate) http: HttpTable,
 }
 
 impl ScenarioShard {
@@ -360,6 +363,7 @@ impl ScenarioShard {
             errors: ErrorTable::default(),
             steps: Vec::new(),
             checks: Vec::new(),
+            http: HttpTable::default(),
         }
     }
 
@@ -391,6 +395,7 @@ impl ScenarioShard {
                 a.1 = a.1.saturating_add(b.1);
             },
         );
+        self.http.merge(&other.http);
     }
 
     /// Zeroes every count, keeping the allocations for reuse.
@@ -408,6 +413,7 @@ impl ScenarioShard {
         for check in self.checks.iter_mut().flatten() {
             *check = (0, 0);
         }
+        self.http.reset();
     }
 }
 
@@ -636,6 +642,12 @@ impl Recorder {
             let us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
             step.latency.saturating_record(us);
         });
+    }
+
+    /// Records one HTTP request of `scenario`, made inside step `step` (or
+    /// [`NO_STEP`](crate::record::http::NO_STEP)) under request name `name`.
+    pub(crate) fn record_http(&self, scenario: usize, step: u32, name: u32, exchange: &Exchange) {
+        self.with_shard(|data| data.scenarios[scenario].http.record(step, name, exchange));
     }
 
     /// Records one evaluation of check `id` of `scenario`.

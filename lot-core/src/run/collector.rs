@@ -13,11 +13,13 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use lot_report::stats::new_histogram;
 use lot_report::{
-    CheckSummary, CounterValue, GaugeValue, HistogramSummary, Interval, IntervalLatency, Limits,
-    Metrics, Plan, SCHEMA_VERSION, ScenarioInterval, ScenarioSummary, Stats, StepInterval,
-    StepSummary, StopReason, Summary, TimingSummary, Totals, ValueStats,
+    CheckSummary, CounterValue, GaugeValue, HistogramSummary, HttpInterval, Interval,
+    IntervalLatency, Limits, Metrics, Plan, RequestSummary, SCHEMA_VERSION, ScenarioInterval,
+    ScenarioSummary, Stats, StatusCount, StepInterval, StepSummary, StopReason, Summary,
+    TimingSummary, Totals, ValueStats,
 };
 
+use crate::record::http::{HttpTable, NO_STEP};
 use crate::record::names;
 use crate::record::recorder::{Drained, ErrorTable, ScenarioShard};
 use crate::record::shared::Shared;
@@ -217,6 +219,7 @@ impl Collector {
                 in_flight,
                 users,
                 steps,
+                http: http_interval(&w.http),
             });
             interval.in_flight += in_flight;
             interval.cumulative.add(&cumulative);
@@ -414,5 +417,66 @@ fn scenario_summary(
         checks: filled(&t.checks)
             .map(|(id, &(passed, failed))| CheckSummary::new(names[id].to_owned(), passed, failed))
             .collect(),
+        requests: request_summaries(&t.http, names),
     }
+}
+
+/// A scenario's HTTP requests, one summary per (step, name) entry that
+/// recorded any, in order of first use.
+fn request_summaries(table: &HttpTable, names: &[&str]) -> Vec<RequestSummary> {
+    let empty = new_histogram();
+    table
+        .entries
+        .iter()
+        .filter(|(_, _, s)| s.count > 0)
+        .map(|(step, name, s)| {
+            let mut status: Vec<StatusCount> = s
+                .status
+                .iter()
+                .map(|&(code, count)| StatusCount { code, count })
+                .collect();
+            status.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
+            let phase = |i: usize| Stats::from_histogram(s.phases[i].as_deref().unwrap_or(&empty));
+            RequestSummary {
+                name: names[*name as usize].to_owned(),
+                step: (*step != NO_STEP).then(|| names[*step as usize].to_owned()),
+                count: s.count,
+                failed: s.failed,
+                reused: s.reused,
+                bytes_sent: s.bytes_sent,
+                bytes_received: s.bytes_received,
+                status,
+                status_other: s.status_other,
+                connect: phase(0),
+                tls: phase(1),
+                send: phase(2),
+                wait: phase(3),
+                receive: phase(4),
+                duration: phase(5),
+            }
+        })
+        .collect()
+}
+
+/// What a scenario's HTTP requests did in one interval.
+fn http_interval(table: &HttpTable) -> HttpInterval {
+    let mut http = HttpInterval::default();
+    for (_, _, s) in &table.entries {
+        http.requests = http.requests.saturating_add(s.count);
+        http.failed = http.failed.saturating_add(s.failed);
+        http.bytes_sent = http.bytes_sent.saturating_add(s.bytes_sent);
+        http.bytes_received = http.bytes_received.saturating_add(s.bytes_received);
+        for &(code, count) in &s.status {
+            let class = match code / 100 {
+                1 => &mut http.status_1xx,
+                2 => &mut http.status_2xx,
+                3 => &mut http.status_3xx,
+                4 => &mut http.status_4xx,
+                5 => &mut http.status_5xx,
+                _ => continue,
+            };
+            *class = class.saturating_add(count);
+        }
+    }
+    http
 }
