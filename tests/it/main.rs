@@ -14,6 +14,7 @@ mod outputs;
 mod plan;
 mod process;
 mod require;
+mod requests;
 mod settings;
 mod shards;
 mod thresholds;

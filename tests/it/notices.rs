@@ -106,7 +106,7 @@ async fn an_abort_and_an_unknown_scope_are_told_as_notices() {
     );
     assert!(
         texts.contains(
-            &"threshold `latency[a step] p99 < 1s`: no scenario is named `a step`, so it must name a step or a check"
+            &"threshold `latency[a step] p99 < 1s`: no scenario is named `a step`; its scope may name a scenario or a step, which the run makes as it goes"
                 .to_owned()
         ),
         "{texts:?}"
