@@ -10,6 +10,8 @@ use crate::conn::{Conn, Message};
 use crate::error::{Error, ErrorKind};
 use crate::pool::{Checkout, Pool, Pooled};
 use crate::response::Response;
+#[cfg(feature = "tls")]
+use crate::tls;
 use crate::url;
 
 /// A client for one target, with its pool of keep-alive connections.
@@ -22,6 +24,10 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) base: url::Base,
+    /// The TLS side of an `https` client: its one rustls configuration,
+    /// whose session cache every connection shares.
+    #[cfg(feature = "tls")]
+    tls: Option<tls::Connector>,
     pool: Pool,
     /// The default of each request's body limit.
     pub(crate) max_body: u64,
@@ -43,19 +49,25 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Client {
     /// A client for the target at `base_url`: `http://host[:port][/path]`,
-    /// with no bound on its open connections: a request that finds no idle
-    /// connection opens one. [`Client::builder`] sets a bound.
+    /// or `https://host[:port][/path]` with the `tls` feature (on by
+    /// default), with no bound on its open connections: a request that
+    /// finds no idle connection opens one. [`Client::builder`] sets a bound,
+    /// and the TLS settings.
     ///
     /// The host is resolved here, once, with the system's resolver, which
     /// blocks: create clients while setting up, before the load, and a
     /// mistake in the URL is an error before any load is sent. A request's
-    /// path is appended to the base URL's path.
+    /// path is appended to the base URL's path. For `https`, the system's
+    /// root certificates are loaded here too (once per process), and the
+    /// target's certificate is checked against them at every handshake.
     ///
     /// # Errors
     ///
     /// An error of kind [`ErrorKind::Url`], naming the URL and what was
-    /// expected, if the URL is not `http://` with a host, has a query,
-    /// user information or an invalid port, or if its host does not resolve.
+    /// expected, if the URL is not `http://` or `https://` with a host, has
+    /// a query, user information or an invalid port, or if its host does
+    /// not resolve; for `https` without the `tls` feature, one that names
+    /// the feature.
     pub fn new(base_url: &str) -> Result<Client, Error> {
         Client::builder(base_url).build()
     }
@@ -70,6 +82,8 @@ impl Client {
             discard: false,
             max_idle_per_thread: DEFAULT_MAX_IDLE_PER_THREAD,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            #[cfg(feature = "tls")]
+            tls: tls::Settings::default(),
         }
     }
 
@@ -107,12 +121,23 @@ impl Client {
             },
             Checkout::Open(slot) => slot,
         };
-        let mut conn = Pooled::new(Conn::connect(&self.inner.base.addrs).await?, slot);
+        let mut conn = Pooled::new(self.open().await?, slot);
         let (response, reusable) = conn.conn.exchange(request).await?;
         if reusable {
             self.inner.pool.put(conn);
         }
         Ok(response)
+    }
+
+    /// Opens a connection to the target, in two steps awaited one after
+    /// the other: the TCP connect, then, for `https`, the TLS handshake.
+    async fn open(&self) -> Result<Conn, Error> {
+        let tcp = Conn::connect_tcp(&self.inner.base.addrs).await?;
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.inner.tls {
+            return Ok(Conn::tls(tls.handshake(tcp).await?));
+        }
+        Ok(Conn::plain(tcp))
     }
 }
 
@@ -138,6 +163,8 @@ pub struct ClientBuilder {
     discard: bool,
     max_idle_per_thread: usize,
     idle_timeout: Duration,
+    #[cfg(feature = "tls")]
+    tls: tls::Settings,
 }
 
 impl ClientBuilder {
@@ -237,12 +264,62 @@ impl ClientBuilder {
         self
     }
 
+    /// Trusts the certificates of `pem` (one or more `-----BEGIN
+    /// CERTIFICATE-----` blocks) as roots, besides the system's (default:
+    /// the system's roots only). Call it again to add more.
+    ///
+    /// This is how a target whose certificate a private CA signed (a
+    /// staging environment, a test server) is verified: give the CA's
+    /// certificate, and the target's certificate is checked as any other,
+    /// its name and dates included. A PEM that holds no certificate, or one
+    /// that does not parse, fails [`build`](ClientBuilder::build) with an
+    /// error of kind [`ErrorKind::Config`].
+    #[cfg(feature = "tls")]
+    pub fn add_root_certificate(mut self, pem: &[u8]) -> ClientBuilder {
+        self.tls.roots.push(pem.to_vec());
+        self
+    }
+
+    /// Accepts any certificate the target presents, expired, self-signed
+    /// or for another name (default: `false`, certificates are checked).
+    ///
+    /// For test targets with self-signed certificates only: with it, the
+    /// client cannot tell the target from anyone in between. The handshake's
+    /// signatures are still checked (the target must hold the key of the
+    /// certificate it presents), as reqwest's
+    /// `danger_accept_invalid_certs` does. To verify a test target instead,
+    /// give its certificate (or its CA's) to
+    /// [`add_root_certificate`](ClientBuilder::add_root_certificate).
+    #[cfg(feature = "tls")]
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> ClientBuilder {
+        self.tls.accept_invalid_certs = accept;
+        self
+    }
+
+    /// Presents a client certificate to targets that ask for one (mutual
+    /// TLS; default: none). `cert_chain_pem` holds the client's certificate
+    /// first, then any intermediates; `key_pem` its private key (PKCS #8,
+    /// PKCS #1 or SEC1 PEM).
+    ///
+    /// A PEM without a certificate or a key, or a key that does not fit the
+    /// certificate, fails [`build`](ClientBuilder::build) with an error of
+    /// kind [`ErrorKind::Config`]. Without an identity, a target that
+    /// requires one refuses the handshake: an error of kind
+    /// [`ErrorKind::Tls`], `tls: no client certificate (the target requires
+    /// one)`.
+    #[cfg(feature = "tls")]
+    pub fn identity(mut self, cert_chain_pem: &[u8], key_pem: &[u8]) -> ClientBuilder {
+        self.tls.identity = Some((cert_chain_pem.to_vec(), key_pem.to_vec()));
+        self
+    }
+
     /// The client, with its host resolved (see [`Client::new`]).
     ///
     /// # Errors
     ///
     /// What [`Client::new`] gives for a bad URL, and an error of kind
-    /// [`ErrorKind::Config`] if `max_connections` is 0.
+    /// [`ErrorKind::Config`] if `max_connections` is 0 or a PEM given for
+    /// TLS cannot be used (checked for an `http` URL too).
     pub fn build(self) -> Result<Client, Error> {
         if self.max_connections == Some(0) {
             return Err(Error::new(
@@ -250,9 +327,14 @@ impl ClientBuilder {
                 "max_connections must be at least 1, not 0",
             ));
         }
+        let base = url::parse(&self.base_url)?;
+        #[cfg(feature = "tls")]
+        let tls = self.tls.connector(base.tls.then_some(base.host.as_str()))?;
         Ok(Client {
             inner: Arc::new(Inner {
-                base: url::parse(&self.base_url)?,
+                base,
+                #[cfg(feature = "tls")]
+                tls,
                 pool: Pool::new(
                     self.max_connections,
                     self.max_idle_per_thread,
@@ -268,6 +350,7 @@ impl ClientBuilder {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
+            .field("tls", &self.inner.base.tls)
             .field("authority", &self.inner.base.authority)
             .field("path", &self.inner.base.path)
             .field("addrs", &self.inner.base.addrs)

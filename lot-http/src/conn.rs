@@ -4,6 +4,14 @@
 //! task and no channel between the request and the connection (hyper's
 //! client has both): one exchange costs a write, a read and the runtime's
 //! readiness wake-up.
+//!
+//! A connection is a [`Stream`]: a plain socket, read and written with
+//! `try_read` and `try_write` as the runtime reports it ready, or (with the
+//! `tls` feature) a TLS stream, boxed, read and written through tokio's
+//! `AsyncRead` and `AsyncWrite`. A plain read or write costs a match on the
+//! stream's variant and the system call: no box, no dynamic call. Both
+//! count towards the same yield budget ([`YIELD_AFTER`]) and fill the same
+//! buffer, so every bound below holds over TLS as it does over plain TCP.
 
 use std::io;
 use std::mem::MaybeUninit;
@@ -17,6 +25,8 @@ use tokio::net::TcpStream;
 
 use crate::error::{Error, ErrorKind, bytes};
 use crate::response::{MAX_HEADERS, Response};
+#[cfg(feature = "tls")]
+use crate::tls::{self, TlsStream};
 
 /// The read buffer's first size; it doubles as a response needs. Small,
 /// since a pool keeps a buffer per connection and most response heads (and
@@ -50,8 +60,16 @@ const IO_COST: usize = 1024;
 /// target does not honour costs nothing. It then grows as bytes arrive.
 const INITIAL_BODY: u64 = 16 * 1024;
 
+/// A connection's byte stream.
+enum Stream {
+    Plain(TcpStream),
+    /// Boxed (see [`TlsStream`]), so that a plain connection stays small.
+    #[cfg(feature = "tls")]
+    Tls(TlsStream),
+}
+
 pub(crate) struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     /// Read buffer: `buf[pos..filled]` is received and not yet consumed.
     buf: Vec<u8>,
     pos: usize,
@@ -130,22 +148,29 @@ pub(crate) fn too_large(max: u64) -> Error {
     )
 }
 
+/// The error of a failed read or write: a failure of the TLS layer (an
+/// alert, a record that does not decrypt) is one of kind
+/// [`ErrorKind::Tls`]; any other is what `otherwise` makes of it.
+fn failed(e: io::Error, otherwise: impl FnOnce(io::Error) -> Error) -> Error {
+    #[cfg(feature = "tls")]
+    let e = match tls::from_io(e) {
+        Ok(tls) => return tls,
+        Err(e) => e,
+    };
+    otherwise(e)
+}
+
 impl Conn {
-    /// Connects to the first of `addrs` that accepts.
-    pub(crate) async fn connect(addrs: &[SocketAddr]) -> Result<Conn, Error> {
+    /// The TCP connection to the first of `addrs` that accepts: the first
+    /// step of opening a connection (the TLS handshake, for `https`, is the
+    /// second).
+    pub(crate) async fn connect_tcp(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
         let mut last = None;
         for addr in addrs {
             match TcpStream::connect(addr).await {
                 Ok(stream) => {
                     let _ = stream.set_nodelay(true);
-                    return Ok(Conn {
-                        stream,
-                        buf: vec![0; INITIAL_BUFFER],
-                        pos: 0,
-                        filled: 0,
-                        drained: false,
-                        unyielded: 0,
-                    });
+                    return Ok(stream);
                 }
                 Err(e) => last = Some((addr, e)),
             }
@@ -158,6 +183,28 @@ impl Conn {
         ))
     }
 
+    /// A plain connection over `stream`.
+    pub(crate) fn plain(stream: TcpStream) -> Conn {
+        Conn::new(Stream::Plain(stream))
+    }
+
+    /// A TLS connection over `stream`, its handshake done.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls(stream: TlsStream) -> Conn {
+        Conn::new(Stream::Tls(stream))
+    }
+
+    fn new(stream: Stream) -> Conn {
+        Conn {
+            stream,
+            buf: vec![0; INITIAL_BUFFER],
+            pos: 0,
+            filled: 0,
+            drained: false,
+            unyielded: 0,
+        }
+    }
+
     /// Sends `request` and reads its response. The flag says whether the
     /// connection may carry another request.
     pub(crate) async fn exchange(&mut self, request: &Message) -> Result<(Response, bool), Error> {
@@ -165,15 +212,17 @@ impl Conn {
         if let Err(e) = self.write_all(&request.wire, &mut written).await {
             // Failing before a byte went out is how a connection the target
             // closed while idle shows itself: the request was not seen.
-            return Err(if written == 0 {
-                Error::unanswered(Some(e))
-            } else {
-                Error::io(
-                    ErrorKind::Io,
-                    "the connection failed while the request was being sent",
-                    e,
-                )
-            });
+            return Err(failed(e, |e| {
+                if written == 0 {
+                    Error::unanswered(Some(e))
+                } else {
+                    Error::io(
+                        ErrorKind::Io,
+                        "the connection failed while the request was being sent",
+                        e,
+                    )
+                }
+            }));
         }
         let (mut response, framing, close) = self.read_head(request).await?;
         let head_len = response.head_len;
@@ -213,7 +262,7 @@ impl Conn {
                 // than a body's buffer.
                 self.buf = vec![0; BODY_BUFFER];
             }
-            if self.drained {
+            if let (Stream::Plain(stream), true) = (&self.stream, self.drained) {
                 // The response was read whole without meeting `WouldBlock`,
                 // so the runtime still marks the socket readable, and the
                 // next exchange would spend a read on `EAGAIN`. The last
@@ -222,7 +271,9 @@ impl Conn {
                 // read would have cleared it. A close stays marked (the
                 // runtime never clears that); after a full read, bytes may
                 // still wait, and the mark stays for `is_reusable` to read.
-                let _ = self.stream.try_io(Interest::READABLE, || {
+                // (A TLS stream reads on until `WouldBlock` or a full
+                // buffer, so it has no such mark to clear.)
+                let _ = stream.try_io(Interest::READABLE, || {
                     Err::<(), _>(io::ErrorKind::WouldBlock.into())
                 });
             }
@@ -237,10 +288,14 @@ impl Conn {
     /// readiness was cleared when it was put back.
     pub(crate) fn is_reusable(&mut self) -> bool {
         let mut probe = [0u8; 1];
-        matches!(
-            self.stream.try_read(&mut probe),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock
-        )
+        match &mut self.stream {
+            Stream::Plain(stream) => matches!(
+                stream.try_read(&mut probe),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock
+            ),
+            #[cfg(feature = "tls")]
+            Stream::Tls(stream) => tls::is_idle(stream),
+        }
     }
 
     /// Writes all of `data`, counting what went out in `written`.
@@ -257,22 +312,47 @@ impl Conn {
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
-                match self.stream.try_write(data) {
+                let wrote = match &mut self.stream {
+                    Stream::Plain(stream) => match stream.try_write(data) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            match stream.poll_write_ready(cx) {
+                                Poll::Pending => {
+                                    self.unyielded = 0;
+                                    return Poll::Pending;
+                                }
+                                Poll::Ready(ready) => {
+                                    ready?;
+                                    continue;
+                                }
+                            }
+                        }
+                        wrote => wrote,
+                    },
+                    #[cfg(feature = "tls")]
+                    Stream::Tls(stream) => match tls::poll_write(stream, cx, data) {
+                        Poll::Pending => {
+                            self.unyielded = 0;
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(wrote) => wrote,
+                    },
+                };
+                match wrote {
                     Ok(n) => {
                         data = &data[n..];
                         *written += n;
                         self.unyielded += n + IO_COST;
                     }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        match self.stream.poll_write_ready(cx) {
-                            Poll::Pending => {
-                                self.unyielded = 0;
-                                return Poll::Pending;
-                            }
-                            Poll::Ready(ready) => ready?,
-                        }
-                    }
                     Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
+            // The records rustls still holds go out before the response is
+            // awaited.
+            #[cfg(feature = "tls")]
+            if let Stream::Tls(stream) = &mut self.stream {
+                if tls::poll_flush(stream, cx)?.is_pending() {
+                    self.unyielded = 0;
+                    return Poll::Pending;
                 }
             }
             Poll::Ready(Ok(()))
@@ -311,21 +391,42 @@ impl Conn {
                     return Poll::Pending;
                 }
                 let space = self.buf.len() - self.filled;
-                match self.stream.try_read(&mut self.buf[self.filled..]) {
+                let read = match &mut self.stream {
+                    Stream::Plain(stream) => match stream.try_read(&mut self.buf[self.filled..]) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            match stream.poll_read_ready(cx) {
+                                Poll::Pending => {
+                                    self.unyielded = 0;
+                                    return Poll::Pending;
+                                }
+                                Poll::Ready(ready) => {
+                                    ready?;
+                                    continue;
+                                }
+                            }
+                        }
+                        read => read,
+                    },
+                    // One call decrypts what the socket holds, up to the
+                    // buffer's room: its bytes and one call count towards
+                    // the budget, as a plain read's do.
+                    #[cfg(feature = "tls")]
+                    Stream::Tls(stream) => {
+                        match tls::poll_read(stream, cx, &mut self.buf[self.filled..]) {
+                            Poll::Pending => {
+                                self.unyielded = 0;
+                                return Poll::Pending;
+                            }
+                            Poll::Ready(read) => read,
+                        }
+                    }
+                };
+                match read {
                     Ok(n) => {
                         self.filled += n;
                         self.drained = n < space;
                         self.unyielded += n + IO_COST;
                         return Poll::Ready(Ok(n));
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        match self.stream.poll_read_ready(cx) {
-                            Poll::Pending => {
-                                self.unyielded = 0;
-                                return Poll::Pending;
-                            }
-                            Poll::Ready(ready) => ready?,
-                        }
                     }
                     Err(e) => return Poll::Ready(Err(e)),
                 }
@@ -355,11 +456,9 @@ impl Conn {
                 format!("connection closed in the middle of the response {what}"),
             )),
             Ok(_) => Ok(()),
-            Err(e) => Err(Error::io(
-                ErrorKind::Io,
-                format!("reading the response {what}"),
-                e,
-            )),
+            Err(e) => Err(failed(e, |e| {
+                Error::io(ErrorKind::Io, format!("reading the response {what}"), e)
+            })),
         }
     }
 
@@ -382,8 +481,15 @@ impl Conn {
                     ));
                 }
                 Ok(_) => answered = true,
-                Err(e) if !answered => return Err(Error::unanswered(Some(e))),
-                Err(e) => return Err(Error::io(ErrorKind::Io, "reading the response head", e)),
+                Err(e) => {
+                    return Err(failed(e, |e| {
+                        if answered {
+                            Error::io(ErrorKind::Io, "reading the response head", e)
+                        } else {
+                            Error::unanswered(Some(e))
+                        }
+                    }));
+                }
             }
         }
     }
@@ -628,7 +734,11 @@ impl Conn {
                 // The end of the stream is this body's end.
                 Ok(0) => return Ok(()),
                 Ok(_) => {}
-                Err(e) => return Err(Error::io(ErrorKind::Io, "reading the response body", e)),
+                Err(e) => {
+                    return Err(failed(e, |e| {
+                        Error::io(ErrorKind::Io, "reading the response body", e)
+                    }));
+                }
             }
         }
     }

@@ -22,7 +22,9 @@ pub enum ErrorKind {
     /// The response's status is a client or server error (4xx or 5xx), from
     /// [`Response::error_for_status`](crate::Response::error_for_status).
     Status,
-    /// A setting of [`ClientBuilder`](crate::ClientBuilder) is out of range.
+    /// A setting of [`ClientBuilder`](crate::ClientBuilder) is out of range
+    /// or cannot be used: a PEM given for TLS that holds no certificate or
+    /// key, say.
     Config,
     /// The response is larger than the client accepts: its head is over
     /// 64 KiB, or its body over the limit set with
@@ -30,6 +32,13 @@ pub enum ErrorKind {
     /// [`RequestBuilder::max_body`](crate::RequestBuilder::max_body). The
     /// connection is closed: the rest of the response is never read.
     TooLarge,
+    /// TLS failed with an `https` target: its certificate was refused
+    /// (`tls: certificate expired`, `tls: unknown issuer`), the handshake
+    /// failed (`tls: handshake failed: alert handshake_failure`, `tls: no
+    /// client certificate (the target requires one)`), or the TLS layer
+    /// failed during an exchange. The error's
+    /// [`source`](std::error::Error::source) is rustls' own error.
+    Tls,
 }
 
 /// An error of [`lot::http`](crate).
@@ -83,6 +92,14 @@ impl Error {
             source: Some(source),
             ..Error::new(kind, message)
         }
+    }
+
+    /// An error of kind [`ErrorKind::Tls`]: `message` names the cause,
+    /// `source` holds rustls' error (or the I/O error beneath the
+    /// handshake).
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls(message: impl Into<String>, source: io::Error) -> Error {
+        Error::io(ErrorKind::Tls, message, source)
     }
 
     pub(crate) fn status_error(status: u16) -> Error {

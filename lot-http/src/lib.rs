@@ -2,7 +2,8 @@
 //!
 //! A load generator should spend its CPU on the load, not on itself. This
 //! client does one thing: send HTTP/1.1 requests over keep-alive
-//! connections to one target and read the responses whole.
+//! connections to one target, `http://` or `https://`, and read the
+//! responses whole.
 //!
 //! - **A request is built once.** [`RequestBuilder::build`] renders the
 //!   request line, headers and body into bytes; every
@@ -52,8 +53,69 @@
 //! KiB for a body that streams and to 64 KiB for a long head) and, unless
 //! discarded, its response's head and body, within the limits.
 //!
-//! What it leaves out: TLS (use reqwest for `https`), HTTP/2, redirects,
-//! cookies, compression and proxies. It has no timeout of its own: the
+//! The bounds hold over TLS as over plain TCP: the same buffer, the same
+//! limits, the same budget, counting each call into the TLS stream.
+//!
+//! # HTTPS
+//!
+//! With the `tls` feature (on by default), `https://` targets are spoken
+//! to over TLS 1.2 or 1.3 with [rustls] (through tokio-rustls, with the
+//! aws-lc-rs crypto provider, or the one the program installed as
+//! rustls' default):
+//!
+//! - **Certificates are checked by default**: against the system's root
+//!   certificates (loaded once per process when the first `https` client
+//!   is built: on Linux the bundle OpenSSL reads, honouring
+//!   `SSL_CERT_FILE` and `SSL_CERT_DIR`), plus any given to
+//!   [`ClientBuilder::add_root_certificate`], for the URL's host: its name,
+//!   or for an IP address its IP (no SNI is sent then).
+//!   [`ClientBuilder::danger_accept_invalid_certs`] accepts any certificate
+//!   (still checking the handshake's signatures), for self-signed test
+//!   targets.
+//! - **Client certificates** (mutual TLS): [`ClientBuilder::identity`].
+//! - **ALPN offers `http/1.1` only**, so a target that also speaks HTTP/2
+//!   answers in HTTP/1.1.
+//! - **Sessions resume**: a client's connections share one rustls
+//!   configuration and its in-memory session cache, so a connection opened
+//!   again (after the target closed one, or beyond the idle bound) resumes
+//!   an earlier session rather than paying a full handshake.
+//! - **Failures are of kind [`ErrorKind::Tls`]**, one short clause that
+//!   names the cause (`tls: certificate expired`, `tls: unknown issuer`,
+//!   `tls: certificate not valid for name "localhost"`, `tls: handshake
+//!   failed: alert handshake_failure`), rustls' own error as the source.
+//!
+//! ```no_run
+//! # #[cfg(feature = "tls")]
+//! # fn main() -> Result<(), lot_http::Error> {
+//! // A staging target whose certificate a private CA signed.
+//! let ca = std::fs::read("ca.pem").expect("the CA's certificate");
+//! let client = lot_http::Client::builder("https://localhost:8443")
+//!     .add_root_certificate(&ca)
+//!     .build()?;
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "tls"))]
+//! # fn main() {}
+//! ```
+//!
+//! A new connection is a TCP connect, then a TLS handshake; a kept-alive
+//! connection pays neither. On top of its read buffer, a TLS connection
+//! holds rustls' state (about 1 KiB, boxed, and a 4 KiB buffer when idle,
+//! growing to a TLS record, about 17 KiB, while it reads), and each
+//! exchange pays its encryption.
+//!
+//! [rustls]: https://docs.rs/rustls
+//!
+//! # Features
+//!
+//! | Feature | Default | What it adds |
+//! |---------|---------|--------------|
+//! | `tls`   | on      | `https://` targets: rustls, tokio-rustls and rustls-native-certs; [`ClientBuilder::add_root_certificate`], [`danger_accept_invalid_certs`](ClientBuilder::danger_accept_invalid_certs) and [`identity`](ClientBuilder::identity). Without it, an `https://` URL is an error of [`Client::new`] that names the feature, and no TLS crate is built. |
+//!
+//! # What it leaves out
+//!
+//! HTTP/2, redirects, cookies, compression and proxies. It has no timeout
+//! of its own: the
 //! executor's iteration [`timeout`] bounds every exchange, and a request
 //! cancelled mid-way closes its connection rather than returning it (one
 //! cancelled while it waits for a connection under a bound gives back any
@@ -81,12 +143,18 @@
 //! # }
 //! ```
 
+// The crate's docs link the TLS settings, which a build without the `tls`
+// feature leaves out.
+#![cfg_attr(not(feature = "tls"), allow(rustdoc::broken_intra_doc_links))]
+
 mod client;
 mod conn;
 mod error;
 mod pool;
 mod request;
 mod response;
+#[cfg(feature = "tls")]
+mod tls;
 mod url;
 
 pub use crate::client::{

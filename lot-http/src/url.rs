@@ -1,4 +1,4 @@
-//! The base URL: `http://host[:port][/path]`, resolved once.
+//! The base URL: `http[s]://host[:port][/path]`, resolved once.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 
@@ -7,6 +7,12 @@ use crate::error::{Error, ErrorKind};
 /// A parsed and resolved base URL.
 #[derive(Debug)]
 pub(crate) struct Base {
+    /// Whether the scheme is `https`: the connections speak TLS.
+    pub(crate) tls: bool,
+    /// The host as the URL names it, without an IPv6 address's brackets:
+    /// the name a TLS certificate is checked against.
+    #[cfg(feature = "tls")]
+    pub(crate) host: String,
     /// The `Host` header's value: the URL's authority as written.
     pub(crate) authority: String,
     /// The path every request's path is appended to, without a trailing `/`
@@ -16,7 +22,7 @@ pub(crate) struct Base {
     pub(crate) addrs: Vec<SocketAddr>,
 }
 
-const EXPECTED: &str = "expected http://host[:port][/path]";
+const EXPECTED: &str = "expected http://host[:port][/path] or https://host[:port][/path]";
 
 pub(crate) fn parse(url: &str) -> Result<Base, Error> {
     let invalid = |why: &str| {
@@ -28,13 +34,16 @@ pub(crate) fn parse(url: &str) -> Result<Base, Error> {
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(invalid(EXPECTED));
     };
-    if scheme.eq_ignore_ascii_case("https") {
+    let tls = scheme.eq_ignore_ascii_case("https");
+    if tls && cfg!(not(feature = "tls")) {
         return Err(invalid(
-            "lot::http speaks plain HTTP/1.1 and has no TLS; use a TLS client such as reqwest for https targets",
+            "https needs lot-http's `tls` feature (on by default), which this build leaves out",
         ));
     }
-    if !scheme.eq_ignore_ascii_case("http") {
-        return Err(invalid(&format!("the scheme must be http, not `{scheme}`")));
+    if !tls && !scheme.eq_ignore_ascii_case("http") {
+        return Err(invalid(&format!(
+            "the scheme must be http or https, not `{scheme}`"
+        )));
     }
     let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => rest.split_at(i),
@@ -55,7 +64,8 @@ pub(crate) fn parse(url: &str) -> Result<Base, Error> {
             "the path contains {c:?}; percent-encode it"
         )));
     }
-    let (host, port) = split_host_port(authority).map_err(|why| invalid(&why))?;
+    let default_port = if tls { 443 } else { 80 };
+    let (host, port) = split_host_port(authority, default_port).map_err(|why| invalid(&why))?;
     let addrs: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
         .map_err(|e| {
@@ -73,14 +83,18 @@ pub(crate) fn parse(url: &str) -> Result<Base, Error> {
         ));
     }
     Ok(Base {
+        tls,
+        #[cfg(feature = "tls")]
+        host: host.to_owned(),
         authority: authority.to_owned(),
         path: path.trim_end_matches('/').to_owned(),
         addrs,
     })
 }
 
-/// Splits `host[:port]` or `[v6][:port]`, with port 80 by default.
-fn split_host_port(authority: &str) -> Result<(&str, u16), String> {
+/// Splits `host[:port]` or `[v6][:port]`, with `default_port` when the
+/// port is left out.
+fn split_host_port(authority: &str, default_port: u16) -> Result<(&str, u16), String> {
     if authority.is_empty() {
         return Err("the host is missing".to_owned());
     }
@@ -111,7 +125,7 @@ fn split_host_port(authority: &str) -> Result<(&str, u16), String> {
         return Err(format!("the host contains {c:?}"));
     }
     let port = match port {
-        None => 80,
+        None => default_port,
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
             _ => {
@@ -138,6 +152,7 @@ mod tests {
     #[test]
     fn parses_authority_port_and_path() {
         let b = parse("http://127.0.0.1:8080/api/").unwrap();
+        assert!(!b.tls);
         assert_eq!(b.authority, "127.0.0.1:8080");
         assert_eq!(b.path, "/api");
         assert_eq!(b.addrs, vec!["127.0.0.1:8080".parse().unwrap()]);
@@ -154,11 +169,39 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "tls")]
+    fn https_defaults_to_port_443() {
+        let b = parse("http://127.0.0.1:8080/api/").unwrap();
+        assert_eq!(b.host, "127.0.0.1");
+        let b = parse("https://localhost/api").unwrap();
+        assert!(b.tls);
+        assert_eq!(
+            (b.host.as_str(), b.authority.as_str()),
+            ("localhost", "localhost")
+        );
+        assert!(b.addrs.iter().all(|a| a.port() == 443));
+        let b = parse("HTTPS://[::1]:8443").unwrap();
+        assert_eq!((b.tls, b.host.as_str()), (true, "::1"));
+        assert_eq!(b.addrs, vec!["[::1]:8443".parse().unwrap()]);
+    }
+
+    #[test]
+    #[cfg(not(feature = "tls"))]
+    fn https_without_the_tls_feature_names_it() {
+        let e = parse("https://127.0.0.1/").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Url);
+        assert_eq!(
+            e.to_string(),
+            "invalid base URL `https://127.0.0.1/`: https needs lot-http's `tls` feature \
+             (on by default), which this build leaves out"
+        );
+    }
+
+    #[test]
     fn rejects_what_it_cannot_use_naming_the_value() {
         for (url, expect) in [
             ("127.0.0.1:80", "expected http://host"),
-            ("https://127.0.0.1/", "no TLS"),
-            ("ftp://127.0.0.1/", "not `ftp`"),
+            ("ftp://127.0.0.1/", "http or https, not `ftp`"),
             ("http://", "host is missing"),
             ("http://:80", "host is missing"),
             ("http://127.0.0.1:0/", "not `0`"),

@@ -13,8 +13,10 @@ fn assert_error(e: &Error, kind: ErrorKind, needle: &str) {
 #[test]
 fn invalid_base_urls() {
     for (url, needle) in [
-        ("https://127.0.0.1:8443/", "no TLS"),
-        ("ftp://127.0.0.1/", "the scheme must be http"),
+        (
+            "ftp://127.0.0.1/",
+            "the scheme must be http or https, not `ftp`",
+        ),
         ("127.0.0.1:8080", "expected http://host[:port][/path]"),
         ("http://", "the host is missing"),
         ("http:///path", "the host is missing"),
@@ -33,6 +35,22 @@ fn invalid_base_urls() {
         assert!(e.to_string().contains(url), "{e} should name {url}");
         assert_eq!(e.status(), None);
     }
+}
+
+#[test]
+#[cfg(not(feature = "tls"))]
+fn https_without_the_tls_feature_names_the_feature() {
+    let e = Client::new("https://127.0.0.1:8443/").unwrap_err();
+    assert_error(&e, ErrorKind::Url, "https needs lot-http's `tls` feature");
+}
+
+#[test]
+#[cfg(feature = "tls")]
+fn https_urls_are_accepted_with_the_tls_feature() {
+    // Resolved and configured, not connected: no server is needed.
+    let client = Client::new("https://127.0.0.1:8443/api").unwrap();
+    assert!(format!("{client:?}").contains("tls: true"), "{client:?}");
+    assert!(Client::new("https://[::1]").is_ok());
 }
 
 #[tokio::test]
