@@ -1,6 +1,6 @@
 //! Integration tests of lot-http: every test drives a real server on
-//! 127.0.0.1 (hyper, or a raw tokio listener writing hand-crafted bytes) and
-//! checks what that server received.
+//! 127.0.0.1 (hyper, or a raw tokio listener writing hand-crafted bytes,
+//! behind a TLS server for `https`) and checks what that server received.
 
 mod support;
 
@@ -12,3 +12,5 @@ mod hostile_target;
 mod keepalive;
 mod requests;
 mod retry;
+#[cfg(feature = "tls")]
+mod tls;

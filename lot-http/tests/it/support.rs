@@ -419,3 +419,443 @@ impl RawConn {
         tokio::time::timeout(LIMIT, closed).await.is_ok()
     }
 }
+
+/// TLS for the tests of `https`: certificates made by rcgen as a test
+/// starts, and [`TlsFront`](tls::TlsFront), a TLS server that hands each
+/// connection's bytes to one of the plain servers above.
+#[cfg(feature = "tls")]
+pub mod tls {
+    use std::net::SocketAddr;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::sync::oneshot;
+    use tokio_rustls::TlsAcceptor;
+    use tokio_rustls::rustls::crypto::{CryptoProvider, aws_lc_rs};
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio_rustls::rustls::server::WebPkiClientVerifier;
+    use tokio_rustls::rustls::{HandshakeKind, RootCertStore, ServerConfig};
+
+    /// A certificate chain and its key, as a server or a client presents
+    /// them.
+    pub struct Identity {
+        pub chain: Vec<CertificateDer<'static>>,
+        key_der: Vec<u8>,
+        /// The chain and the key in PEM, as `ClientBuilder::identity` takes
+        /// them.
+        pub chain_pem: String,
+        pub key_pem: String,
+    }
+
+    impl Identity {
+        fn key(&self) -> PrivateKeyDer<'static> {
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()))
+        }
+    }
+
+    /// Every certificate the TLS tests use, made anew for each test.
+    pub struct Pki {
+        /// The CA that signs the servers' certificates, in PEM.
+        pub ca_pem: String,
+        /// Valid now, for `localhost` and `127.0.0.1`, signed by the CA.
+        pub leaf: Identity,
+        /// The same names, expired since 2020.
+        pub expired: Identity,
+        /// Valid now, for `other.test` only.
+        pub other_name: Identity,
+        /// Self-signed, for `localhost` and `127.0.0.1`.
+        pub self_signed: Identity,
+        /// The CA that signs client certificates, in DER, for a server that
+        /// requires them.
+        pub client_ca: CertificateDer<'static>,
+        /// A client certificate signed by the client CA.
+        pub client: Identity,
+        /// A client certificate signed by the servers' CA, which a server
+        /// requiring the client CA refuses.
+        pub stranger: Identity,
+    }
+
+    fn new_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        CertifiedIssuer::self_signed(params, KeyPair::generate().expect("a key"))
+            .expect("a CA certificate")
+    }
+
+    fn leaf(
+        names: &[&str],
+        purpose: ExtendedKeyUsagePurpose,
+        issuer: Option<&CertifiedIssuer<'static, KeyPair>>,
+        expired: bool,
+    ) -> Identity {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut params = CertificateParams::new(names).expect("leaf parameters");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "lot-http test");
+        params.extended_key_usages = vec![purpose];
+        if expired {
+            params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+        }
+        let key = KeyPair::generate().expect("a key");
+        let cert = match issuer {
+            Some(issuer) => params.signed_by(&key, issuer),
+            None => params.self_signed(&key),
+        }
+        .expect("a leaf certificate");
+        Identity {
+            chain: vec![cert.der().clone()],
+            key_der: key.serialize_der(),
+            chain_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
+    impl Pki {
+        pub fn new() -> Pki {
+            use ExtendedKeyUsagePurpose::{ClientAuth, ServerAuth};
+            let ca = new_ca("lot-http test CA");
+            let client_ca = new_ca("lot-http test client CA");
+            let names = ["localhost", "127.0.0.1"];
+            Pki {
+                ca_pem: ca.pem(),
+                leaf: leaf(&names, ServerAuth, Some(&ca), false),
+                expired: leaf(&names, ServerAuth, Some(&ca), true),
+                other_name: leaf(&["other.test"], ServerAuth, Some(&ca), false),
+                self_signed: leaf(&names, ServerAuth, None, false),
+                client_ca: client_ca.der().clone(),
+                client: leaf(&["client.test"], ClientAuth, Some(&client_ca), false),
+                stranger: leaf(&["client.test"], ClientAuth, Some(&ca), false),
+            }
+        }
+    }
+
+    fn provider() -> Arc<CryptoProvider> {
+        Arc::new(aws_lc_rs::default_provider())
+    }
+
+    /// A server configuration presenting `identity`, requiring a client
+    /// certificate signed by `client_ca` if given. It offers `h2` before
+    /// `http/1.1`, so a client that offered both would be answered `h2`.
+    pub fn server_config(
+        identity: &Identity,
+        client_ca: Option<&CertificateDer<'static>>,
+    ) -> Arc<ServerConfig> {
+        let builder = ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .expect("TLS 1.2 and 1.3");
+        let builder = match client_ca {
+            Some(ca) => {
+                let mut roots = RootCertStore::empty();
+                roots.add(ca.clone()).expect("the client CA");
+                let verifier =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+                        .build()
+                        .expect("a client verifier");
+                builder.with_client_cert_verifier(verifier)
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let mut config = builder
+            .with_single_cert(identity.chain.clone(), identity.key())
+            .expect("the server's certificate and key");
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Arc::new(config)
+    }
+
+    /// One handshake a [`TlsFront`] completed.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Handshake {
+        pub kind: Option<HandshakeKind>,
+        /// The name the client sent (SNI), if any.
+        pub sni: Option<String>,
+        /// The protocol agreed by ALPN, if any.
+        pub alpn: Option<Vec<u8>>,
+        /// Whether the client presented a certificate.
+        pub client_cert: bool,
+    }
+
+    #[derive(Default)]
+    struct Counts {
+        accepted: AtomicUsize,
+        failed: AtomicUsize,
+        /// Bytes the clients sent, decrypted.
+        received: AtomicU64,
+        /// Bytes sent to the clients, before encryption.
+        sent: AtomicU64,
+        handshakes: Mutex<Vec<Handshake>>,
+        /// rustls' text of each failed handshake.
+        failures: Mutex<Vec<String>>,
+    }
+
+    /// A TLS server on 127.0.0.1 in front of a plain one: each connection it
+    /// accepts, once its handshake is done, is piped to a new connection to
+    /// the backend, both ways, until either side closes. The backend's end
+    /// closes the client's with a `close_notify`, or (started with
+    /// [`start_abrupt`](TlsFront::start_abrupt)) by closing the socket
+    /// without one, as many servers do.
+    ///
+    /// It runs on a thread and a runtime of its own, as the hostile target
+    /// does, so that a client that never yields cannot starve it.
+    pub struct TlsFront {
+        pub addr: SocketAddr,
+        counts: Arc<Counts>,
+        stop: Option<oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl TlsFront {
+        /// Starts a front for the plain server at `backend`, with `config`.
+        pub fn start(backend: SocketAddr, config: Arc<ServerConfig>) -> TlsFront {
+            let close_notify = true;
+            TlsFront::serving(Backend::Server(backend, close_notify), config)
+        }
+
+        /// As [`start`](TlsFront::start), but when the backend closes a
+        /// connection the front closes the client's socket at once, without
+        /// a `close_notify`.
+        pub fn start_abrupt(backend: SocketAddr, config: Arc<ServerConfig>) -> TlsFront {
+            let close_notify = false;
+            TlsFront::serving(Backend::Server(backend, close_notify), config)
+        }
+
+        /// Starts a TLS server with `config` that reads a request head on
+        /// each connection, then writes `head` once and `repeat` over and
+        /// over, as fast as it can, until the client is gone. It writes the
+        /// bytes itself, without a plain server behind it, so that it
+        /// streams faster than a client can read.
+        pub fn streaming(head: &[u8], repeat: Vec<u8>, config: Arc<ServerConfig>) -> TlsFront {
+            TlsFront::serving(
+                Backend::Endless {
+                    head: head.into(),
+                    repeat: repeat.into(),
+                },
+                config,
+            )
+        }
+
+        fn serving(backend: Backend, config: Arc<ServerConfig>) -> TlsFront {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            listener
+                .set_nonblocking(true)
+                .expect("a non-blocking listener");
+            let addr = listener.local_addr().expect("the listener's address");
+            let counts = Arc::new(Counts::default());
+            let (stop, stopped) = oneshot::channel::<()>();
+            let acceptor = TlsAcceptor::from(config);
+            let thread = std::thread::spawn({
+                let counts = counts.clone();
+                move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("the front's runtime");
+                    runtime.block_on(async move {
+                        let listener = TcpListener::from_std(listener).expect("a tokio listener");
+                        let accept = async {
+                            loop {
+                                let Ok((stream, _)) = listener.accept().await else {
+                                    continue;
+                                };
+                                counts.accepted.fetch_add(1, Ordering::SeqCst);
+                                let _ = stream.set_nodelay(true);
+                                let (acceptor, counts) = (acceptor.clone(), counts.clone());
+                                tokio::spawn(serve(stream, acceptor, backend.clone(), counts));
+                            }
+                        };
+                        tokio::select! {
+                            _ = accept => {}
+                            _ = stopped => {}
+                        }
+                    });
+                }
+            });
+            TlsFront {
+                addr,
+                counts,
+                stop: Some(stop),
+                thread: Some(thread),
+            }
+        }
+
+        /// `https://HOST:PORT` followed by `path`, with `host` as given
+        /// (`localhost` or `127.0.0.1`).
+        pub fn url(&self, host: &str, path: &str) -> String {
+            format!("https://{host}:{}{path}", self.addr.port())
+        }
+
+        /// The TCP connections accepted so far.
+        pub fn accepted(&self) -> usize {
+            self.counts.accepted.load(Ordering::SeqCst)
+        }
+
+        /// The handshakes completed so far, in order.
+        pub fn handshakes(&self) -> Vec<Handshake> {
+            self.counts.handshakes.lock().unwrap().clone()
+        }
+
+        /// The handshakes that failed so far, each as rustls' text.
+        pub fn failures(&self) -> Vec<String> {
+            self.counts.failures.lock().unwrap().clone()
+        }
+
+        /// Waits up to [`LIMIT`](super::LIMIT) for `n` failed handshakes,
+        /// and returns them (a failure is counted once the server side has
+        /// seen it, which may come just after the client's).
+        pub fn wait_failures(&self, n: usize) -> Vec<String> {
+            let deadline = std::time::Instant::now() + super::LIMIT;
+            while self.counts.failed.load(Ordering::SeqCst) < n
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            self.failures()
+        }
+
+        /// The bytes the clients sent so far, decrypted.
+        pub fn received(&self) -> u64 {
+            self.counts.received.load(Ordering::SeqCst)
+        }
+
+        /// The bytes sent to the clients so far, before encryption.
+        pub fn sent(&self) -> u64 {
+            self.counts.sent.load(Ordering::SeqCst)
+        }
+    }
+
+    impl Drop for TlsFront {
+        fn drop(&mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
+
+    /// What a front does with a connection once its handshake is done.
+    #[derive(Clone)]
+    enum Backend {
+        /// The plain server's address, and whether the backend's close is
+        /// passed on with a `close_notify`.
+        Server(SocketAddr, bool),
+        Endless {
+            head: Arc<[u8]>,
+            repeat: Arc<[u8]>,
+        },
+    }
+
+    async fn serve(
+        stream: TcpStream,
+        acceptor: TlsAcceptor,
+        backend: Backend,
+        counts: Arc<Counts>,
+    ) {
+        let tls = match acceptor.accept(stream).await {
+            Ok(tls) => tls,
+            Err(e) => {
+                counts.failures.lock().unwrap().push(e.to_string());
+                counts.failed.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+        };
+        let session = tls.get_ref().1;
+        counts.handshakes.lock().unwrap().push(Handshake {
+            kind: session.handshake_kind(),
+            sni: session.server_name().map(str::to_owned),
+            alpn: session.alpn_protocol().map(<[u8]>::to_vec),
+            client_cert: session.peer_certificates().is_some_and(|c| !c.is_empty()),
+        });
+        let (backend, close_notify) = match backend {
+            Backend::Server(addr, close_notify) => (addr, close_notify),
+            Backend::Endless { head, repeat } => {
+                return stream_forever(tls, &head, &repeat, &counts).await;
+            }
+        };
+        let Ok(backend) = TcpStream::connect(backend).await else {
+            return;
+        };
+        let _ = backend.set_nodelay(true);
+        let (mut from_client, mut to_client) = tokio::io::split(tls);
+        let (mut from_backend, mut to_backend) = backend.into_split();
+        let up = async {
+            let mut buf = vec![0; 16 * 1024];
+            loop {
+                match from_client.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        counts.received.fetch_add(n as u64, Ordering::SeqCst);
+                        if to_backend.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            let _ = to_backend.shutdown().await;
+        };
+        let down = async {
+            let mut buf = vec![0; 16 * 1024];
+            loop {
+                match from_backend.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if to_client.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                        counts.sent.fetch_add(n as u64, Ordering::SeqCst);
+                    }
+                }
+            }
+            // The backend closed: a `close_notify`, then the socket's end.
+            if close_notify {
+                let _ = to_client.shutdown().await;
+            }
+        };
+        if close_notify {
+            tokio::join!(up, down);
+        } else {
+            // The client's socket is dropped as soon as the backend closes.
+            tokio::select! {
+                _ = up => {}
+                _ = down => {}
+            }
+        }
+    }
+
+    /// Reads a request head from `tls`, then writes `head` and `repeat`
+    /// until the client is gone.
+    async fn stream_forever(
+        mut tls: tokio_rustls::server::TlsStream<TcpStream>,
+        head: &[u8],
+        repeat: &[u8],
+        counts: &Counts,
+    ) {
+        let mut request = Vec::new();
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let mut chunk = [0; 4096];
+            match tls.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    counts.received.fetch_add(n as u64, Ordering::SeqCst);
+                    request.extend_from_slice(&chunk[..n]);
+                }
+            }
+        }
+        let mut part = head;
+        while tls.write_all(part).await.is_ok() {
+            counts.sent.fetch_add(part.len() as u64, Ordering::SeqCst);
+            part = repeat;
+        }
+    }
+}
