@@ -174,8 +174,10 @@ pub mod report {
 /// # }
 /// ```
 ///
-/// It speaks plain HTTP/1.1 to one target: no TLS (use reqwest for
-/// `https`), HTTP/2, redirects or cookies. See [`http::Client`].
+/// It speaks HTTP/1.1 to one target, plain or over TLS, and records each
+/// request's phases, status and bytes into the run (its `metrics` feature,
+/// which `http` turns on); no HTTP/2, redirects or cookies. See
+/// [`http::Client`].
 #[cfg(feature = "http")]
 pub mod http {
     pub use lot_http::*;

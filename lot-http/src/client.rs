@@ -4,10 +4,11 @@
 //! are in `request.rs`, next to the builder they return.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::conn::{Conn, Message};
 use crate::error::{Error, ErrorKind};
+use crate::metrics::Measure;
 use crate::pool::{Checkout, Pool, Pooled};
 use crate::response::Response;
 #[cfg(feature = "tls")]
@@ -104,25 +105,43 @@ impl Client {
     /// target before it answered is retried once on a new connection, if
     /// its method is idempotent.
     pub(crate) async fn exchange(&self, request: &Message) -> Result<Response, Error> {
+        let mut measure = Measure::start(request);
+        let result = self.exchange_measured(request, &mut measure).await;
+        measure.finish(&result);
+        result
+    }
+
+    async fn exchange_measured(
+        &self,
+        request: &Message,
+        measure: &mut Measure<'_>,
+    ) -> Result<Response, Error> {
         // Connections the target closed (or wrote to) while they were idle
         // are dropped by the pool; one that is closed while the request is
         // on its way is the case the retry is for.
         let slot = match self.inner.pool.checkout().await {
-            Checkout::Idle(mut conn) => match conn.conn.exchange(request).await {
-                Ok((response, reusable)) => {
-                    if reusable {
-                        self.inner.pool.put(conn);
+            Checkout::Idle(mut conn) => {
+                measure.reused();
+                let exchanged = conn.conn.exchange(request).await;
+                measure.exchanged(conn.conn.timing);
+                match exchanged {
+                    Ok((response, reusable)) => {
+                        if reusable {
+                            self.inner.pool.put(conn);
+                        }
+                        return Ok(response);
                     }
-                    return Ok(response);
+                    // The retry opens its connection in the failed one's slot.
+                    Err(e) if e.is_unanswered() && request.idempotent => conn.take_slot(),
+                    Err(e) => return Err(e),
                 }
-                // The retry opens its connection in the failed one's slot.
-                Err(e) if e.is_unanswered() && request.idempotent => conn.take_slot(),
-                Err(e) => return Err(e),
-            },
+            }
             Checkout::Open(slot) => slot,
         };
-        let mut conn = Pooled::new(self.open().await?, slot);
-        let (response, reusable) = conn.conn.exchange(request).await?;
+        let mut conn = Pooled::new(self.open(measure).await?, slot);
+        let exchanged = conn.conn.exchange(request).await;
+        measure.exchanged(conn.conn.timing);
+        let (response, reusable) = exchanged?;
         if reusable {
             self.inner.pool.put(conn);
         }
@@ -130,12 +149,19 @@ impl Client {
     }
 
     /// Opens a connection to the target, in two steps awaited one after
-    /// the other: the TCP connect, then, for `https`, the TLS handshake.
-    async fn open(&self) -> Result<Conn, Error> {
-        let tcp = Conn::connect_tcp(&self.inner.base.addrs).await?;
+    /// the other, each timed into `measure`: the TCP connect, then, for
+    /// `https`, the TLS handshake.
+    async fn open(&self, measure: &mut Measure<'_>) -> Result<Conn, Error> {
+        let start = Instant::now();
+        let tcp = Conn::connect_tcp(&self.inner.base.addrs).await;
+        let connected = Instant::now();
+        measure.opened(connected - start, Duration::ZERO);
+        let tcp = tcp?;
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.inner.tls {
-            return Ok(Conn::tls(tls.handshake(tcp).await?));
+            let handshake = tls.handshake(tcp).await;
+            measure.opened(connected - start, connected.elapsed());
+            return Ok(Conn::tls(handshake?));
         }
         Ok(Conn::plain(tcp))
     }

@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::Arc;
 use std::task::Poll;
+use std::time::Instant;
 
 use tokio::io::Interest;
 use tokio::net::TcpStream;
@@ -80,6 +81,22 @@ pub(crate) struct Conn {
     /// Reading and writing done since the future last returned `Pending`
     /// (see [`YIELD_AFTER`]).
     unyielded: usize,
+    /// What the current (or last) exchange measured.
+    pub(crate) timing: Timing,
+}
+
+/// When an exchange's request went out and its answer came in, and how
+/// many bytes it moved: what a request's metrics are made of.
+#[derive(Clone, Copy, Debug, Default)]
+#[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+pub(crate) struct Timing {
+    pub(crate) started: Option<Instant>,
+    /// The request written whole.
+    pub(crate) sent: Option<Instant>,
+    /// The first byte of the response read.
+    pub(crate) first_byte: Option<Instant>,
+    pub(crate) bytes_sent: u64,
+    pub(crate) bytes_received: u64,
 }
 
 /// A built request as a connection sends it: its wire bytes, and what
@@ -95,6 +112,11 @@ pub(crate) struct Message {
     pub(crate) max_body: u64,
     /// Whether the response body is counted and dropped.
     pub(crate) discard: bool,
+    /// The name its metrics are recorded under: given with
+    /// [`RequestBuilder::name`](crate::RequestBuilder::name), or its method
+    /// and path without the query.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) name: Arc<str>,
 }
 
 /// How the body of a response is delimited.
@@ -202,14 +224,21 @@ impl Conn {
             filled: 0,
             drained: false,
             unyielded: 0,
+            timing: Timing::default(),
         }
     }
 
     /// Sends `request` and reads its response. The flag says whether the
     /// connection may carry another request.
     pub(crate) async fn exchange(&mut self, request: &Message) -> Result<(Response, bool), Error> {
+        self.timing = Timing {
+            started: Some(Instant::now()),
+            ..Timing::default()
+        };
         let mut written = 0;
-        if let Err(e) = self.write_all(&request.wire, &mut written).await {
+        let sent = self.write_all(&request.wire, &mut written).await;
+        self.timing.bytes_sent = written as u64;
+        if let Err(e) = sent {
             // Failing before a byte went out is how a connection the target
             // closed while idle shows itself: the request was not seen.
             return Err(failed(e, |e| {
@@ -224,6 +253,7 @@ impl Conn {
                 }
             }));
         }
+        self.timing.sent = Some(Instant::now());
         let (mut response, framing, close) = self.read_head(request).await?;
         let head_len = response.head_len;
         let mut sink = Sink {
@@ -424,6 +454,10 @@ impl Conn {
                 match read {
                     Ok(n) => {
                         self.filled += n;
+                        self.timing.bytes_received += n as u64;
+                        if n > 0 && self.timing.first_byte.is_none() {
+                            self.timing.first_byte = Some(Instant::now());
+                        }
                         self.drained = n < space;
                         self.unyielded += n + IO_COST;
                         return Poll::Ready(Ok(n));

@@ -111,6 +111,7 @@
 //! | Feature | Default | What it adds |
 //! |---------|---------|--------------|
 //! | `tls`   | on      | `https://` targets: rustls, tokio-rustls and rustls-native-certs; [`ClientBuilder::add_root_certificate`], [`danger_accept_invalid_certs`](ClientBuilder::danger_accept_invalid_certs) and [`identity`](ClientBuilder::identity). Without it, an `https://` URL is an error of [`Client::new`] that names the feature, and no TLS crate is built. |
+//! | `metrics` | off (on through `lot`) | Every request's metrics recorded into the lot run it is part of, under its iteration's scenario and step: its name ([`RequestBuilder::name`], else its method and path without the query), status, whether its connection was reused, the bytes it moved, and its phases (connect, tls, send, wait, receive, duration), through `lot-core`. Five clock reads per request; nothing is recorded outside a run. |
 //!
 //! # What it leaves out
 //!
@@ -150,6 +151,7 @@
 mod client;
 mod conn;
 mod error;
+mod metrics;
 mod pool;
 mod request;
 mod response;

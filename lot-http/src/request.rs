@@ -62,6 +62,7 @@ pub struct RequestBuilder {
     body: Vec<u8>,
     max_body: Option<u64>,
     discard: Option<bool>,
+    name: Option<String>,
     error: Option<Error>,
 }
 
@@ -78,6 +79,7 @@ impl RequestBuilder {
             body: Vec::new(),
             max_body: None,
             discard: None,
+            name: None,
             error: None,
         };
         if method.is_empty() || !method.bytes().all(is_token) {
@@ -182,6 +184,15 @@ impl RequestBuilder {
         self
     }
 
+    /// The name the request's metrics are recorded under in a lot run
+    /// (k6's `name` tag), such as `GET /items/{id}`: requests whose paths
+    /// differ (an id in the path) then share one entry of the results.
+    /// Without one, it is the method and the path without its query.
+    pub fn name(mut self, name: impl Into<String>) -> RequestBuilder {
+        self.name = Some(name.into());
+        self
+    }
+
     /// Builds the request's wire bytes once, for sending many times with
     /// [`Request::send`] at no cost beyond the exchange itself.
     pub fn build(self) -> Result<Request, Error> {
@@ -234,6 +245,13 @@ impl RequestBuilder {
                 close: self.close,
                 max_body,
                 discard,
+                name: self
+                    .name
+                    .unwrap_or_else(|| {
+                        let path = self.path.split('?').next().unwrap_or_default();
+                        format!("{} {path}", self.method)
+                    })
+                    .into(),
             },
         })
     }

@@ -1,6 +1,8 @@
 //! HTTP requests recorded through `lot::context::record_http` reach the
 //! results per scenario, step and request name.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lot::context::{HttpRequest, record_http};
@@ -48,20 +50,37 @@ async fn requests_are_counted_by_step_and_name() {
     assert_eq!(requests.len(), 2, "{requests:?}");
 
     let items = &requests[0];
-    assert_eq!((items.name.as_str(), items.step.as_deref()), ("GET /items/{id}", None));
+    assert_eq!(
+        (items.name.as_str(), items.step.as_deref()),
+        ("GET /items/{id}", None)
+    );
     assert_eq!((items.count, items.failed, items.reused), (40, 0, 20));
-    assert_eq!((items.bytes_sent, items.bytes_received), (40 * 120, 40 * 1_000));
+    assert_eq!(
+        (items.bytes_sent, items.bytes_received),
+        (40 * 120, 40 * 1_000)
+    );
     let codes: Vec<(u16, u64)> = items.status.iter().map(|c| (c.code, c.count)).collect();
     assert_eq!(codes, [(200, 20), (503, 20)]);
     // Connect and TLS only on the new connections.
     assert_eq!(items.connect.count, 20);
     assert_eq!(items.tls.count, 20);
     assert_eq!(items.wait.count, 40);
-    assert!((4_990..=5_010).contains(&items.wait.p50_us), "{:?}", items.wait);
-    assert!((7_990..=8_010).contains(&items.duration.p99_us), "{:?}", items.duration);
+    assert!(
+        (4_990..=5_010).contains(&items.wait.p50_us),
+        "{:?}",
+        items.wait
+    );
+    assert!(
+        (7_990..=8_010).contains(&items.duration.p99_us),
+        "{:?}",
+        items.duration
+    );
 
     let pay = &requests[1];
-    assert_eq!((pay.name.as_str(), pay.step.as_deref()), ("POST /pay", Some("pay")));
+    assert_eq!(
+        (pay.name.as_str(), pay.step.as_deref()),
+        ("POST /pay", Some("pay"))
+    );
     assert_eq!((pay.count, pay.failed, pay.reused), (20, 5, 20));
     assert_eq!(pay.connect.count, 0);
     // The response's phases only for the requests that had a response.
@@ -75,4 +94,149 @@ async fn requests_are_counted_by_step_and_name() {
     assert_eq!(http.iter().map(|h| h.status_5xx).sum::<u64>(), 20);
     assert_eq!(http.iter().map(|h| h.status_2xx).sum::<u64>(), 35);
     assert_eq!(http.iter().map(|h| h.bytes_sent).sum::<u64>(), 60 * 120);
+}
+
+/// A raw keep-alive target that waits `head` before the head of each
+/// response and `body` between the head and the body, alternates 200 and
+/// 503, and counts the bytes it read and wrote.
+struct SlowTarget {
+    addr: std::net::SocketAddr,
+    read: Arc<AtomicU64>,
+    written: Arc<AtomicU64>,
+    served: Arc<AtomicU64>,
+}
+
+impl SlowTarget {
+    async fn start(head: Duration, body: Duration) -> SlowTarget {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (read, written, served): (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>) =
+            (Arc::default(), Arc::default(), Arc::default());
+        let counts = (Arc::clone(&read), Arc::clone(&written), Arc::clone(&served));
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let (read, written, served): (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>) =
+                    (counts.0.clone(), counts.1.clone(), counts.2.clone());
+                tokio::spawn(async move {
+                    let mut pending = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        while !pending.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match socket.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => {
+                                    read.fetch_add(n as u64, Ordering::SeqCst);
+                                    pending.extend_from_slice(&buf[..n]);
+                                }
+                            }
+                        }
+                        let end = pending.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                        pending.drain(..end);
+                        let n = served.fetch_add(1, Ordering::SeqCst);
+                        let status = if n % 2 == 0 {
+                            "200 OK"
+                        } else {
+                            "503 Service Unavailable"
+                        };
+                        tokio::time::sleep(head).await;
+                        let head = format!("HTTP/1.1 {status}\r\ncontent-length: 10\r\n\r\n");
+                        if socket.write_all(head.as_bytes()).await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(body).await;
+                        if socket.write_all(b"0123456789").await.is_err() {
+                            return;
+                        }
+                        written.fetch_add(head.len() as u64 + 10, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        SlowTarget {
+            addr,
+            read,
+            written,
+            served,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lot_http_records_its_phases_statuses_and_bytes() {
+    use lot::http::ResponseFutureExt;
+
+    let target = SlowTarget::start(Duration::from_millis(30), Duration::from_millis(40)).await;
+    let client = lot::http::Client::new(&format!("http://{}", target.addr)).unwrap();
+    let item = client.get("/items/7?full=1").build().unwrap();
+    let named = client
+        .get("/items/8")
+        .name("GET /items/{id}")
+        .build()
+        .unwrap();
+    let mut executor = Executor::new();
+    executor
+        .add_stage(20, 20, Duration::from_secs(1))
+        .threshold("http_status 5xx == 0")
+        .threshold("http_wait[named] p99 < 10s")
+        .threshold("http_reused[GET /items/{id}] >= 50%")
+        .terminal(false);
+    let report = executor
+        .run(move || {
+            let (item, named) = (item.send(), named.send());
+            async move {
+                let _ = item.await?;
+                lot::step("named", named.error_for_status()).await.ok();
+                Ok(())
+            }
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(s.totals.ok, 20, "{:?}", s.scenarios[0].errors);
+    assert_eq!(target.served.load(Ordering::SeqCst), 40);
+    let requests = &s.scenarios[0].requests;
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let item = requests.iter().find(|r| r.step.is_none()).unwrap();
+    let named = requests.iter().find(|r| r.step.is_some()).unwrap();
+    // The default name drops the query; a given one groups the requests.
+    assert_eq!(item.name, "GET /items/7");
+    assert_eq!(named.name, "GET /items/{id}");
+    assert_eq!(named.step.as_deref(), Some("named"));
+    for r in [item, named] {
+        assert_eq!((r.count, r.failed), (20, 0), "{r:?}");
+        // Every request waits 30 ms for the head and 40 ms for the body;
+        // generous upper bounds for a loaded machine.
+        assert!(
+            r.wait.p50_us >= 29_000 && r.wait.p50_us < 200_000,
+            "{:?}",
+            r.wait
+        );
+        assert!(
+            r.receive.p50_us >= 39_000 && r.receive.p50_us < 200_000,
+            "{:?}",
+            r.receive
+        );
+        assert!(r.duration.min_us >= 69_000, "{:?}", r.duration);
+        assert_eq!(r.wait.count, 20);
+    }
+    // What the server served, by status and in bytes.
+    let status = |code: u16| requests.iter().map(|r| r.status_code(code)).sum::<u64>();
+    assert_eq!(status(200) + status(503), 40);
+    assert_eq!(status(200), 20);
+    let sent: u64 = requests.iter().map(|r| r.bytes_sent).sum();
+    let received: u64 = requests.iter().map(|r| r.bytes_received).sum();
+    assert_eq!(sent, target.read.load(Ordering::SeqCst));
+    assert_eq!(received, target.written.load(Ordering::SeqCst));
+    // New connections record connect time; reused ones do not.
+    let reused: u64 = requests.iter().map(|r| r.reused).sum();
+    let connects: u64 = requests.iter().map(|r| r.connect.count).sum();
+    assert_eq!(reused + connects, 40);
+    assert!(connects >= 1);
+    // Thresholds read them: half the responses were 503s.
+    let passed: Vec<bool> = s.thresholds.iter().map(|t| t.passed).collect();
+    assert_eq!(passed, [false, true, true], "{:?}", s.thresholds);
+    assert_eq!(report.exit_status(), lot::report::EXIT_THRESHOLDS_FAILED);
 }

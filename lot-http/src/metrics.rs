@@ -1,0 +1,87 @@
+//! A request's metrics, reported to the lot run it is part of (with the
+//! `metrics` feature, which the `lot` facade turns on): its name, status,
+//! reuse, bytes and phases, through `lot_core::context::record_http`.
+//! Outside a run, and without the feature, nothing is recorded.
+
+use std::time::{Duration, Instant};
+
+use crate::conn::{Message, Timing};
+use crate::error::Error;
+use crate::response::Response;
+
+/// One request being measured; it records itself when dropped, so a request
+/// cancelled mid-way (its iteration timed out) is recorded too, as failed.
+#[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+pub(crate) struct Measure<'a> {
+    message: &'a Message,
+    started: Instant,
+    reused: bool,
+    connect: Duration,
+    tls: Duration,
+    timing: Timing,
+    status: Option<u16>,
+}
+
+impl<'a> Measure<'a> {
+    /// Starts measuring `message`'s request.
+    pub(crate) fn start(message: &'a Message) -> Measure<'a> {
+        Measure {
+            message,
+            started: Instant::now(),
+            reused: false,
+            connect: Duration::ZERO,
+            tls: Duration::ZERO,
+            timing: Timing::default(),
+            status: None,
+        }
+    }
+
+    /// The request goes on a kept-alive connection.
+    pub(crate) fn reused(&mut self) {
+        self.reused = true;
+    }
+
+    /// The request goes on a new connection, whose TCP connect and TLS
+    /// handshake took these.
+    pub(crate) fn opened(&mut self, connect: Duration, tls: Duration) {
+        self.reused = false;
+        (self.connect, self.tls) = (connect, tls);
+    }
+
+    /// What the connection measured of the exchange (the last one, after a
+    /// retry).
+    pub(crate) fn exchanged(&mut self, timing: Timing) {
+        self.timing = timing;
+    }
+
+    /// How the request ended.
+    pub(crate) fn finish(&mut self, result: &Result<Response, Error>) {
+        self.status = result.as_ref().ok().map(Response::status);
+    }
+}
+
+impl Drop for Measure<'_> {
+    fn drop(&mut self) {
+        #[cfg(feature = "metrics")]
+        {
+            let end = Instant::now();
+            let t = &self.timing;
+            let since = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
+                (Some(a), Some(b)) => b.saturating_duration_since(a),
+                _ => Duration::ZERO,
+            };
+            let mut r = lot_core::context::HttpRequest::new(&self.message.name);
+            r.status = self.status;
+            r.reused = self.reused;
+            r.bytes_sent = t.bytes_sent;
+            r.bytes_received = t.bytes_received;
+            r.connect = self.connect;
+            r.tls = self.tls;
+            r.send = since(t.started, t.sent);
+            r.wait = since(t.sent, t.first_byte);
+            r.receive = since(t.first_byte, Some(end));
+            r.duration = since(t.started.or(Some(self.started)), Some(end));
+            lot_core::context::record_http(&r);
+        }
+    }
+}
