@@ -122,8 +122,7 @@ impl Client {
         let slot = match self.inner.pool.checkout().await {
             Checkout::Idle(mut conn) => {
                 measure.reused();
-                let exchanged = conn.conn.exchange(request).await;
-                measure.exchanged(conn.conn.timing);
+                let exchanged = conn.conn.exchange(request, measure.timing()).await;
                 match exchanged {
                     Ok((response, reusable)) => {
                         if reusable {
@@ -139,9 +138,7 @@ impl Client {
             Checkout::Open(slot) => slot,
         };
         let mut conn = Pooled::new(self.open(measure).await?, slot);
-        let exchanged = conn.conn.exchange(request).await;
-        measure.exchanged(conn.conn.timing);
-        let (response, reusable) = exchanged?;
+        let (response, reusable) = conn.conn.exchange(request, measure.timing()).await?;
         if reusable {
             self.inner.pool.put(conn);
         }

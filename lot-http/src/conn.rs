@@ -81,8 +81,10 @@ pub(crate) struct Conn {
     /// Reading and writing done since the future last returned `Pending`
     /// (see [`YIELD_AFTER`]).
     unyielded: usize,
-    /// What the current (or last) exchange measured.
-    pub(crate) timing: Timing,
+    /// What the current exchange measures, when it is measured: the
+    /// request's own record (see `metrics.rs`), so that a cancelled exchange
+    /// leaves what it got to.
+    timing: Timing,
 }
 
 /// When an exchange's request went out and its answer came in, and how
@@ -230,11 +232,21 @@ impl Conn {
 
     /// Sends `request` and reads its response. The flag says whether the
     /// connection may carry another request.
-    pub(crate) async fn exchange(&mut self, request: &Message) -> Result<(Response, bool), Error> {
+    pub(crate) async fn exchange(
+        &mut self,
+        request: &Message,
+        timing: &mut Timing,
+    ) -> Result<(Response, bool), Error> {
         self.timing = Timing {
             started: Some(Instant::now()),
             ..Timing::default()
         };
+        let result = self.exchange_timed(request).await;
+        *timing = self.timing;
+        result
+    }
+
+    async fn exchange_timed(&mut self, request: &Message) -> Result<(Response, bool), Error> {
         let mut written = 0;
         let sent = self.write_all(&request.wire, &mut written).await;
         self.timing.bytes_sent = written as u64;

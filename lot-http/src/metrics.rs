@@ -14,12 +14,15 @@ use crate::response::Response;
 #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
 pub(crate) struct Measure<'a> {
     message: &'a Message,
-    started: Instant,
     reused: bool,
     connect: Duration,
     tls: Duration,
     timing: Timing,
     status: Option<u16>,
+    /// The step the request started in, for a request recorded after its
+    /// step stopped being polled (cancelled with its iteration).
+    #[cfg(feature = "metrics")]
+    step: Option<lot_core::context::StepRef>,
 }
 
 impl<'a> Measure<'a> {
@@ -27,12 +30,13 @@ impl<'a> Measure<'a> {
     pub(crate) fn start(message: &'a Message) -> Measure<'a> {
         Measure {
             message,
-            started: Instant::now(),
             reused: false,
             connect: Duration::ZERO,
             tls: Duration::ZERO,
             timing: Timing::default(),
             status: None,
+            #[cfg(feature = "metrics")]
+            step: lot_core::context::current_step(),
         }
     }
 
@@ -42,16 +46,23 @@ impl<'a> Measure<'a> {
     }
 
     /// The request goes on a new connection, whose TCP connect and TLS
-    /// handshake took these.
+    /// handshake took these. What an earlier attempt measured (on a reused
+    /// connection that turned out closed) is forgotten.
     pub(crate) fn opened(&mut self, connect: Duration, tls: Duration) {
         self.reused = false;
         (self.connect, self.tls) = (connect, tls);
+        self.timing = Timing::default();
     }
 
-    /// What the connection measured of the exchange (the last one, after a
-    /// retry).
-    pub(crate) fn exchanged(&mut self, timing: Timing) {
-        self.timing = timing;
+    /// An exchange starts now: what the connection measures of it goes into
+    /// [`timing`](Measure::timing). Its start is kept here at once, so a
+    /// request cancelled mid-way records its time (though not its bytes).
+    pub(crate) fn timing(&mut self) -> &mut Timing {
+        self.timing = Timing {
+            started: Some(Instant::now()),
+            ..Timing::default()
+        };
+        &mut self.timing
     }
 
     /// How the request ended.
@@ -80,7 +91,10 @@ impl Drop for Measure<'_> {
             r.send = since(t.started, t.sent);
             r.wait = since(t.sent, t.first_byte);
             r.receive = since(t.first_byte, Some(end));
-            r.duration = since(t.started.or(Some(self.started)), Some(end));
+            // Send, wait and receive, as k6's `http_req_duration`: zero for
+            // a request that never got to send (its connection failed).
+            r.duration = since(t.started, Some(end));
+            r.step = self.step;
             lot_core::context::record_http(&r);
         }
     }

@@ -112,3 +112,29 @@ async fn an_abort_and_an_unknown_scope_are_told_as_notices() {
         "{texts:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_while_building_an_iteration_is_told_to_its_own_run() {
+    let capture = Capture::default();
+    let mut executor = executor(&capture);
+    executor.add_stage(20, 20, Duration::from_millis(500));
+    let built = std::sync::atomic::AtomicU64::new(0);
+    let report = executor
+        .run(move || {
+            if built.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2 == 0 {
+                panic!("no future for this one");
+            }
+            async { Ok(()) }
+        })
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(s.totals.failed, 5, "{:?}", s.totals);
+    let texts = capture.texts();
+    let panics: Vec<&String> = texts.iter().filter(|t| t.contains("panicked")).collect();
+    assert_eq!(panics.len(), 1, "{texts:?}");
+    assert!(
+        panics[0].contains("no future for this one"),
+        "{}",
+        panics[0]
+    );
+}

@@ -46,7 +46,7 @@ use std::fmt::Display;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -54,7 +54,7 @@ use pin_project_lite::pin_project;
 
 use crate::record::http::{Exchange, NO_STEP};
 pub use crate::record::http::{MAX_REQUEST_ENTRIES, MAX_STATUS_CODES};
-use crate::record::names::intern;
+use crate::record::names::{intern, intern_request};
 use crate::record::recorder::Outcome;
 use crate::record::shared::Shared;
 
@@ -106,12 +106,24 @@ impl Iteration {
     /// Records a panic raised while the iteration's future was being built.
     pub(crate) fn fail_to_start(self, payload: &(dyn std::any::Any + Send)) {
         self.finish(Instant::now(), Outcome::Panic(payload));
+        // The panic hook could not tell which run the panic was of (no
+        // iteration was in scope yet); this thread's last one is it.
+        if let Some(text) = BUILD_PANIC.with(|p| p.borrow_mut().take()) {
+            keep_first_panic(&self.shared, text);
+        }
     }
 
     /// Records a failure that happened outside the iteration's own future
     /// (a user's state hook), timed from `start`.
     pub(crate) fn fail(self, start: Instant, outcome: Outcome<'_>) {
+        let panicked = matches!(outcome, Outcome::Panic(_));
         self.finish(start, outcome);
+        if panicked {
+            // As in `fail_to_start`: a panic outside the iteration's scope.
+            if let Some(text) = BUILD_PANIC.with(|p| p.borrow_mut().take()) {
+                keep_first_panic(&self.shared, text);
+            }
+        }
     }
 
     fn finish(&self, start: Instant, outcome: Outcome<'_>) {
@@ -436,6 +448,23 @@ pub struct HttpRequest<'a> {
     /// `http_req_duration` (connecting, and waiting for a connection, are
     /// not included).
     pub duration: Duration,
+    /// The step it was sent in ([`current_step`] when it started), for a
+    /// request recorded after its step stopped being polled (one cancelled
+    /// with its iteration); `None`: the step being polled when it is
+    /// recorded, if any.
+    pub step: Option<StepRef>,
+}
+
+/// A step of the running iteration, as [`current_step`] names it: what a
+/// client keeps from a request's start to file it under its step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepRef(u32);
+
+/// The step (`lot::step`) whose future is being polled on this thread, if
+/// any.
+pub fn current_step() -> Option<StepRef> {
+    let id = CURRENT_STEP.with(Cell::get);
+    (id != NO_STEP).then_some(StepRef(id))
 }
 
 impl<'a> HttpRequest<'a> {
@@ -448,17 +477,22 @@ impl<'a> HttpRequest<'a> {
     }
 }
 
-/// Records one HTTP request under the current iteration's scenario and the
-/// step being run (if any); a no-op outside an iteration. Requests are
-/// grouped by step and name, at most
-/// [`MAX_REQUEST_ENTRIES`] groups
-/// a scenario (then under `other`), each with at most
-/// [`MAX_STATUS_CODES`] distinct
-/// status codes. Names are interned as step names are.
+/// Records one HTTP request under the current iteration's scenario and its
+/// step ([`HttpRequest::step`], else the step being polled, if any); a
+/// no-op outside an iteration. Requests are grouped by step and name, at
+/// most [`MAX_REQUEST_ENTRIES`] groups a scenario (then under `other`), each
+/// with at most [`MAX_STATUS_CODES`] distinct status codes. Request names
+/// have a table of their own, bounded like step names (1024 a process, then
+/// `other`), and are looked up as step names are: a name kept at one
+/// address (a built request's) stays on the thread, one made anew for each
+/// request takes the shared table's lock.
 pub fn record_http(request: &HttpRequest<'_>) {
     with_current(|it| {
-        let name = intern(request.name);
-        let step = CURRENT_STEP.with(Cell::get);
+        let name = intern_request(request.name);
+        let step = match request.step {
+            Some(StepRef(id)) => id,
+            None => CURRENT_STEP.with(Cell::get),
+        };
         let exchange = Exchange {
             status: request.status,
             reused: request.reused,
@@ -571,11 +605,20 @@ std::thread_local! {
     static IN_ITERATION: Cell<bool> = const { Cell::new(false) };
 }
 
-static PANIC_SHOWN: AtomicBool = AtomicBool::new(false);
+std::thread_local! {
+    /// The last panic on this thread while building an iteration's future,
+    /// described, for the launch that caught it to give to its run.
+    static BUILD_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
 
-/// The first panic inside an iteration of no known run (one that panicked
-/// while building its future), described, until a run tells it.
-static FIRST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+/// Keeps `text` as `shared`'s run's first panic, unless it has one.
+fn keep_first_panic(shared: &Shared, text: String) {
+    if !shared.panicked.swap(true, Ordering::Relaxed) {
+        if let Ok(mut first) = shared.first_panic.lock() {
+            *first = Some(text);
+        }
+    }
+}
 
 /// Wraps the process's panic hook once: a panic outside iterations goes to
 /// the previous hook; the first one inside an iteration of a run is kept,
@@ -591,37 +634,28 @@ pub(crate) fn install_panic_hook() {
             if !in_iteration {
                 return previous(info);
             }
-            let describe = || {
-                let message = crate::record::recorder::panic_message(info.payload());
-                match info.location() {
-                    Some(at) => format!("an iteration panicked at {at}: {message}"),
-                    None => format!("an iteration panicked: {message}"),
-                }
+            let message = crate::record::recorder::panic_message(info.payload());
+            let text = match info.location() {
+                Some(at) => format!("an iteration panicked at {at}: {message}"),
+                None => format!("an iteration panicked: {message}"),
             };
-            // The iteration's own run when it is known (the panic came from
-            // polling its future); the process's first otherwise.
-            let of_run = CURRENT.try_with(|it| {
-                if !it.shared.panicked.swap(true, Ordering::Relaxed) {
-                    if let Ok(mut first) = it.shared.first_panic.lock() {
-                        *first = Some(describe());
-                    }
-                }
-            });
-            if of_run.is_err() && !PANIC_SHOWN.swap(true, Ordering::Relaxed) {
-                if let Ok(mut first) = FIRST_PANIC.lock() {
-                    *first = Some(describe());
-                }
+            // The iteration's own run when it is in scope (the panic came
+            // from polling or dropping its future); else the launch that
+            // catches it gives it to its run (see `fail_to_start`).
+            if CURRENT
+                .try_with(|it| keep_first_panic(&it.shared, text.clone()))
+                .is_err()
+            {
+                let _ = BUILD_PANIC.try_with(|p| *p.borrow_mut() = Some(text));
             }
         }));
     });
 }
 
-/// The first panic inside an iteration of the run of `shared` (or of no
-/// known run), described with its location, if one happened since the last
-/// call: told once.
+/// The first panic inside an iteration of the run of `shared`, described
+/// with its location, if one happened since the last call: told once.
 pub(crate) fn take_first_panic(shared: &Shared) -> Option<String> {
-    let of_run = shared.first_panic.lock().ok().and_then(|mut p| p.take());
-    let text = of_run.or_else(|| FIRST_PANIC.lock().ok()?.take())?;
+    let text = shared.first_panic.lock().ok()?.take()?;
     Some(format!(
         "{text} (caught, and counted with its iteration: as a failure, or as interrupted if it was being cancelled; further panics in iterations are only counted)"
     ))

@@ -66,11 +66,17 @@ impl HttpShard {
         }
         for (i, d) in e.phases.iter().enumerate() {
             // A phase that did not happen (connect and TLS on a reused
-            // connection, the response's phases of a failed request) is not
-            // recorded into its histogram, except the whole duration.
+            // connection, TLS on plain HTTP, the response's phases of a
+            // failed request) is not recorded into its histogram, except the
+            // whole duration.
             let skipped = match i {
-                0 | 1 => e.reused,
-                _ => e.status.is_none() && i != PHASES - 1,
+                // Not on a reused connection, nor when none was opened
+                // (cancelled while waiting for one; no TLS on plain HTTP).
+                0 | 1 => e.reused || d.is_zero(),
+                // The whole duration of a failed request too, unless it
+                // never got to send (its connection failed).
+                5 => d.is_zero() && e.status.is_none(),
+                _ => e.status.is_none(),
             };
             if skipped {
                 continue;

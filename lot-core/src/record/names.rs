@@ -266,6 +266,31 @@ pub(crate) fn names() -> Vec<&'static str> {
     interner().names()
 }
 
+/// The table of HTTP request names, apart from the steps', checks' and
+/// metrics' one: requests named by their paths (an id in each) fill it
+/// without taking the other names' room. Bounded the same way.
+fn request_interner() -> &'static Interner {
+    static INTERNER: OnceLock<Interner> = OnceLock::new();
+    INTERNER.get_or_init(|| Interner::with_capacity(MAX_NAMES))
+}
+
+thread_local! {
+    static LOCAL_REQUESTS: RefCell<LocalTable> = RefCell::new(LocalTable::new());
+}
+
+/// The id of HTTP request name `name`, in the requests' own table.
+pub(crate) fn intern_request(name: &str) -> u32 {
+    let interner = request_interner();
+    LOCAL_REQUESTS
+        .try_with(|local| interner.intern_in(&mut local.borrow_mut(), name))
+        .unwrap_or_else(|_| interner.shared(cut(name)).0)
+}
+
+/// The HTTP request names of ids `0..n`, for reports.
+pub(crate) fn request_names() -> Vec<&'static str> {
+    request_interner().names()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -417,13 +417,17 @@ fn scenario_summary(
         checks: filled(&t.checks)
             .map(|(id, &(passed, failed))| CheckSummary::new(names[id].to_owned(), passed, failed))
             .collect(),
-        requests: request_summaries(&t.http, names),
+        requests: request_summaries(&t.http, names, &names::request_names()),
     }
 }
 
 /// A scenario's HTTP requests, one summary per (step, name) entry that
 /// recorded any, in order of first use.
-fn request_summaries(table: &HttpTable, names: &[&str]) -> Vec<RequestSummary> {
+fn request_summaries(
+    table: &HttpTable,
+    names: &[&str],
+    request_names: &[&str],
+) -> Vec<RequestSummary> {
     let empty = new_histogram();
     table
         .entries
@@ -438,7 +442,7 @@ fn request_summaries(table: &HttpTable, names: &[&str]) -> Vec<RequestSummary> {
             status.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
             let phase = |i: usize| Stats::from_histogram(s.phases[i].as_deref().unwrap_or(&empty));
             RequestSummary {
-                name: names[*name as usize].to_owned(),
+                name: request_names[*name as usize].to_owned(),
                 step: (*step != NO_STEP).then(|| names[*step as usize].to_owned()),
                 count: s.count,
                 failed: s.failed,

@@ -2,8 +2,7 @@
 //! their own, off the path that launches and measures iterations.
 
 use lot_report::{Fanout, Interval, Notice, Reporter, Start, Summary};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc;
 
@@ -26,8 +25,9 @@ pub(crate) enum Event {
 #[derive(Clone)]
 pub(crate) struct Notices {
     events: mpsc::UnboundedSender<Event>,
-    /// Set when the summary has been sent.
-    summarised: Arc<AtomicBool>,
+    /// Set when the summary has been sent; held while a notice is sent,
+    /// so that none lands after the summary.
+    summarised: Arc<Mutex<bool>>,
     /// Whether the run has a terminal reporter.
     terminal: bool,
 }
@@ -37,14 +37,18 @@ impl Notices {
     pub(crate) fn new(events: mpsc::UnboundedSender<Event>, terminal: bool) -> Notices {
         Notices {
             events,
-            summarised: Arc::new(AtomicBool::new(false)),
+            summarised: Arc::new(Mutex::new(false)),
             terminal,
         }
     }
 
     /// Tells the reporters `notice`, or stderr once the summary is out.
     pub(crate) fn send(&self, notice: Notice) {
-        if !self.summarised.load(Ordering::Acquire) {
+        let summarised = self
+            .summarised
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !*summarised {
             let _ = self.events.send(Event::Notice(notice));
         } else if self.terminal {
             eprintln!("\nlot: {}", notice.text);
@@ -53,7 +57,11 @@ impl Notices {
 
     /// Sends the summary, the reporters' last event.
     pub(crate) fn summary(&self, summary: Summary) {
-        self.summarised.store(true, Ordering::Release);
+        let mut summarised = self
+            .summarised
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *summarised = true;
         let _ = self.events.send(Event::Summary(Box::new(summary)));
     }
 }
