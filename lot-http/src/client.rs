@@ -34,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) max_body: u64,
     /// The default of each request's discard mode.
     pub(crate) discard: bool,
+    /// Whether requests are recorded into the run (the `metrics` feature).
+    pub(crate) record: bool,
 }
 
 /// The largest response body a client accepts unless told otherwise:
@@ -81,6 +83,7 @@ impl Client {
             max_connections: None,
             max_body: DEFAULT_MAX_BODY,
             discard: false,
+            record: true,
             max_idle_per_thread: DEFAULT_MAX_IDLE_PER_THREAD,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             #[cfg(feature = "tls")]
@@ -105,7 +108,7 @@ impl Client {
     /// target before it answered is retried once on a new connection, if
     /// its method is idempotent.
     pub(crate) async fn exchange(&self, request: &Message) -> Result<Response, Error> {
-        let mut measure = Measure::start(request);
+        let mut measure = Measure::start(request, self.inner.record);
         let result = self.exchange_measured(request, &mut measure).await;
         measure.finish(&result);
         result
@@ -184,6 +187,7 @@ pub struct ClientBuilder {
     max_connections: Option<usize>,
     max_body: u64,
     discard: bool,
+    record: bool,
     max_idle_per_thread: usize,
     idle_timeout: Duration,
     #[cfg(feature = "tls")]
@@ -252,6 +256,17 @@ impl ClientBuilder {
     /// [`RequestBuilder::discard_body`]: crate::RequestBuilder::discard_body
     pub fn discard_bodies(mut self, discard: bool) -> ClientBuilder {
         self.discard = discard;
+        self
+    }
+
+    /// Whether the client's requests are recorded into the lot run they
+    /// are part of (default `true`; only with the `metrics` feature, which
+    /// the `lot` facade turns on): see the crate docs' feature table. Off,
+    /// nothing is recorded (a connection still reads the clock three times
+    /// an exchange); `cargo xtask bench` compares the two to measure what
+    /// recording costs.
+    pub fn record_metrics(mut self, record: bool) -> ClientBuilder {
+        self.record = record;
         self
     }
 
@@ -365,6 +380,7 @@ impl ClientBuilder {
                 ),
                 max_body: self.max_body,
                 discard: self.discard,
+                record: self.record,
             }),
         })
     }

@@ -14,6 +14,8 @@ use crate::response::Response;
 #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
 pub(crate) struct Measure<'a> {
     message: &'a Message,
+    /// Whether the request is recorded: its client's setting.
+    record: bool,
     reused: bool,
     connect: Duration,
     tls: Duration,
@@ -26,10 +28,11 @@ pub(crate) struct Measure<'a> {
 }
 
 impl<'a> Measure<'a> {
-    /// Starts measuring `message`'s request.
-    pub(crate) fn start(message: &'a Message) -> Measure<'a> {
+    /// Starts measuring `message`'s request, to be recorded if `record`.
+    pub(crate) fn start(message: &'a Message, record: bool) -> Measure<'a> {
         Measure {
             message,
+            record,
             reused: false,
             connect: Duration::ZERO,
             tls: Duration::ZERO,
@@ -74,7 +77,7 @@ impl<'a> Measure<'a> {
 impl Drop for Measure<'_> {
     fn drop(&mut self) {
         #[cfg(feature = "metrics")]
-        {
+        if self.record {
             let end = Instant::now();
             let t = &self.timing;
             let since = |a: Option<Instant>, b: Option<Instant>| match (a, b) {

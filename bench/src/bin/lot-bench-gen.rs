@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! lot-bench-gen noop --rate 100000 --duration 5 [--threads 2]
-//! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64] [--max-connections 64]
+//! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64] [--max-connections 64] [--metrics off]
 //! lot-bench-gen reqwest --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1]
 //! ```
 
@@ -49,6 +49,8 @@ struct Args {
     max_in_flight: usize,
     /// `lot::http`'s bound on open connections, if any.
     max_connections: Option<usize>,
+    /// Whether `lot::http` records each request into the run.
+    metrics: bool,
 }
 
 fn parse() -> anyhow::Result<Args> {
@@ -66,6 +68,7 @@ fn parse() -> anyhow::Result<Args> {
         threads: 2,
         max_in_flight: 10_000,
         max_connections: None,
+        metrics: true,
     };
     while let Some(flag) = args.next() {
         let value = args
@@ -78,6 +81,13 @@ fn parse() -> anyhow::Result<Args> {
             "--threads" => parsed.threads = value.parse()?,
             "--max-in-flight" => parsed.max_in_flight = value.parse()?,
             "--max-connections" => parsed.max_connections = Some(value.parse()?),
+            "--metrics" => {
+                parsed.metrics = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    _ => anyhow::bail!("--metrics takes on or off, not `{value}`"),
+                }
+            }
             other => anyhow::bail!("unknown flag {other}"),
         }
     }
@@ -96,7 +106,7 @@ fn main() -> anyhow::Result<()> {
     let lean = match args.mode.as_str() {
         "http" => {
             let url = args.url.trim_end_matches('/');
-            let mut client = lot::http::Client::builder(url);
+            let mut client = lot::http::Client::builder(url).record_metrics(args.metrics);
             if let Some(max) = args.max_connections {
                 client = client.max_connections(max);
             }

@@ -1,5 +1,6 @@
-//! The second section: HTTP at a fixed rate, lot (with lot::http, and with
-//! reqwest for reference) against oha -q.
+//! The second section: HTTP at a fixed rate, lot (with lot::http, with
+//! lot::http recording no metrics, and with reqwest for reference) against
+//! oha -q.
 
 use std::path::Path;
 
@@ -22,6 +23,8 @@ struct Sample {
 #[derive(Default)]
 struct Rounds {
     lot: Vec<Sample>,
+    /// lot::http with its per-request metrics off.
+    bare: Vec<Sample>,
     reqwest: Vec<Sample>,
     oha: Vec<Sample>,
 }
@@ -34,6 +37,7 @@ pub(super) fn row(plan: &Plan, setup: &Setup, server: &Server, log: &mut Vec<Str
     let mut rounds = Rounds::default();
     for _ in 0..plan.fixed_rounds {
         rounds.lot.push(lot(plan, setup, server, "http", log));
+        rounds.bare.push(lot(plan, setup, server, "http-bare", log));
         rounds
             .reqwest
             .push(lot(plan, setup, server, "reqwest", log));
@@ -48,14 +52,19 @@ pub(super) fn row(plan: &Plan, setup: &Setup, server: &Server, log: &mut Vec<Str
     }
 }
 
-/// lot-bench-gen with `client` (`http` or `reqwest`).
+/// lot-bench-gen with `client` (`http`, `http-bare`: lot::http without
+/// its metrics, or `reqwest`).
 fn lot(plan: &Plan, setup: &Setup, server: &Server, client: &str, log: &mut Vec<String>) -> Sample {
     eprintln!(
         "HTTP at {}/s for {} s: lot with {client}...",
         plan.fixed_rate, plan.fixed_secs
     );
-    let args = vec![
-        client.into(),
+    let (mode, metrics) = match client {
+        "http-bare" => ("http", "off"),
+        other => (other, "on"),
+    };
+    let mut args: Vec<String> = vec![
+        mode.into(),
         "--url".into(),
         server.url.clone(),
         "--rate".into(),
@@ -65,6 +74,9 @@ fn lot(plan: &Plan, setup: &Setup, server: &Server, client: &str, log: &mut Vec<
         "--threads".into(),
         "1".into(),
     ];
+    if mode == "http" {
+        args.extend(["--metrics".into(), metrics.into()]);
+    }
     let run = measure(pinned(setup.gen_core, &setup.gen_bin, &args), log);
     let kv = key_values(&run.stdout);
     Sample {
@@ -110,6 +122,17 @@ fn values(rounds: &Rounds) -> Vec<(&'static str, String)> {
         ("lot achieved/s", format!("{:.0}", achieved(&rounds.lot))),
         ("lot CPU/request", format!("{:.1}µs", cpu(&rounds.lot))),
         ("lot peak RSS", format!("{:.1}MB", rss(&rounds.lot))),
+        (
+            "lot without metrics CPU/request",
+            format!("{:.1}µs", cpu(&rounds.bare)),
+        ),
+        (
+            "metrics cost",
+            format!(
+                "{:+.1}%",
+                (cpu(&rounds.lot) / cpu(&rounds.bare) - 1.0) * 100.0
+            ),
+        ),
         (
             "lot+reqwest CPU/request",
             format!("{:.1}µs", cpu(&rounds.reqwest)),
