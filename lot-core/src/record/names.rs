@@ -254,8 +254,16 @@ thread_local! {
 
 /// The id of `name`.
 pub(crate) fn intern(name: &str) -> u32 {
-    let interner = interner();
-    LOCAL
+    intern_with(interner(), &LOCAL, name)
+}
+
+/// The id of `name` in `interner`, through this thread's table `local`.
+fn intern_with(
+    interner: &'static Interner,
+    local: &'static std::thread::LocalKey<RefCell<LocalTable>>,
+    name: &str,
+) -> u32 {
+    local
         .try_with(|local| interner.intern_in(&mut local.borrow_mut(), name))
         // During thread teardown the thread's table is gone.
         .unwrap_or_else(|_| interner.shared(cut(name)).0)
@@ -280,10 +288,7 @@ thread_local! {
 
 /// The id of HTTP request name `name`, in the requests' own table.
 pub(crate) fn intern_request(name: &str) -> u32 {
-    let interner = request_interner();
-    LOCAL_REQUESTS
-        .try_with(|local| interner.intern_in(&mut local.borrow_mut(), name))
-        .unwrap_or_else(|_| interner.shared(cut(name)).0)
+    intern_with(request_interner(), &LOCAL_REQUESTS, name)
 }
 
 /// The HTTP request names of ids `0..n`, for reports.
