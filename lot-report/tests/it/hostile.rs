@@ -176,6 +176,44 @@ fn a_histogram_bomb_is_refused_before_allocating() {
     );
 }
 
+/// The same bomb in a phase of an HTTP request's entry, the newest
+/// histograms of the schema: refused by render and merge, naming the field.
+#[test]
+fn a_histogram_bomb_in_a_request_phase_is_refused() {
+    let dir = Dir::new("request-bomb");
+    let with_request = |mut doc: Value| {
+        let empty = serde_json::json!({
+            "count": 0, "min_us": 0, "mean_us": 0, "p50_us": 0, "p90_us": 0,
+            "p95_us": 0, "p99_us": 0, "p999_us": 0, "max_us": 0, "hdr": ""
+        });
+        let mut wait = empty.clone();
+        wait["count"] = 1.into();
+        wait["hdr"] = bomb().into();
+        doc["scenarios"][0]["requests"] = serde_json::json!([{
+            "name": "GET /", "count": 1, "failed": 0, "reused": 0,
+            "status": [{ "code": 200, "count": 1 }],
+            "connect": empty, "tls": empty, "send": empty,
+            "wait": wait, "receive": empty, "duration": empty
+        }]);
+        doc
+    };
+    let run = dir.file("run.json", with_request(fixture()).to_string());
+    let want = format!(
+        "`{run}`: scenarios[0].requests[0].wait.hdr: not a histogram: it declares 2147483648 bytes of counts; a histogram of its range takes at most {}",
+        max_counts_bytes()
+    );
+    for format in ["text", "html", "json"] {
+        refuses(&["render", "--format", format, &run], &want);
+    }
+    let a = dir.file("a.json", with_request(shard(0, 2)).to_string());
+    let b = dir.file("b.json", shard(1, 2).to_string());
+    let run_a = format!(
+        "`{a}`: scenarios[0].requests[0].wait.hdr: not a histogram: it declares 2147483648 bytes of counts; a histogram of its range takes at most {}",
+        max_counts_bytes()
+    );
+    refuses(&["merge", &b, &a], &run_a);
+}
+
 #[test]
 fn a_corrupt_histogram_names_the_file_and_the_field() {
     let dir = Dir::new("corrupt");

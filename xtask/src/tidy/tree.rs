@@ -484,7 +484,7 @@ mod tests {
             ("src/outer/mod.rs", "mod inner; mod sibling; pub struct O;"),
             (
                 "src/outer/inner.rs",
-                "use super::sibling::S;\nfn f() -> super::O { todo!() }\nmod m { use super::f; }",
+                "use super::sibling::S;\nfn f() -> super::O { super::O }\nmod m { use super::f; }",
             ),
             (
                 "src/outer/sibling.rs",
