@@ -29,14 +29,17 @@ pub struct Setting {
     /// switch, which takes no value on the command line (its variable takes
     /// `1` or `0`).
     pub value: Option<&'static str>,
-    /// For a setting that may be given several times, the separator of its
-    /// items in the variable (the flag is repeated instead).
+    /// For a setting that may be given several times, the separator of
+    /// its items, in the variable or in one flag's value (the flag may
+    /// also be repeated).
     pub list: Option<char>,
     /// What it does, for `--help`.
     pub help: &'static str,
     /// What a valid value is, for error messages.
     pub expected: &'static str,
-    apply: fn(&mut Overrides, &str) -> Result<(), Invalid>,
+    /// Applies a value given by `origin` (the variable or the flag): for a
+    /// list, every item of it.
+    apply: fn(&mut Overrides, &str, &'static str) -> Result<(), Invalid>,
 }
 
 /// Why a value was refused.
@@ -56,9 +59,11 @@ pub const SETTINGS: &[Setting] = &[
         list: Some(','),
         help: "replace the stages of the run's load (only when it has one load), such as 0:100:30s",
         expected: "FROM:TO:DURATION with rates >= 0, such as 0:100:30s",
-        apply: |o, v| {
-            let stage = parse_stage(v).map_err(|()| Invalid::Form)?;
-            o.stages.get_or_insert_with(Vec::new).push(stage);
+        apply: |o, v, _| {
+            for item in items(v, ',') {
+                let stage = parse_stage(item).map_err(|()| Invalid::Form)?;
+                o.stages.get_or_insert_with(Vec::new).push(stage);
+            }
             Ok(())
         },
     },
@@ -69,7 +74,8 @@ pub const SETTINGS: &[Setting] = &[
         list: Some(','),
         help: "write an output: FORMAT one of json, csv, html, md, text; PATH - is standard output",
         expected: "FORMAT=PATH",
-        apply: |o, v| {
+        // Parsed whole, so its errors can say which entry is wrong.
+        apply: |o, v, _| {
             let specs = OutputSpec::parse_list(v).map_err(Invalid::Output)?;
             o.outputs.get_or_insert_with(Vec::new).extend(specs);
             Ok(())
@@ -82,8 +88,10 @@ pub const SETTINGS: &[Setting] = &[
         list: Some(';'),
         help: "replace the thresholds, such as 'latency p99 < 250ms'",
         expected: "a threshold expression",
-        apply: |o, v| {
-            o.thresholds.get_or_insert_with(Vec::new).push(v.to_owned());
+        apply: |o, v, origin| {
+            let thresholds = o.thresholds.get_or_insert_with(Vec::new);
+            thresholds.extend(items(v, ';').map(str::to_owned));
+            o.thresholds_from = Some(origin);
             Ok(())
         },
     },
@@ -94,7 +102,7 @@ pub const SETTINGS: &[Setting] = &[
         list: None,
         help: "no live progress; the summary still prints",
         expected: "1, true, yes, 0, false or no",
-        apply: |o, v| {
+        apply: |o, v, _| {
             o.quiet = Some(match v {
                 "1" | "true" | "yes" => true,
                 "0" | "false" | "no" => false,
@@ -110,7 +118,7 @@ pub const SETTINGS: &[Setting] = &[
         list: None,
         help: "bound on the iterations in flight of each arrival-rate load",
         expected: "a whole number of iterations >= 1",
-        apply: |o, v| {
+        apply: |o, v, _| {
             o.max_in_flight = Some(parse_bound(v).map_err(|()| Invalid::Form)?);
             Ok(())
         },
@@ -122,7 +130,7 @@ pub const SETTINGS: &[Setting] = &[
         list: None,
         help: "per-iteration timeout, such as 30s",
         expected: "a duration > 0 such as 250ms, 10s, 2m or 1h",
-        apply: |o, v| {
+        apply: |o, v, _| {
             o.timeout = Some(parse_positive_duration(v).map_err(|()| Invalid::Form)?);
             Ok(())
         },
@@ -134,7 +142,7 @@ pub const SETTINGS: &[Setting] = &[
         list: None,
         help: "run only shard I (from 0) of N of a distributed run; every shard runs the same binary (or LOT_SEGMENT_COUNT=N with a Kubernetes Indexed Job's JOB_COMPLETION_INDEX=I)",
         expected: "I/N: shard I (from 0) of N, such as 0/4",
-        apply: |o, v| {
+        apply: |o, v, _| {
             o.segment = Some(parse_segment(v).map_err(|()| Invalid::Form)?);
             Ok(())
         },
@@ -146,7 +154,7 @@ pub const SETTINGS: &[Setting] = &[
         list: None,
         help: "start at this wall-clock instant, the same for every shard: Unix seconds or RFC 3339, such as 2026-01-01T00:00:00Z",
         expected: "Unix seconds (1767225600) or an RFC 3339 time (2026-01-01T00:00:00Z)",
-        apply: |o, v| {
+        apply: |o, v, _| {
             o.start_at_ms = Some(parse_start_at(v).map_err(|()| Invalid::Form)?);
             Ok(())
         },
@@ -255,25 +263,10 @@ impl Overrides {
             let Some(text) = get(setting.var) else {
                 continue;
             };
-            let items: Vec<&str> = match setting.list {
-                Some(separator) if setting.var != "LOT_OUT" => text
-                    .split(separator)
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .collect(),
-                // An output list is parsed whole, so its errors can say
-                // which entry is wrong.
-                _ => vec![text.trim()],
-            };
-            for item in items {
-                (setting.apply)(&mut o, item).map_err(|e| match e {
-                    Invalid::Form => Error::env(setting.var, &text, setting.expected),
-                    Invalid::Output(e) => Error::output_from(setting.var)(e),
-                })?;
-            }
-            if setting.var == "LOT_THRESHOLDS" {
-                o.thresholds_from = Some("LOT_THRESHOLDS");
-            }
+            (setting.apply)(&mut o, text.trim(), setting.var).map_err(|e| match e {
+                Invalid::Form => Error::env(setting.var, &text, setting.expected),
+                Invalid::Output(e) => Error::output_from(setting.var)(e),
+            })?;
         }
         if o.segment.is_none() {
             if let Some(count) = get(SEGMENT_COUNT_VAR) {
@@ -311,16 +304,21 @@ impl Overrides {
                 (None, None) => "1".to_owned(),
                 (None, Some(_)) => return Err(Error::flag(&flag, &arg, "no value")),
             };
-            (setting.apply)(&mut o, &value).map_err(|e| match e {
+            (setting.apply)(&mut o, &value, setting.flag).map_err(|e| match e {
                 Invalid::Form => Error::flag(&flag, &value, setting.expected),
                 Invalid::Output(e) => Error::output_from(setting.flag)(e),
             })?;
-            if setting.flag == "--threshold" {
-                o.thresholds_from = Some("--threshold");
-            }
         }
         Ok(Some(o))
     }
+}
+
+/// The items of list `text`, split at `separator`, trimmed, empty ones
+/// left out.
+fn items(text: &str, separator: char) -> impl Iterator<Item = &str> {
+    text.split(separator)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// The error for `arg`, which is not a flag of [`SETTINGS`].
