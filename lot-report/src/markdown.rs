@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::html;
 use crate::model::Summary;
-use crate::requests::{PHASES, per_second};
+use crate::requests::{COLUMNS, PHASES, per_second};
 use crate::stats::Stats;
 use crate::units::{fmt_bytes, fmt_us};
 
@@ -185,21 +185,15 @@ fn requests(out: &mut String, s: &Summary, names: &[String]) {
         }
         let _ = writeln!(
             out,
-            "\n### HTTP requests: {name}\n\n| step | request | requests | failed | reused | sent | received | status |\n|---|---|---|---|---|---|---|---|"
+            "\n### HTTP requests: {name}\n\n| {} |\n|{}",
+            COLUMNS.join(" | "),
+            "---|".repeat(COLUMNS.len())
         );
         for r in &sc.requests {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {:.2}% | {} | {} | {} |",
-                escape(r.step.as_deref().unwrap_or("")),
-                escape(&r.name),
-                r.count,
-                r.failed,
-                r.reused_rate() * 100.0,
-                fmt_bytes(r.bytes_sent as f64),
-                fmt_bytes(r.bytes_received as f64),
-                escape(&r.describe_status()),
-            );
+            for cell in r.cells() {
+                let _ = write!(out, "| {} ", escape(&cell));
+            }
+            out.push_str("|\n");
         }
         out.push_str("\n| step | request (p50 / p99) |");
         for phase in PHASES {
@@ -224,11 +218,9 @@ fn requests(out: &mut String, s: &Summary, names: &[String]) {
 /// The thresholds' line of the run's table and their own table, with the
 /// abort that stopped the run.
 fn thresholds(out: &mut String, s: &Summary) {
-    if !s.thresholds.is_empty() || s.aborted_by.is_some() {
+    let (failed, all) = s.threshold_counts();
+    if all > 0 {
         let unlisted = s.abort_unlisted();
-        let all = s.thresholds.len() + usize::from(unlisted.is_some());
-        let failed =
-            s.thresholds.iter().filter(|t| !t.passed).count() + usize::from(unlisted.is_some());
         let _ = writeln!(
             out,
             "| thresholds | {} |",

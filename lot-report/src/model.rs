@@ -722,6 +722,15 @@ impl Summary {
             .as_ref()
             .filter(|a| !self.thresholds.iter().any(|t| t.expression == a.expression))
     }
+
+    /// How many thresholds failed, of how many: the listed ones and an
+    /// unlisted one that stopped the run (which failed). `(0, 0)` without
+    /// thresholds.
+    pub(crate) fn threshold_counts(&self) -> (usize, usize) {
+        let unlisted = usize::from(self.abort_unlisted().is_some());
+        let failed = self.thresholds.iter().filter(|t| !t.passed).count() + unlisted;
+        (failed, self.thresholds.len() + unlisted)
+    }
 }
 
 /// The results of a whole run: what `LOT_OUT=json=PATH` writes.

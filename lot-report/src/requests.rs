@@ -34,6 +34,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::stats::Stats;
+use crate::units::fmt_bytes;
+
+/// The columns of a table of requests, one per cell of
+/// [`RequestSummary::cells`].
+pub(crate) const COLUMNS: [&str; 8] = [
+    "step", "request", "requests", "failed", "reused", "sent", "received", "status",
+];
 
 /// The most distinct status codes a [`RequestSummary`] lists; responses with
 /// other codes are counted in `status_other`.
@@ -198,6 +205,21 @@ impl RequestSummary {
             parts.push(format!("other ×{}", self.status_other));
         }
         parts.join(", ")
+    }
+
+    /// The entry's cells under [`COLUMNS`], unescaped: what every table of
+    /// requests shows of it.
+    pub(crate) fn cells(&self) -> [String; 8] {
+        [
+            self.step.clone().unwrap_or_default(),
+            self.name.clone(),
+            self.count.to_string(),
+            self.failed.to_string(),
+            format!("{:.2}%", self.reused_rate() * 100.0),
+            fmt_bytes(self.bytes_sent as f64),
+            fmt_bytes(self.bytes_received as f64),
+            self.describe_status(),
+        ]
     }
 
     /// A label for people: the name, after its step's when it has one:

@@ -420,11 +420,9 @@ fn http_lines(out: &mut String, sc: &ScenarioSummary, duration_us: u64) {
 
 /// The thresholds, with the abort that stopped the run.
 fn threshold_lines(out: &mut String, s: &Summary) {
-    if !s.thresholds.is_empty() || s.aborted_by.is_some() {
+    let (failed, all) = s.threshold_counts();
+    if all > 0 {
         let unlisted = s.abort_unlisted();
-        let all = s.thresholds.len() + usize::from(unlisted.is_some());
-        let failed =
-            s.thresholds.iter().filter(|t| !t.passed).count() + usize::from(unlisted.is_some());
         let _ = writeln!(
             out,
             "\n  thresholds: {}",

@@ -113,10 +113,9 @@ fn headline(out: &mut String, s: &Summary) {
         &format!("{:.2}/s", s.achieved_rps),
         &format!("arrival rate achieved (target {:.2}/s)", s.target_rps),
     );
-    let unlisted = s.abort_unlisted();
-    if !s.thresholds.is_empty() || unlisted.is_some() {
-        let passed = s.thresholds.iter().filter(|t| t.passed).count();
-        let all = s.thresholds.len() + usize::from(unlisted.is_some());
+    let (failed, all) = s.threshold_counts();
+    if all > 0 {
+        let passed = all - failed;
         card(
             out,
             if passed == all { "good" } else { "bad" },

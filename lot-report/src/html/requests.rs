@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use crate::html::markup::{escape, table_head};
 use crate::model::Summary;
-use crate::requests::{PHASES, RequestSummary};
-use crate::units::{fmt_bytes, fmt_us};
+use crate::requests::{COLUMNS, PHASES, RequestSummary};
+use crate::units::fmt_us;
 
 /// A table of each scenario's requests, for the scenarios that made any.
 pub(super) fn requests_tables(out: &mut String, s: &Summary, names: &[String]) {
@@ -15,32 +15,34 @@ pub(super) fn requests_tables(out: &mut String, s: &Summary, names: &[String]) {
             continue;
         }
         let _ = write!(out, "<h2>HTTP requests: {name}</h2>");
-        table_head(
-            out,
-            &[
-                "step", "request", "requests", "failed", "reused", "sent", "received", "status",
-                "phases",
-            ],
-        );
+        let mut head = COLUMNS.to_vec();
+        head.push("phases");
+        table_head(out, &head);
         for r in &sc.requests {
-            let _ = write!(
-                out,
-                "<tr class=\"request\"><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{:.2}%</td><td>{}</td><td>{}</td><td class=\"text status\">{}</td><td>",
-                escape(r.step.as_deref().unwrap_or("")),
-                escape(&r.name),
-                r.count,
-                r.failed,
-                r.reused_rate() * 100.0,
-                fmt_bytes(r.bytes_sent as f64),
-                fmt_bytes(r.bytes_received as f64),
-                escape(&r.describe_status()),
-            );
+            out.push_str("<tr class=\"request\">");
+            for (cell, class) in r.cells().iter().zip(CELL_CLASSES) {
+                let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+            }
+            out.push_str("<td>");
             phases_table(out, r);
             out.push_str("</td></tr>");
         }
         out.push_str("</tbody></table>");
     }
 }
+
+/// The class attribute of each of [`COLUMNS`]' cells: text cells align
+/// left, the status cell is styled as well.
+const CELL_CLASSES: [&str; 8] = [
+    " class=\"text\"",
+    " class=\"text\"",
+    "",
+    "",
+    "",
+    "",
+    "",
+    " class=\"text status\"",
+];
 
 /// A request's phases, a row each, with their p50, p90, p99 and max (a
 /// phase that never happened, such as TLS on plain connections, shows –).
