@@ -288,6 +288,7 @@ impl Collector {
         intervals: Vec<Interval>,
     ) -> Summary {
         let names = names::names();
+        let request_names = names::request_names();
         let mut latency = new_histogram();
         let mut service_time = new_histogram();
         let mut schedule_lag = new_histogram();
@@ -317,6 +318,7 @@ impl Collector {
                 counts,
                 t,
                 &names,
+                &request_names,
             ));
         }
         let sched_s = scheduling.as_secs_f64();
@@ -397,6 +399,7 @@ fn scenario_summary(
     totals: Totals,
     t: &ScenarioShard,
     names: &[&str],
+    request_names: &[&str],
 ) -> ScenarioSummary {
     ScenarioSummary {
         name,
@@ -417,7 +420,7 @@ fn scenario_summary(
         checks: filled(&t.checks)
             .map(|(id, &(passed, failed))| CheckSummary::new(names[id].to_owned(), passed, failed))
             .collect(),
-        requests: request_summaries(&t.http, names, &names::request_names()),
+        requests: request_summaries(&t.http, names, request_names),
     }
 }
 
