@@ -176,8 +176,8 @@ pub mod report {
 ///
 /// It speaks HTTP/1.1 to one target, plain or over TLS, and records each
 /// request's phases, status and bytes into the run (its `metrics` feature,
-/// which `http` turns on); no HTTP/2, redirects or cookies. See
-/// [`http::Client`].
+/// which `http` turns on), with optional cookie jars and redirects; no
+/// HTTP/2. See [`http::Client`].
 #[cfg(feature = "http")]
 pub mod http {
     pub use lot_http::*;

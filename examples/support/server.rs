@@ -1,7 +1,10 @@
 //! A small HTTP/1.1 target server for the examples and tests, on 127.0.0.1.
 //!
 //! Routes: `/delay/{ms}` answers after `ms` milliseconds, `/status/{code}`
-//! answers with that status, anything else answers `200 ok` at once. Every
+//! answers with that status, `/login/{user}` sets the cookie
+//! `session={user}` and redirects (303) to `/account`, which answers `401`
+//! to a request without a `session` cookie; anything else answers `200 ok`
+//! at once. Every
 //! request is counted, in total and per path, and every accepted
 //! connection, so a test can compare what the server received with what lot
 //! reports.
@@ -112,7 +115,23 @@ async fn handle(
         .or_default() += 1;
     counts.total.fetch_add(1, Ordering::SeqCst);
     let mut status = StatusCode::OK;
-    if let Some(ms) = path
+    if let Some(user) = path.strip_prefix("/login/") {
+        let response = Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header("location", "/account")
+            .header("set-cookie", format!("session={user}; Path=/; HttpOnly"))
+            .body(Full::new(Bytes::new()))
+            .expect("a valid response");
+        return Ok(response);
+    } else if path == "/account" {
+        let cookies = req.headers().get_all("cookie");
+        if !cookies
+            .iter()
+            .any(|c| c.as_bytes().starts_with(b"session="))
+        {
+            status = StatusCode::UNAUTHORIZED;
+        }
+    } else if let Some(ms) = path
         .strip_prefix("/delay/")
         .and_then(|s| s.parse::<u64>().ok())
     {

@@ -6,21 +6,30 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::conn::{Conn, Message};
+use crate::conn::Conn;
 use crate::error::{Error, ErrorKind};
+use crate::message::Message;
 use crate::metrics::Measure;
 use crate::pool::{Checkout, Pool, Pooled};
 use crate::response::Response;
+use crate::session;
+#[cfg(feature = "cookies")]
+use crate::session::Jar;
 #[cfg(feature = "tls")]
 use crate::tls;
 use crate::url;
 
 /// A client for one target, with its pool of keep-alive connections.
 ///
-/// Cloning it is cheap and clones share the pool.
+/// Cloning it is cheap and clones share the pool, and the cookie jar if
+/// the client has one ([`ClientBuilder::cookies`]); [`Client::session`]
+/// makes a clone with a jar of its own.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    /// The cookie jar this clone sends from and stores into, if any.
+    #[cfg(feature = "cookies")]
+    pub(crate) jar: Option<Arc<Jar>>,
 }
 
 pub(crate) struct Inner {
@@ -36,6 +45,11 @@ pub(crate) struct Inner {
     pub(crate) discard: bool,
     /// Whether requests are recorded into the run (the `metrics` feature).
     pub(crate) record: bool,
+    /// The default of each request's redirect limit.
+    pub(crate) redirects: u8,
+    /// The base URL's origin, which redirects are resolved against and
+    /// cookies matched to.
+    origin: ::url::Url,
 }
 
 /// The largest response body a client accepts unless told otherwise:
@@ -86,8 +100,48 @@ impl Client {
             record: true,
             max_idle_per_thread: DEFAULT_MAX_IDLE_PER_THREAD,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            redirects: 0,
+            #[cfg(feature = "cookies")]
+            cookies: false,
             #[cfg(feature = "tls")]
             tls: tls::Settings::default(),
+        }
+    }
+
+    /// A clone of the client with an empty cookie jar of its own: it shares
+    /// the pool and the settings, and its requests send and keep the
+    /// cookies of its jar only (see [`ClientBuilder::cookies`]).
+    ///
+    /// This is a user's session: a [`UserScenario`]'s state can own one,
+    /// so that each user of a users load logs in with cookies of its own.
+    /// Requests built from the session ([`Client::get`] and the others on
+    /// it) use its jar; a [`Request`](crate::Request) built from another
+    /// clone uses that clone's.
+    ///
+    /// [`UserScenario`]: https://docs.rs/lot/latest/lot/trait.UserScenario.html
+    #[cfg(feature = "cookies")]
+    pub fn session(&self) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            jar: Some(Arc::default()),
+        }
+    }
+
+    /// The value of the cookie named `name` that this clone's jar would
+    /// send with a request for `path` (`/` for the cookies of every path),
+    /// if it has a jar and such a cookie.
+    #[cfg(feature = "cookies")]
+    pub fn cookie(&self, name: &str, path: &str) -> Option<String> {
+        let url = self.url(path).ok()?;
+        self.jar.as_ref()?.get(name, &url)
+    }
+
+    /// Empties this clone's cookie jar (and so that of the clones sharing
+    /// it), as a user logging out would; without a jar, does nothing.
+    #[cfg(feature = "cookies")]
+    pub fn clear_cookies(&self) {
+        if let Some(jar) = &self.jar {
+            jar.clear();
         }
     }
 
@@ -108,6 +162,66 @@ impl Client {
     /// target before it answered is retried once on a new connection, if
     /// its method is idempotent.
     pub(crate) async fn exchange(&self, request: &Message) -> Result<Response, Error> {
+        #[cfg(feature = "cookies")]
+        let session = self.jar.is_some() || request.redirects > 0;
+        #[cfg(not(feature = "cookies"))]
+        let session = request.redirects > 0;
+        if session {
+            // Boxed, so that the future of a request without cookies or
+            // redirects stays the size of one exchange.
+            return Box::pin(self.exchange_session(request)).await;
+        }
+        self.exchange_once(request).await
+    }
+
+    /// Sends `request` with the jar's cookies, if this clone has a jar, and
+    /// follows up to the request's redirects: one exchange per hop, each
+    /// recorded as a request of its own under the first one's name. Returns
+    /// the last response.
+    async fn exchange_session(&self, request: &Message) -> Result<Response, Error> {
+        let mut hop = request.clone();
+        let mut followed = 0;
+        loop {
+            let url = self.url(hop.target())?;
+            #[cfg(feature = "cookies")]
+            let sent = match self.jar.as_ref().and_then(|jar| jar.header(&url)) {
+                Some(cookies) => hop.with_header("cookie", &cookies),
+                None => hop.clone(),
+            };
+            #[cfg(not(feature = "cookies"))]
+            let sent = hop.clone();
+            let response = self.exchange_once(&sent).await?;
+            #[cfg(feature = "cookies")]
+            if let Some(jar) = &self.jar {
+                jar.store(&response, &url);
+            }
+            let Some(target) = session::redirect(&response, &url) else {
+                return Ok(response);
+            };
+            let target = target?;
+            if followed == request.redirects {
+                return Err(Error::new(
+                    ErrorKind::Redirect,
+                    format!("redirect: more than {followed} redirects"),
+                ));
+            }
+            followed += 1;
+            hop = hop.redirected(response.status(), &target);
+        }
+    }
+
+    /// The URL of `target` (a path and query) on the client's origin.
+    pub(crate) fn url(&self, target: &str) -> Result<::url::Url, Error> {
+        self.inner.origin.join(target).map_err(|e| {
+            Error::new(
+                ErrorKind::Request,
+                format!("invalid path `{}`: {e}", target.escape_debug()),
+            )
+        })
+    }
+
+    /// Sends `request` once, as it is: one exchange, measured.
+    pub(crate) async fn exchange_once(&self, request: &Message) -> Result<Response, Error> {
         let mut measure = Measure::start(request, self.inner.record);
         let result = self.exchange_measured(request, &mut measure).await;
         measure.finish(&result);
@@ -190,6 +304,9 @@ pub struct ClientBuilder {
     record: bool,
     max_idle_per_thread: usize,
     idle_timeout: Duration,
+    redirects: u8,
+    #[cfg(feature = "cookies")]
+    cookies: bool,
     #[cfg(feature = "tls")]
     tls: tls::Settings,
 }
@@ -302,6 +419,53 @@ impl ClientBuilder {
         self
     }
 
+    /// Gives the client a cookie jar (default: none), shared by its clones:
+    /// the cookies its responses set (`Set-Cookie`) are kept and sent
+    /// back (`Cookie`) with its later requests whose path they match, as a
+    /// browser or k6's per-user jar does, by the rules of RFC 6265 (path,
+    /// expiry, `Secure`, `Max-Age=0` to delete).
+    ///
+    /// For a jar per user rather than one for the whole load, give each
+    /// user its own [`Client::session`] (which needs no jar here).
+    ///
+    /// A jar holds at most [`MAX_COOKIES`](crate::MAX_COOKIES) (64)
+    /// cookies of at most [`MAX_COOKIE_LEN`](crate::MAX_COOKIE_LEN) (4 KiB)
+    /// each; beyond that, new cookies are ignored, so a target cannot grow
+    /// a jar without bound. A request of a client with a jar costs a lock
+    /// of the jar before and after its exchange, and its bytes are built
+    /// again when it carries cookies; a client without one (the default)
+    /// sends its built bytes as they are.
+    #[cfg(feature = "cookies")]
+    pub fn cookies(mut self, enabled: bool) -> ClientBuilder {
+        self.cookies = enabled;
+        self
+    }
+
+    /// Follows at most `max` redirects (default 0: a redirect is returned
+    /// as it came, as a response with its 3xx status);
+    /// [`RequestBuilder::redirects`] sets it for one request.
+    ///
+    /// A 301, 302, 303, 307 or 308 with a `Location` on the client's
+    /// origin (same scheme, host and port) is followed with a new exchange:
+    /// 307 and 308 repeat the method and body; 303, and 301 or 302 after a
+    /// `POST`, become a `GET` without the body, as browsers, curl and
+    /// reqwest do. The other headers are sent again, with the jar's cookies
+    /// for the new path if the client has a jar. Each hop is recorded as a
+    /// request of its own, under the first one's name, and the last
+    /// response is returned.
+    ///
+    /// A redirect to another origin, which this client (bound to one
+    /// target) cannot follow, fails the request with an error of kind
+    /// [`ErrorKind::Redirect`], `redirect: to another origin (not
+    /// followed)`; one more redirect than `max` with `redirect: more than N
+    /// redirects`. A 3xx without a `Location` is returned as it is.
+    ///
+    /// [`RequestBuilder::redirects`]: crate::RequestBuilder::redirects
+    pub fn redirects(mut self, max: u8) -> ClientBuilder {
+        self.redirects = max;
+        self
+    }
+
     /// Trusts the certificates of `pem` (one or more `-----BEGIN
     /// CERTIFICATE-----` blocks) as roots, besides the system's (default:
     /// the system's roots only). Call it again to add more.
@@ -366,10 +530,22 @@ impl ClientBuilder {
             ));
         }
         let base = url::parse(&self.base_url)?;
+        let scheme = if base.tls { "https" } else { "http" };
+        let origin =
+            ::url::Url::parse(&format!("{scheme}://{}/", base.authority)).map_err(|e| {
+                Error::new(
+                    ErrorKind::Url,
+                    format!("invalid base URL `{}`: {e}", self.base_url.escape_debug()),
+                )
+            })?;
         #[cfg(feature = "tls")]
         let tls = self.tls.connector(base.tls.then_some(base.host.as_str()))?;
         Ok(Client {
+            #[cfg(feature = "cookies")]
+            jar: self.cookies.then(Arc::default),
             inner: Arc::new(Inner {
+                redirects: self.redirects,
+                origin,
                 base,
                 #[cfg(feature = "tls")]
                 tls,

@@ -17,7 +17,6 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::ops::Range;
-use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
@@ -25,6 +24,7 @@ use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 use crate::error::{Error, ErrorKind, bytes};
+use crate::message::Message;
 use crate::response::{MAX_HEADERS, Response};
 #[cfg(feature = "tls")]
 use crate::tls::{self, TlsStream};
@@ -99,26 +99,6 @@ pub(crate) struct Timing {
     pub(crate) first_byte: Option<Instant>,
     pub(crate) bytes_sent: u64,
     pub(crate) bytes_received: u64,
-}
-
-/// A built request as a connection sends it: its wire bytes, and what
-/// reading its response (and retrying it) depends on. A `Request` is this
-/// with its client.
-#[derive(Clone, Debug)]
-pub(crate) struct Message {
-    pub(crate) wire: Arc<[u8]>,
-    pub(crate) head: bool,
-    pub(crate) idempotent: bool,
-    pub(crate) close: bool,
-    /// The most response body bytes accepted.
-    pub(crate) max_body: u64,
-    /// Whether the response body is counted and dropped.
-    pub(crate) discard: bool,
-    /// The name its metrics are recorded under: given with
-    /// [`RequestBuilder::name`](crate::RequestBuilder::name), or its method
-    /// and path without the query.
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
-    pub(crate) name: Arc<str>,
 }
 
 /// How the body of a response is delimited.

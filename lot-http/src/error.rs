@@ -39,6 +39,11 @@ pub enum ErrorKind {
     /// failed during an exchange. The error's
     /// [`source`](std::error::Error::source) is rustls' own error.
     Tls,
+    /// A redirect could not be followed: it leads to another origin
+    /// (`redirect: to another origin (not followed)`), or there were more
+    /// than the request allows (`redirect: more than 5 redirects`); see
+    /// [`ClientBuilder::redirects`](crate::ClientBuilder::redirects).
+    Redirect,
 }
 
 /// An error of [`lot::http`](crate).

@@ -111,11 +111,44 @@
 //! | Feature | Default | What it adds |
 //! |---------|---------|--------------|
 //! | `tls`   | on      | `https://` targets: rustls, tokio-rustls and rustls-native-certs; [`ClientBuilder::add_root_certificate`], [`danger_accept_invalid_certs`](ClientBuilder::danger_accept_invalid_certs) and [`identity`](ClientBuilder::identity). Without it, an `https://` URL is an error of [`Client::new`] that names the feature, and no TLS crate is built. |
+//! | `cookies` | on      | Cookie jars: [`ClientBuilder::cookies`], [`Client::session`], [`Client::cookie`], through cookie_store. Redirects need no feature. |
 //! | `metrics` | off (on through `lot`) | Every request's metrics recorded into the lot run it is part of, under its iteration's scenario and step: its name ([`RequestBuilder::name`], else its method and path without the query), status, whether its connection was reused, the bytes it moved, and its phases (connect, tls, send, wait, receive, duration), through `lot-core`. Five clock reads per request; nothing is recorded outside a run. |
+//!
+//! # Sessions
+//!
+//! Off unless asked for, so that a request without them is sent as it was
+//! built:
+//!
+//! - **Cookies.** [`Client::session`] is a clone over the same pool with a
+//!   cookie jar of its own: a user's session, kept in a users load's
+//!   per-user state. [`ClientBuilder::cookies`] gives one jar to a client
+//!   and every clone of it. A jar keeps what responses set and sends it
+//!   back by RFC 6265's rules, within [`MAX_COOKIES`] cookies of
+//!   [`MAX_COOKIE_LEN`] bytes.
+//! - **Redirects.** [`ClientBuilder::redirects`] (or
+//!   [`RequestBuilder::redirects`]) follows up to that many redirects on the
+//!   target's origin, each hop an exchange recorded under the first
+//!   request's name; one to another origin fails with an error of kind
+//!   [`ErrorKind::Redirect`].
+//!
+//! ```no_run
+//! # #[cfg(feature = "cookies")]
+//! # async fn run() -> Result<(), lot_http::Error> {
+//! let client = lot_http::Client::builder("http://127.0.0.1:8080")
+//!     .redirects(5)
+//!     .build()?;
+//! let user = client.session();
+//! // The login's cookie goes with the redirect it answers with, and with
+//! // every later request of this session.
+//! user.post("/login", "name=ada").send().await?.error_for_status()?;
+//! let account = user.get("/account").send().await?;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # What it leaves out
 //!
-//! HTTP/2, redirects, cookies, compression and proxies. It has no timeout
+//! HTTP/2, compression and proxies. It has no timeout
 //! of its own: the
 //! executor's iteration [`timeout`] bounds every exchange, and a request
 //! cancelled mid-way closes its connection rather than returning it (one
@@ -144,17 +177,22 @@
 //! # }
 //! ```
 
-// The crate's docs link the TLS settings, which a build without the `tls`
-// feature leaves out.
-#![cfg_attr(not(feature = "tls"), allow(rustdoc::broken_intra_doc_links))]
+// The crate's docs link the TLS and cookie settings, which a build without
+// the `tls` or `cookies` feature leaves out.
+#![cfg_attr(
+    not(all(feature = "tls", feature = "cookies")),
+    allow(rustdoc::broken_intra_doc_links)
+)]
 
 mod client;
 mod conn;
 mod error;
+mod message;
 mod metrics;
 mod pool;
 mod request;
 mod response;
+mod session;
 #[cfg(feature = "tls")]
 mod tls;
 mod url;
@@ -165,3 +203,5 @@ pub use crate::client::{
 pub use crate::error::{Error, ErrorKind};
 pub use crate::request::{Request, RequestBuilder};
 pub use crate::response::{ErrorForStatus, Response, ResponseFutureExt};
+#[cfg(feature = "cookies")]
+pub use crate::session::{MAX_COOKIE_LEN, MAX_COOKIES};

@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::conn::{Message, Timing};
+use crate::conn::Timing;
 use crate::error::Error;
+use crate::message::Message;
 use crate::response::Response;
 
 /// One request being measured; it records itself when dropped, so a request

@@ -2,8 +2,8 @@
 //! as often as needed.
 
 use crate::client::Client;
-use crate::conn::Message;
 use crate::error::{Error, ErrorKind};
+use crate::message::{self, Message};
 use crate::response::Response;
 use crate::url;
 
@@ -62,6 +62,7 @@ pub struct RequestBuilder {
     body: Vec<u8>,
     max_body: Option<u64>,
     discard: Option<bool>,
+    redirects: Option<u8>,
     name: Option<String>,
     error: Option<Error>,
 }
@@ -79,6 +80,7 @@ impl RequestBuilder {
             body: Vec::new(),
             max_body: None,
             discard: None,
+            redirects: None,
             name: None,
             error: None,
         };
@@ -184,6 +186,16 @@ impl RequestBuilder {
         self
     }
 
+    /// Follows at most `max` redirects for this request, instead of the
+    /// client's setting ([`ClientBuilder::redirects`], which tells how);
+    /// `0` returns a redirect as it came.
+    ///
+    /// [`ClientBuilder::redirects`]: crate::ClientBuilder::redirects
+    pub fn redirects(mut self, max: u8) -> RequestBuilder {
+        self.redirects = Some(max);
+        self
+    }
+
     /// The name the request's metrics are recorded under in a lot run
     /// (k6's `name` tag), such as `GET /items/{id}`: requests whose paths
     /// differ (an id in the path) then share one entry of the results.
@@ -216,6 +228,7 @@ impl RequestBuilder {
         ] {
             wire.extend_from_slice(part);
         }
+        let line_len = wire.len();
         if !self.has_host {
             for part in [b"host: ".as_slice(), base.authority.as_bytes(), b"\r\n"] {
                 wire.extend_from_slice(part);
@@ -232,19 +245,19 @@ impl RequestBuilder {
             wire.extend_from_slice(format!("content-length: {}\r\n", self.body.len()).as_bytes());
         }
         wire.extend_from_slice(b"\r\n");
+        let head_len = wire.len();
         wire.extend_from_slice(&self.body);
         Ok(Request {
-            client: self.client,
             message: Message {
                 wire: wire.into(),
+                line_len,
+                head_len,
                 head: self.method == "HEAD",
-                idempotent: matches!(
-                    self.method.as_str(),
-                    "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
-                ),
+                idempotent: message::is_idempotent(&self.method),
                 close: self.close,
                 max_body,
                 discard,
+                redirects: self.redirects.unwrap_or(inner.redirects),
                 name: self
                     .name
                     .unwrap_or_else(|| {
@@ -253,6 +266,7 @@ impl RequestBuilder {
                     })
                     .into(),
             },
+            client: self.client,
         })
     }
 

@@ -240,3 +240,47 @@ async fn lot_http_records_its_phases_statuses_and_bytes() {
     assert_eq!(passed, [false, true, true], "{:?}", s.thresholds);
     assert_eq!(report.exit_status(), lot::report::EXIT_THRESHOLDS_FAILED);
 }
+
+/// `examples/sessions.rs`, run as it is: a users load whose users each
+/// log in through a redirect with a cookie jar of their own, then read a
+/// page the server refuses without the cookie. No read is refused, each
+/// login's two exchanges are recorded under its name, and every exchange
+/// recorded reached the server.
+#[tokio::test]
+async fn each_user_keeps_its_session_and_redirect_hops_are_recorded_under_one_name() {
+    let json = std::env::temp_dir().join(format!("lot-sessions-{}.json", std::process::id()));
+    let output = tokio::process::Command::new(crate::process::example("sessions"))
+        .env("LOT_OUT", format!("json={}", json.display()))
+        .env("LOT_QUIET", "1")
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(60), output)
+        .await
+        .expect("the example ends within a minute")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let s: lot::report::Summary =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&json);
+    // Every account read carried its user's cookie: none was refused.
+    assert_eq!(s.totals.failed, 0, "{stderr}");
+    let requests = &s.scenarios[0].requests;
+    let login = requests.iter().find(|r| r.name == "login").expect("login");
+    // Each login is two exchanges: the 303, and the account it leads to.
+    assert_eq!(
+        (login.count, login.status_code(303), login.status_code(200)),
+        (40, 20, 20),
+        "{requests:?}"
+    );
+    let reads = requests
+        .iter()
+        .find(|r| r.name == "GET /account")
+        .expect("account reads");
+    assert_eq!(reads.status_code(200), reads.count);
+    let served = format!(
+        "the server received 20 logins and {} account reads",
+        reads.count + 20
+    );
+    assert!(stderr.contains(&served), "expected `{served}` in {stderr}");
+}

@@ -12,5 +12,7 @@ mod hostile_target;
 mod keepalive;
 mod requests;
 mod retry;
+#[cfg(feature = "cookies")]
+mod session;
 #[cfg(feature = "tls")]
 mod tls;

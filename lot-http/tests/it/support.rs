@@ -89,6 +89,16 @@ impl Seen {
 /// - `…/barrier`: waits until [`WAVE`] requests are in flight, then `200`;
 /// - `…/big`: `200` with a [`BIG`]-byte [`pattern`] body;
 /// - `…/binary`: `200` with a body that is not UTF-8;
+/// - `…/login/{user}`: `200`, setting the cookies `session={user}` for
+///   every path and `theme=dark` for `/app`; `…/logout`: `200`, deleting
+///   `session`; `…/cookies/{from}-{to}`: `200`, setting the cookies
+///   `c{i}={i}-{to}` for `i` from `from` to `to - 1`;
+///   `…/login-then/{user}`: a `303` to `/whoami` that sets `session={user}`;
+/// - `…/hop/{status}/{n}`: for `n` > 0, a redirect with `status` to the
+///   relative `Location: {n - 1}`; for 0, `200` with the path as the body;
+/// - `…/away`: a `302` to `http://elsewhere.invalid/`; `…/to/{path}`: a
+///   `302` to this server's `http://ADDR/{path}`; `…/nowhere`: a `302`
+///   without a `Location`;
 /// - anything else: `200` with the request's path and query as the body.
 ///
 /// Every response has the header `X-Served-By: hyper-test`.
@@ -176,6 +186,12 @@ async fn handle(
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.to_string(), |p| p.as_str().to_owned());
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     seen.lock().unwrap().push(Seen {
         method: parts.method.to_string(),
         target: target.clone(),
@@ -185,6 +201,9 @@ async fn handle(
         conn,
     });
     let path = parts.uri.path();
+    if let Some(response) = session_route(path, &host) {
+        return response;
+    }
     let (status, body) = if let Some((_, code)) = path.rsplit_once("/status/") {
         (
             code.parse().unwrap_or(500),
@@ -205,6 +224,54 @@ async fn handle(
         .header("X-Served-By", "hyper-test")
         .body(Full::new(Bytes::from(body)))
         .expect("a valid response")
+}
+
+/// The routes of sessions (cookies and redirects), if `path` is one.
+fn session_route(path: &str, host: &str) -> Option<hyper::Response<Full<Bytes>>> {
+    let builder = hyper::Response::builder().header("X-Served-By", "hyper-test");
+    let builder = if let Some((_, user)) = path.rsplit_once("/login/") {
+        builder
+            .header("set-cookie", format!("session={user}; Path=/"))
+            .header("set-cookie", "theme=dark; Path=/app")
+    } else if path.ends_with("/logout") {
+        builder.header("set-cookie", "session=; Path=/; Max-Age=0")
+    } else if let Some((_, range)) = path.rsplit_once("/cookies/") {
+        let (from, to) = range.split_once('-')?;
+        (from.parse().ok()?..to.parse().ok()?).fold(builder, |b, i: usize| {
+            b.header("set-cookie", format!("c{i}={i}-{to}; Path=/"))
+        })
+    } else if let Some((_, user)) = path.rsplit_once("/login-then/") {
+        builder
+            .status(303)
+            .header("set-cookie", format!("session={user}; Path=/"))
+            .header("location", "/whoami")
+    } else if let Some((_, hop)) = path.rsplit_once("/hop/") {
+        let (status, n) = hop.split_once('/')?;
+        let n: u32 = n.parse().ok()?;
+        if n == 0 {
+            return None;
+        }
+        builder
+            .status(status.parse::<u16>().ok()?)
+            .header("location", (n - 1).to_string())
+    } else if path.ends_with("/away") {
+        builder
+            .status(302)
+            .header("location", "http://elsewhere.invalid/")
+    } else if let Some((_, to)) = path.rsplit_once("/to/") {
+        builder
+            .status(302)
+            .header("location", format!("http://{host}/{to}"))
+    } else if path.ends_with("/nowhere") {
+        builder.status(302)
+    } else {
+        return None;
+    };
+    Some(
+        builder
+            .body(Full::new(Bytes::from(path.to_owned())))
+            .expect("a valid response"),
+    )
 }
 
 /// A request as the raw server received it.
