@@ -184,14 +184,15 @@ pub fn progress_line(interval: &Interval, plan_us: u64) -> String {
 }
 
 /// The one-line progress report of an interval in at most `width`
-/// characters: the fields that fit, the least telling left out first
-/// (latency p50, then iterations in flight, dropped, latency p99, and the
-/// rate's target). The elapsed time always stays.
+/// characters: the fields that fit, the least telling left out first (the
+/// interval's HTTP requests per second and error statuses, when requests
+/// were recorded; then latency p50, iterations in flight, dropped, latency
+/// p99, and the rate's target). The elapsed time always stays.
 pub fn progress_line_within(interval: &Interval, plan_us: u64, width: usize) -> String {
     let elapsed = interval.start_us + interval.duration_us;
     let c = &interval.cumulative;
     // In the order shown, each with its rank: the lower, the longer it stays.
-    let fields = [
+    let mut fields = vec![
         (0, format!("{}/{}", fmt_us(elapsed), fmt_us(plan_us))),
         (1, format!("{:.1}/s", interval.achieved_rps)),
         (5, format!("of {:.1}/s", interval.target_rps)),
@@ -202,6 +203,15 @@ pub fn progress_line_within(interval: &Interval, plan_us: u64, width: usize) -> 
         (8, format!("p50 {}", fmt_us(interval.latency.p50_us))),
         (4, format!("p99 {}", fmt_us(interval.latency.p99_us))),
     ];
+    let http = interval.http();
+    if http.requests > 0 {
+        let per_second = per_second(http.requests, interval.duration_us);
+        fields.push((9, format!("http {per_second:.0}/s")));
+        if http.status_4xx + http.status_5xx > 0 {
+            let (e4, e5) = (http.status_4xx, http.status_5xx);
+            fields.push((10, format!("4xx {e4} 5xx {e5}")));
+        }
+    }
     let line = |kept: usize| {
         let mut line = String::new();
         for (rank, field) in &fields {
@@ -668,6 +678,31 @@ mod tests {
         let at_79 = progress_line_within(&interval, s.plan.duration_us, 79);
         assert!(at_79.contains("ok 123456789  failed 1234567"), "{at_79}");
         assert!(!at_79.contains("p50"), "{at_79}");
+    }
+
+    #[test]
+    fn the_live_line_shows_http_requests_when_there_are_any_and_drops_them_first() {
+        let s = quickstart();
+        let mut interval = s.intervals[s.intervals.len() / 2].clone();
+        let plain = progress_line(&interval, s.plan.duration_us);
+        assert!(!plain.contains("http"), "{plain}");
+        interval.duration_us = 1_000_000;
+        let http = &mut interval.scenarios[0].http;
+        (
+            http.requests,
+            http.status_2xx,
+            http.status_4xx,
+            http.status_5xx,
+        ) = (4_998, 4_990, 5, 3);
+        let full = progress_line(&interval, s.plan.duration_us);
+        assert!(full.ends_with("  http 4998/s  4xx 5 5xx 3"), "{full}");
+        let narrower = progress_line_within(&interval, s.plan.duration_us, full.len() - 1);
+        assert!(narrower.ends_with("  http 4998/s"), "{narrower}");
+        assert!(narrower.contains("p50 "), "{narrower}");
+        interval.scenarios[0].http.status_4xx = 0;
+        interval.scenarios[0].http.status_5xx = 0;
+        let healthy = progress_line(&interval, s.plan.duration_us);
+        assert!(healthy.ends_with("  http 4998/s"), "{healthy}");
     }
 
     #[test]
