@@ -128,11 +128,11 @@ impl Client {
     }
 
     /// The value of the cookie named `name` that this clone's jar would
-    /// send with a request for `path` (`/` for the cookies of every path),
-    /// if it has a jar and such a cookie.
+    /// send with a request for `path` (a path as requests take it, after
+    /// the base URL's path), if it has a jar and such a cookie.
     #[cfg(feature = "cookies")]
     pub fn cookie(&self, name: &str, path: &str) -> Option<String> {
-        let url = self.url(path).ok()?;
+        let url = self.url(&format!("{}{path}", self.inner.base.path)).ok()?;
         self.jar.as_ref()?.get(name, &url)
     }
 

@@ -75,6 +75,8 @@ async fn each_session_has_a_jar_of_its_own_over_one_pool() {
     assert_eq!(cookies_of(&server, 2), ["session=alice"]);
     assert_eq!(cookies_of(&server, 3), ["session=bob"]);
     assert_eq!(cookies_of(&server, 4), Vec::<String>::new());
+    // Paths are as requests take them, after the base URL's `/api`.
+    assert_eq!(alice.cookie("session", "/whoami").as_deref(), Some("alice"));
     // A built request keeps the jar of the clone it was built from.
     let request = alice.get("/whoami").build().unwrap();
     within("built", request.send()).await.unwrap();
