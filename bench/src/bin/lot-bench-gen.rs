@@ -1,13 +1,20 @@
 //! The load generator `cargo xtask bench` measures: lot at a fixed arrival
 //! rate, with a no-op scenario, an HTTP GET through `lot::http` (the client
 //! the README recommends) or the same GET through reqwest. Prints
-//! `key=value` lines of results.
+//! `key=value` lines of results. `get` sends one GET through `lot::http`
+//! and prints its body as `body=...` (the server's counts, over TLS too).
 //!
 //! ```text
 //! lot-bench-gen noop --rate 100000 --duration 5 [--threads 2]
 //! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64] [--max-connections 64] [--metrics off]
 //! lot-bench-gen reqwest --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1]
+//! lot-bench-gen get --url https://127.0.0.1:PORT --path /count --ca CERT.pem
 //! ```
+//!
+//! For an `https` URL, `--ca CERT.pem` trusts the certificate (or CA) in
+//! that file besides the system's roots; `--keep-alive off` sends
+//! `Connection: close` with every request, so each one opens (and, over
+//! TLS, handshakes) a connection of its own.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -51,14 +58,29 @@ struct Args {
     max_connections: Option<usize>,
     /// Whether `lot::http` records each request into the run.
     metrics: bool,
+    /// The request's path, after the URL's.
+    path: String,
+    /// A PEM file of certificates to trust for `https`.
+    ca: Option<Vec<u8>>,
+    /// Whether a connection is reused (or `Connection: close` is sent).
+    keep_alive: bool,
+}
+
+/// `on` or `off` for `flag`.
+fn on_off(flag: &str, value: &str) -> anyhow::Result<bool> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => anyhow::bail!("{flag} takes on or off, not `{value}`"),
+    }
 }
 
 fn parse() -> anyhow::Result<Args> {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_default();
     anyhow::ensure!(
-        ["noop", "http", "reqwest"].contains(&mode.as_str()),
-        "mode must be noop, http or reqwest, not `{mode}`"
+        ["noop", "http", "reqwest", "get"].contains(&mode.as_str()),
+        "mode must be noop, http, reqwest or get, not `{mode}`"
     );
     let mut parsed = Args {
         mode,
@@ -69,6 +91,9 @@ fn parse() -> anyhow::Result<Args> {
         max_in_flight: 10_000,
         max_connections: None,
         metrics: true,
+        path: "/".to_owned(),
+        ca: None,
+        keep_alive: true,
     };
     while let Some(flag) = args.next() {
         let value = args
@@ -81,12 +106,13 @@ fn parse() -> anyhow::Result<Args> {
             "--threads" => parsed.threads = value.parse()?,
             "--max-in-flight" => parsed.max_in_flight = value.parse()?,
             "--max-connections" => parsed.max_connections = Some(value.parse()?),
-            "--metrics" => {
-                parsed.metrics = match value.as_str() {
-                    "on" => true,
-                    "off" => false,
-                    _ => anyhow::bail!("--metrics takes on or off, not `{value}`"),
-                }
+            "--metrics" => parsed.metrics = on_off(&flag, &value)?,
+            "--keep-alive" => parsed.keep_alive = on_off(&flag, &value)?,
+            "--path" => parsed.path = value,
+            "--ca" => {
+                let pem = std::fs::read(&value)
+                    .map_err(|e| anyhow::anyhow!("reading --ca {value}: {e}"))?;
+                parsed.ca = Some(pem);
             }
             other => anyhow::bail!("unknown flag {other}"),
         }
@@ -94,8 +120,49 @@ fn parse() -> anyhow::Result<Args> {
     Ok(parsed)
 }
 
+/// The `lot::http` client `args` ask for.
+fn lot_client(args: &Args) -> anyhow::Result<lot::http::Client> {
+    let url = args.url.trim_end_matches('/');
+    let mut client = lot::http::Client::builder(url).record_metrics(args.metrics);
+    if let Some(max) = args.max_connections {
+        client = client.max_connections(max);
+    }
+    if let Some(pem) = &args.ca {
+        client = client.add_root_certificate(pem);
+    }
+    Ok(client.build()?)
+}
+
+/// The reqwest client `args` ask for.
+fn reqwest_client(args: &Args) -> anyhow::Result<reqwest::Client> {
+    let mut client = reqwest::Client::builder();
+    if let Some(pem) = &args.ca {
+        client = client.add_root_certificate(reqwest::Certificate::from_pem(pem)?);
+    }
+    Ok(client.build()?)
+}
+
+/// The value of the `Connection` header `args` ask for, if any.
+fn connection(args: &Args) -> Option<&'static str> {
+    (!args.keep_alive).then_some("close")
+}
+
+/// `get`: one GET through `lot::http`, its body printed.
+fn get(args: &Args) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = lot_client(args)?;
+    let response = runtime.block_on(client.get(&args.path).send())?;
+    println!("body={}", response.error_for_status()?.text()?.trim());
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args = parse()?;
+    if args.mode == "get" {
+        return get(&args);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads)
         .enable_all()
@@ -105,14 +172,17 @@ fn main() -> anyhow::Result<()> {
     // The request is built (and the URL checked) before any load is sent.
     let lean = match args.mode.as_str() {
         "http" => {
-            let url = args.url.trim_end_matches('/');
-            let mut client = lot::http::Client::builder(url).record_metrics(args.metrics);
-            if let Some(max) = args.max_connections {
-                client = client.max_connections(max);
+            let client = lot_client(&args)?;
+            let mut request = client.get(&args.path);
+            if let Some(value) = connection(&args) {
+                request = request.header("connection", value);
             }
-            let client = client.build()?;
-            Some((client.get("/").build()?, client))
+            Some((request.build()?, client))
         }
+        _ => None,
+    };
+    let heavy = match args.mode.as_str() {
+        "reqwest" => Some(reqwest_client(&args)?),
         _ => None,
     };
     // Kept to report the pool's size at the end.
@@ -131,9 +201,7 @@ fn main() -> anyhow::Result<()> {
                 idle: idle.clone(),
                 client: client.clone(),
             });
-        if args.mode == "noop" {
-            executor.run(|| async { Ok(()) }).await
-        } else if let Some((request, _)) = lean {
+        if let Some((request, _)) = lean {
             executor
                 .run(move || {
                     let sent = request.send();
@@ -143,18 +211,23 @@ fn main() -> anyhow::Result<()> {
                     }
                 })
                 .await
-        } else {
-            let client = reqwest::Client::new();
-            let url = args.url.clone();
+        } else if let Some(client) = heavy {
+            let url = format!("{}{}", args.url.trim_end_matches('/'), args.path);
+            let close = connection(&args);
             executor
                 .run(move || {
-                    let request = client.get(&url);
+                    let mut request = client.get(&url);
+                    if let Some(value) = close {
+                        request = request.header("connection", value);
+                    }
                     async move {
                         request.send().await?.error_for_status()?.bytes().await?;
                         Ok(())
                     }
                 })
                 .await
+        } else {
+            executor.run(|| async { Ok(()) }).await
         }
     });
     let cpu = cpu_time().unwrap_or_default();

@@ -11,29 +11,46 @@ pub(super) struct Plan {
     pub(super) closed_secs: u64,
     pub(super) search_steps: u32,
     pub(super) search_secs: u64,
+    /// The rate of new TLS connections (one per request).
+    pub(super) new_tls_rate: u64,
     /// The soak's length, if it runs.
     pub(super) soak_secs: Option<u64>,
-    /// Only the soak runs.
-    pub(super) soak_only: bool,
+    /// The one section that runs (`soak`, `https`), if an option chose one.
+    pub(super) only: Option<&'static str>,
 }
 
+/// The options that run one section alone.
+const ALONE: [&str; 2] = ["soak", "https"];
+
 impl Plan {
-    /// The plan for the options `args` (`--quick`, `--soak`), or the message
-    /// naming an unknown option.
+    /// The plan for the options `args` (`--quick`, and `--soak` or
+    /// `--https` to run that section alone), or the message naming an
+    /// unknown option or two sections to run alone.
     pub(super) fn from_args(args: &[String]) -> Result<Plan, String> {
-        if let Some(a) = args.iter().find(|a| *a != "--quick" && *a != "--soak") {
-            return Err(format!("unknown option `{a}`; expected --quick or --soak"));
+        let mut only = None;
+        for a in args {
+            match a.strip_prefix("--") {
+                Some("quick") => {}
+                Some(name) if ALONE.contains(&name) => match only {
+                    Some(other) if other != name => {
+                        return Err(format!("--{other} and --{name} each run one section alone"));
+                    }
+                    _ => only = ALONE.iter().copied().find(|s| *s == name),
+                },
+                _ => {
+                    return Err(format!(
+                        "unknown option `{a}`; expected --quick, --soak or --https"
+                    ));
+                }
+            }
         }
-        Ok(Plan::new(
-            args.iter().any(|a| a == "--quick"),
-            args.iter().any(|a| a == "--soak"),
-        ))
+        Ok(Plan::new(args.iter().any(|a| a == "--quick"), only))
     }
 
-    fn new(quick: bool, soak_only: bool) -> Plan {
+    fn new(quick: bool, only: Option<&'static str>) -> Plan {
         Plan {
             quick,
-            soak_only,
+            only,
             noop_rates: vec![10_000, 50_000, 100_000, 200_000, 500_000],
             noop_secs: if quick { 2 } else { 5 },
             fixed_rate: 5_000,
@@ -42,20 +59,27 @@ impl Plan {
             closed_secs: if quick { 4 } else { 10 },
             search_steps: if quick { 3 } else { 5 },
             search_secs: if quick { 3 } else { 5 },
-            soak_secs: (!quick || soak_only).then_some(120),
+            new_tls_rate: 1_000,
+            soak_secs: match only {
+                Some("soak") => Some(120),
+                Some(_) => None,
+                None => (!quick).then_some(120),
+            },
         }
     }
 
-    /// The name of the option that made a partial run (`soak`, `quick`), or
-    /// `None` for the full run.
-    pub(super) fn partial(&self) -> Option<&'static str> {
-        if self.soak_only {
-            Some("soak")
-        } else if self.quick {
-            Some("quick")
-        } else {
-            None
-        }
+    /// Whether the section `name` runs (`noop`, `fixed_rate`, `https`,
+    /// `saturation`; the soak runs if [`Plan::soak_secs`] says so).
+    pub(super) fn runs(&self, name: &str) -> bool {
+        self.only.is_none_or(|only| only == name)
+    }
+
+    /// The options that made a partial run (`quick`, and `soak` or
+    /// `https`), empty for the full run.
+    pub(super) fn partial(&self) -> Vec<&'static str> {
+        // The soak alone runs its full length with --quick too.
+        let quick = (self.quick && self.only != Some("soak")).then_some("quick");
+        quick.into_iter().chain(self.only).collect()
     }
 }
 
@@ -70,11 +94,27 @@ mod tests {
     #[test]
     fn options_choose_the_runs() {
         let full = Plan::from_args(&[]).unwrap();
-        assert_eq!((full.partial(), full.soak_secs), (None, Some(120)));
+        assert_eq!((full.partial(), full.soak_secs), (vec![], Some(120)));
+        assert!(full.runs("noop") && full.runs("https"));
         let quick = Plan::from_args(&args(&["--quick"])).unwrap();
-        assert_eq!((quick.partial(), quick.soak_secs), (Some("quick"), None));
-        let soak = Plan::from_args(&args(&["--soak"])).unwrap();
-        assert_eq!((soak.partial(), soak.soak_secs), (Some("soak"), Some(120)));
+        assert_eq!((quick.partial(), quick.soak_secs), (vec!["quick"], None));
+        let soak = Plan::from_args(&args(&["--soak", "--quick"])).unwrap();
+        assert_eq!((soak.partial(), soak.soak_secs), (vec!["soak"], Some(120)));
+        assert!(!soak.runs("noop") && !soak.runs("https"));
+        let https = Plan::from_args(&args(&["--quick", "--https"])).unwrap();
+        assert_eq!(
+            (https.partial(), https.soak_secs),
+            (vec!["quick", "https"], None)
+        );
+        assert!(https.runs("https") && !https.runs("fixed_rate"));
+    }
+
+    #[test]
+    fn one_section_alone() {
+        let Err(message) = Plan::from_args(&args(&["--soak", "--https"])) else {
+            panic!("two sections alone were accepted");
+        };
+        assert_eq!(message, "--soak and --https each run one section alone");
     }
 
     #[test]
@@ -84,7 +124,7 @@ mod tests {
         };
         assert_eq!(
             message,
-            "unknown option `--fast`; expected --quick or --soak"
+            "unknown option `--fast`; expected --quick, --soak or --https"
         );
     }
 }

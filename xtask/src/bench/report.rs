@@ -109,7 +109,12 @@ fn version(tool: &Path, args: &[&str]) -> String {
 /// `summary.md`: the title, the machine and notes, then a table per section.
 fn summary(plan: &Plan, machine: &Machine, rows: &[Row], notes: &[String]) -> String {
     let mut md = String::new();
-    let title = plan.partial().map_or(String::new(), |p| format!(" ({p})"));
+    let partial = plan.partial();
+    let title = if partial.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", partial.join(", "))
+    };
     let _ = writeln!(md, "# lot benchmark{title}\n");
     let _ = writeln!(
         md,
@@ -159,7 +164,7 @@ fn readme(
 ) -> String {
     let mut readme = String::new();
     let _ = writeln!(readme, "# How these results were produced\n");
-    let option = plan.partial().map_or(String::new(), |p| format!(" --{p}"));
+    let option: String = plan.partial().iter().map(|p| format!(" --{p}")).collect();
     let _ = writeln!(
         readme,
         "`cargo xtask bench{option}` on {} cores ({}).\n",

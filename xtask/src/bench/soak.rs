@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::measure::{Run, mb, measure, pinned};
 use super::output::{key_values, num, series};
 use super::report::Row;
-use super::server::{Server, served};
+use super::server::Server;
 use super::setup::Setup;
 
 /// The soak's arrival rate.
@@ -18,7 +18,7 @@ const SOAK_SETTLED: usize = 20;
 /// The soak's one row: `secs` at [`SOAK_RATE`].
 pub(super) fn row(setup: &Setup, server: &Server, secs: u64, log: &mut Vec<String>) -> Row {
     eprintln!("soak: lot::http at {SOAK_RATE}/s for {secs} s...");
-    let before = served(&server.url);
+    let before = server.served();
     let args = vec![
         "http".into(),
         "--url".into(),
@@ -31,7 +31,7 @@ pub(super) fn row(setup: &Setup, server: &Server, secs: u64, log: &mut Vec<Strin
         "1".into(),
     ];
     let run = measure(pinned(setup.gen_core, &setup.gen_bin, &args), log);
-    let after = served(&server.url);
+    let after = server.served();
     let reached = match (before, after) {
         (Some(before), Some(after)) => (after - before) as f64,
         _ => f64::NAN,
