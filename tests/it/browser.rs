@@ -1,5 +1,5 @@
-//! The HTML report in a real, headless Chromium: it lays out and draws every
-//! chart series, from a file, with no network.
+//! The HTML report in a real, headless Chromium: its script draws every
+//! chart's series, from a file, with no network.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,11 +51,6 @@ async fn html_report_renders_its_charts_in_a_real_browser() {
     };
     let run = run_with_all_outputs("browser").await;
     let page = format!("file://{}", run.path("report.html").display());
-    let html = run.read("report.html");
-    let series_with_data = html.matches("<polyline class=\"series").count()
-        - html.matches("data-points=\"0\" points=\"\"").count();
-    assert!(series_with_data >= 8, "{series_with_data}");
-
     let dom = chromium(
         &browser,
         &run.path("profile-dom"),
@@ -67,24 +62,48 @@ async fn html_report_renders_its_charts_in_a_real_browser() {
     )
     .await;
     let dom = String::from_utf8_lossy(&dom.stdout);
-    // The page's own script measured every drawn series after layout.
+    let head = &dom[..dom.len().min(400)];
+    // The run's charts (rate, outcomes, latency, in flight, spectrum) and
+    // its step's two; each with every series drawn, as the page's script
+    // found them once uPlot had drawn.
+    let charts = charts_drawn(&dom);
+    assert!(charts.len() >= 7, "{charts:?} in {head}");
+    for (id, series, drawn) in &charts {
+        assert!(
+            *series >= 1 && drawn == series,
+            "{id}: {drawn} of {series} drawn"
+        );
+    }
+    for id in [
+        "chart-rate",
+        "chart-outcomes",
+        "chart-latency",
+        "chart-concurrency",
+        "chart-distribution",
+        "chart-s0-step0-latency",
+        "chart-s0-step0-outcomes",
+    ] {
+        assert!(charts.iter().any(|c| c.0 == id), "{id} in {charts:?}");
+    }
+    let n = charts.len();
     assert!(
-        dom.contains(&format!("data-charts-rendered=\"{series_with_data}\"")),
-        "expected {series_with_data} rendered series in:\n{}",
-        &dom[..dom.len().min(600)]
+        dom.contains(&format!("data-charts=\"{n}\" data-charts-drawn=\"{n}\"")),
+        "{head}"
     );
-    assert_eq!(
-        dom.matches("data-rendered=\"true\"").count(),
-        series_with_data
-    );
-    // What the target sent is text in the page, not markup: the only script is
-    // the report's own.
-    assert_eq!(dom.matches("<script").count(), 1);
+    // Nothing was requested beyond the file itself.
+    assert!(dom.contains("data-resources=\"0\""), "{head}");
+    // What the target sent is text in the page, not markup: the only scripts
+    // are the report's own (its data, uPlot, its drawing).
+    assert_eq!(dom.matches("<script").count(), 3);
     let as_text = HOSTILE
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
     assert!(dom.contains(&as_text), "the error kind is shown as text");
+    assert!(
+        dom.contains("hostile &lt;b&gt;\"scenario\"&lt;/b&gt;"),
+        "the scenario's name is a heading's text"
+    );
 
     let shot = run.path("report.png");
     let output = chromium(
@@ -110,5 +129,27 @@ async fn html_report_renders_its_charts_in_a_real_browser() {
         "a blank page would be tiny: {} bytes",
         png.len()
     );
+    // Kept as a test artifact, for a person to look at.
+    let artifact = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report.png");
+    std::fs::copy(&shot, &artifact).expect("copying the screenshot under target/");
     let _ = std::fs::remove_dir_all(&run.dir);
+}
+
+/// Each chart of a dumped DOM: its id, its series, and how many of them the
+/// page's script found drawn.
+fn charts_drawn(dom: &str) -> Vec<(String, usize, usize)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..].split('"').next()?.to_owned())
+    };
+    dom.split("<figure ")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = rest.split('>').next()?;
+            let id = attr(tag, "id")?;
+            let series = attr(tag, "data-series")?.parse().ok()?;
+            let drawn = attr(tag, "data-series-drawn")?.parse().ok()?;
+            Some((id, series, drawn))
+        })
+        .collect()
 }

@@ -116,25 +116,37 @@ async fn every_format_is_written_and_escapes_what_the_target_sent() {
     assert!(!md.contains("<script>"));
     assert!(md.contains("### Checks"));
 
-    // HTML: the one script is the report's own; the target's text is escaped.
+    // HTML: the only scripts are the report's own (its data, uPlot, its
+    // drawing); the target's text is escaped, in the tables as HTML and in
+    // the chart data as JSON that cannot close its element.
     let html = run.read("report.html");
-    assert_eq!(
-        html.matches("<script").count(),
-        1,
-        "only the report's own script"
-    );
+    assert_eq!(html.matches("<script").count(), 3, "only the report's own");
+    assert_eq!(html.matches("</script>").count(), 3, "no name closes one");
     assert!(html.contains(
         "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &#39;quoted&#39; &amp; more"
     ));
     assert!(html.contains("hostile &lt;b&gt;&quot;scenario&quot;&lt;/b&gt;"));
-    for id in [
-        "chart-rate",
-        "chart-latency",
-        "chart-errors",
-        "chart-distribution",
-    ] {
-        assert!(html.contains(&format!("<svg id=\"{id}\"")), "{id}");
-    }
+    assert!(
+        html.contains(r#""name":"hostile \u003cb\u003e\"scenario\"\u003c/b\u003e""#),
+        "the scenario's name in the chart data"
+    );
+    assert!(html.contains(r#""name":"=HYPERLINK(\"http://evil\")""#));
+    let data = html
+        .split("<script type=\"application/json\" id=\"lot-data\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("the chart data");
+    let data: serde_json::Value = serde_json::from_str(data).expect("the chart data is JSON");
+    assert_eq!(data["now"]["totals"]["ok"], s.totals.ok);
+    assert_eq!(
+        data["scenarios"][0]["steps"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let points = data["t"].as_array().map_or(0, Vec::len);
+    let skipped = data["skipped"].as_u64().unwrap_or(0) as usize;
+    assert_eq!(points + skipped, s.intervals.len());
+    // The table headers align with their columns: text left, numbers right.
+    assert!(html.contains("<th class=\"text\">scenario</th><th>scheduled</th>"));
     for remote in ["src=\"http", "href=\"http", "url(http", "@import"] {
         assert!(
             !html.contains(remote),

@@ -21,10 +21,26 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-pub(super) fn table_head(out: &mut String, columns: &[&str]) {
+/// Opens a table with a header row whose first `text` columns hold text
+/// (aligned left, as their cells are); the others hold numbers (aligned
+/// right).
+pub(super) fn table_head(out: &mut String, columns: &[&str], text: usize) {
+    let classes: Vec<&str> = (0..columns.len())
+        .map(|i| if i < text { TEXT } else { "" })
+        .collect();
+    table_head_classes(out, columns, &classes);
+}
+
+/// The class attribute of a text cell or header, aligned left.
+pub(super) const TEXT: &str = " class=\"text\"";
+
+/// Opens a table with a header row, each column's header with the class
+/// attribute its cells have (`classes[i]`, such as [`TEXT`], or empty).
+pub(super) fn table_head_classes(out: &mut String, columns: &[&str], classes: &[&str]) {
     out.push_str("<table><thead><tr>");
-    for c in columns {
-        let _ = write!(out, "<th>{c}</th>");
+    for (i, c) in columns.iter().enumerate() {
+        let class = classes.get(i).copied().unwrap_or("");
+        let _ = write!(out, "<th{class}>{c}</th>");
     }
     out.push_str("</tr></thead><tbody>");
 }

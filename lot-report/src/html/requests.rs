@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::html::markup::{escape, table_head};
+use crate::html::markup::{TEXT, escape, table_head_classes};
 use crate::model::Summary;
 use crate::requests::{COLUMNS, PHASES, RequestSummary};
 use crate::units::fmt_us;
@@ -17,7 +17,7 @@ pub(super) fn requests_tables(out: &mut String, s: &Summary, names: &[String]) {
         let _ = write!(out, "<h2>HTTP requests: {name}</h2>");
         let mut head = COLUMNS.to_vec();
         head.push("phases");
-        table_head(out, &head);
+        table_head_classes(out, &head, &CELL_CLASSES);
         for r in &sc.requests {
             out.push_str("<tr class=\"request\">");
             for (cell, class) in r.cells().iter().zip(CELL_CLASSES) {
@@ -33,16 +33,7 @@ pub(super) fn requests_tables(out: &mut String, s: &Summary, names: &[String]) {
 
 /// The class attribute of each of [`COLUMNS`]' cells: text cells align
 /// left, the status cell is styled as well.
-const CELL_CLASSES: [&str; 8] = [
-    " class=\"text\"",
-    " class=\"text\"",
-    "",
-    "",
-    "",
-    "",
-    "",
-    " class=\"text status\"",
-];
+const CELL_CLASSES: [&str; 8] = [TEXT, TEXT, "", "", "", "", "", " class=\"text status\""];
 
 /// A request's phases, a row each, with their p50, p90, p99 and max (a
 /// phase that never happened, such as TLS on plain connections, shows –).
