@@ -1,0 +1,116 @@
+//! A receiver that dies mid-run, or never answers: the run ends on time,
+//! and what was not delivered is counted and told.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lot::executor::Executor;
+use lot::report::{BoxError, Notice, Reporter, async_trait};
+use lot_prometheus::RemoteWrite;
+
+use crate::prometheus::Prometheus;
+
+/// Keeps the notices the run tells.
+struct Listen(Arc<Mutex<Vec<String>>>);
+
+#[async_trait]
+impl Reporter for Listen {
+    async fn notice(&mut self, notice: &Notice) -> Result<(), BoxError> {
+        self.0.lock().unwrap().push(notice.text.clone());
+        Ok(())
+    }
+}
+
+/// Runs `seconds` at 50/s with `output`; returns the run's scheduled count,
+/// how long `run` took, and the notices.
+async fn run(output: RemoteWrite, seconds: u64) -> (u64, Duration, Vec<String>) {
+    let notices = Arc::new(Mutex::new(Vec::new()));
+    let mut executor = Executor::new();
+    executor
+        .add_stage(50, 50, Duration::from_secs(seconds))
+        .interval(Duration::from_millis(250))
+        .terminal(false)
+        .handle_signals(false)
+        .reporter(output)
+        .reporter(Listen(notices.clone()));
+    let began = Instant::now();
+    let report = executor
+        .run(|| async {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            Ok(())
+        })
+        .await;
+    let took = began.elapsed();
+    let scheduled = report.expect_summary().totals.scheduled;
+    let notices = notices.lock().unwrap().clone();
+    (scheduled, took, notices)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_killed_mid_run_delays_nothing_and_the_unsent_are_reported() {
+    let Some(mut prometheus) = Prometheus::start("dead").await else {
+        return;
+    };
+    let url = prometheus.write_url();
+    let output = RemoteWrite::new(&url)
+        .unwrap()
+        .request_timeout(Duration::from_millis(500))
+        .flush_timeout(Duration::from_secs(2))
+        .attempts(2);
+    let delivery = output.delivery();
+    let killer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        prometheus.kill().await;
+        prometheus
+    });
+    let (scheduled, took, notices) = run(output, 4).await;
+    let _prometheus = killer.await.unwrap();
+    assert_eq!(scheduled, 200, "the whole plan ran");
+    // 4 s of load, at most 2 s of flush, and slack for a loaded machine.
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    assert!(delivery.sent_batches() > 0, "{delivery:?}");
+    assert!(delivery.unsent_batches() > 0, "{delivery:?}");
+    let told = notices
+        .iter()
+        .find(|n| n.contains("were not delivered"))
+        .unwrap_or_else(|| panic!("no notice of the unsent batches: {notices:?}"));
+    let expected = format!(
+        "of {} batches",
+        delivery.unsent_batches() + delivery.sent_batches()
+    );
+    assert!(told.contains(&expected), "{told}");
+    assert!(told.contains(&url), "{told}");
+    assert!(
+        told.starts_with(&format!("reporter prometheus ({url}) failed")),
+        "{told}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_never_answers_delays_nothing() {
+    // Accepts connections and never answers them.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let output = RemoteWrite::new(&format!("http://{addr}/api/v1/write"))
+        .unwrap()
+        .request_timeout(Duration::from_millis(300))
+        .flush_timeout(Duration::from_secs(1))
+        .max_queue(4, 1 << 20);
+    let delivery = output.delivery();
+    let (scheduled, took, notices) = run(output, 2).await;
+    assert_eq!(scheduled, 100);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(delivery.sent_batches(), 0);
+    // The start, 8 intervals and the final batch: every one is counted.
+    assert!(delivery.unsent_batches() >= 10, "{delivery:?}");
+    assert!(
+        notices.iter().any(|n| n.contains("were not delivered")),
+        "{notices:?}"
+    );
+}

@@ -1,0 +1,222 @@
+//! Real runs pushed to a real Prometheus, read back through its HTTP API.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lot::executor::Executor;
+use lot::report::Summary;
+use lot_prometheus::{DEFAULT_SCHEMA, RemoteWrite, relative_error};
+
+use crate::prometheus::Prometheus;
+
+/// A scenario with a spread of latencies (1 to 20 ms), a step, a check, a
+/// custom counter, and one iteration in ten failing.
+fn scenario()
+-> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>
++ Send
++ Sync
++ 'static {
+    let n = Arc::new(AtomicU64::new(0));
+    move || {
+        let k = n.fetch_add(1, Ordering::Relaxed);
+        Box::pin(async move {
+            let ms = 1 + (k * 7919) % 20;
+            lot::step("work", async {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok::<_, anyhow::Error>(())
+            })
+            .await?;
+            lot::check("even", k % 2 == 0);
+            lot::counter("hits").increment();
+            anyhow::ensure!(k % 10 != 3, "boom");
+            Ok(())
+        })
+    }
+}
+
+/// The instant just after the run's end, in Unix seconds: where the final
+/// batch's samples are.
+fn after(s: &Summary) -> f64 {
+    s.started_at_unix_ms as f64 / 1e3 + s.duration_us as f64 / 1e6 + 1.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_equal_the_json_totals_and_the_p99_agrees_within_the_bucket_error() {
+    let Some(prometheus) = Prometheus::start("push").await else {
+        return;
+    };
+    let output = RemoteWrite::new(&prometheus.write_url())
+        .unwrap()
+        .testid("push")
+        .unwrap();
+    let delivery = output.delivery();
+    let mut executor = Executor::new();
+    executor
+        .add_stage(100, 100, Duration::from_secs(3))
+        .interval(Duration::from_millis(500))
+        .terminal(false)
+        .handle_signals(false)
+        .reporter(output);
+    let report = executor
+        .run(lot::scenario::named("checkout", scenario()))
+        .await;
+    let s = report.expect_summary();
+    assert_eq!(
+        delivery.unsent_batches(),
+        0,
+        "{delivery:?}\n{}",
+        prometheus.log()
+    );
+    // The start, six intervals, the final batch.
+    assert!(delivery.sent_batches() >= 7, "{delivery:?}");
+    let t = after(s);
+    let q = |promql: String| {
+        let p = &prometheus;
+        async move { p.scalar(&promql, t).await }
+    };
+    let totals = &s.scenarios[0].totals;
+    assert_eq!(totals.scheduled, 300);
+    assert!(totals.failed > 0);
+    let sel = r#"testid="push",scenario="checkout""#;
+    assert_eq!(
+        q(format!("lot_iterations_scheduled_total{{{sel}}}")).await,
+        totals.scheduled as f64
+    );
+    for (outcome, n) in [
+        ("ok", totals.ok),
+        ("failed", totals.failed),
+        ("dropped", totals.dropped),
+        ("interrupted", totals.interrupted),
+    ] {
+        let got = q(format!(
+            r#"lot_iterations_total{{{sel},outcome="{outcome}"}}"#
+        ))
+        .await;
+        assert_eq!(got, n as f64, "{outcome}");
+    }
+    let step = &s.scenarios[0].steps[0];
+    let got = q(format!(
+        r#"lot_steps_total{{{sel},step="work",outcome="ok"}}"#
+    ))
+    .await;
+    assert_eq!(got, step.ok as f64);
+    let check = &s.scenarios[0].checks[0];
+    let got = q(format!(
+        r#"lot_checks_total{{{sel},check="even",result="passed"}}"#
+    ))
+    .await;
+    assert_eq!(got, check.passed as f64);
+    let errors: u64 = s.scenarios[0].errors.iter().map(|e| e.count).sum();
+    assert_eq!(
+        q(format!("sum(lot_errors_total{{{sel}}})")).await,
+        errors as f64
+    );
+    assert_eq!(
+        q(r#"lot_custom_counter_total{testid="push",metric="hits"}"#.to_owned()).await,
+        s.metrics.counters[0].value as f64
+    );
+    // The series was pushed every interval, not only at the end.
+    let points = q(format!(
+        "count_over_time(lot_iterations_scheduled_total{{{sel}}}[10m])"
+    ))
+    .await;
+    assert!(points >= 7.0, "{points}");
+
+    // Native histograms: the count is exact, the p99 within a bucket.
+    let latency = &s.scenarios[0].latency;
+    let count = q(format!("histogram_count(lot_latency_seconds{{{sel}}})")).await;
+    assert_eq!(count, latency.count as f64);
+    let error = relative_error(DEFAULT_SCHEMA);
+    for (stat, quantile, lot) in [
+        ("latency", 0.99, latency.p99_us),
+        ("latency", 0.5, latency.p50_us),
+        ("service_time", 0.99, s.scenarios[0].service_time.p99_us),
+    ] {
+        let got = q(format!(
+            "histogram_quantile({quantile}, lot_{stat}_seconds{{{sel}}})"
+        ))
+        .await;
+        let want = lot as f64 / 1e6;
+        assert!(
+            (got - want).abs() <= want * error + 1e-9,
+            "{stat} p{quantile}: prometheus {got}, lot {want}, allowed {error}"
+        );
+    }
+    let step_p99 = q(format!(
+        r#"histogram_quantile(0.99, lot_step_duration_seconds{{{sel},step="work"}})"#
+    ))
+    .await;
+    let want = step.latency.p99_us as f64 / 1e6;
+    assert!(
+        (step_p99 - want).abs() <= want * error + 1e-9,
+        "{step_p99} {want}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_shards_add_up_in_promql() {
+    let Some(prometheus) = Prometheus::start("shards").await else {
+        return;
+    };
+    let start_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 2;
+    let shard = |index: u32| {
+        let output = RemoteWrite::new(&prometheus.write_url()).unwrap();
+        let delivery = output.delivery();
+        let mut executor = Executor::new();
+        executor
+            .args([
+                "--segment".to_owned(),
+                format!("{index}/2"),
+                "--start-at".to_owned(),
+                start_at.to_string(),
+            ])
+            .add_stage(100, 100, Duration::from_secs(2))
+            .terminal(false)
+            .handle_signals(false)
+            .reporter(output);
+        async move {
+            let report = executor
+                .run(lot::scenario::named("checkout", scenario()))
+                .await;
+            (report.expect_summary().clone(), delivery)
+        }
+    };
+    let ((s0, d0), (s1, d1)) = tokio::join!(shard(0), shard(1));
+    assert_eq!((d0.unsent_batches(), d1.unsent_batches()), (0, 0));
+    assert_eq!(s0.started_at_unix_ms, s1.started_at_unix_ms);
+    let t = after(&s0).max(after(&s1));
+    // One test id, the default, shared by the shards; a shard label each.
+    let ids = prometheus
+        .query("group by (testid) (lot_iterations_scheduled_total)", t)
+        .await;
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let shards = prometheus
+        .query("group by (shard) (lot_iterations_scheduled_total)", t)
+        .await;
+    assert_eq!(shards.len(), 2, "{shards:?}");
+    let scheduled = prometheus
+        .scalar("sum(lot_iterations_scheduled_total)", t)
+        .await;
+    assert_eq!(scheduled, 200.0);
+    assert_eq!(
+        s0.totals.scheduled + s1.totals.scheduled,
+        200,
+        "the shards split the plan"
+    );
+    let ok = prometheus
+        .scalar(
+            r#"sum without (shard) (lot_iterations_total{outcome="ok"})"#,
+            t,
+        )
+        .await;
+    assert_eq!(ok, (s0.totals.ok + s1.totals.ok) as f64);
+    let count = prometheus
+        .scalar("histogram_count(sum(lot_latency_seconds))", t)
+        .await;
+    assert_eq!(count, (s0.latency.count + s1.latency.count) as f64);
+}

@@ -1,0 +1,178 @@
+//! Credentials reach the receiver and nothing else: not `Debug`, not an
+//! error's text, not a notice, not the run's written results, not even an
+//! error body that echoes them back.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lot::executor::Executor;
+use lot::report::{BoxError, Notice, Reporter, async_trait};
+use lot_prometheus::RemoteWrite;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PASSWORD: &str = "pw-SECRET-1";
+const HEADER: &str = "hdr-SECRET-2";
+const QUERY: &str = "key=q-SECRET-3";
+
+fn assert_clean(what: &str, text: &str) {
+    for secret in ["SECRET", "YWxpY2U6cHctU0VDUkVULTE="] {
+        assert!(!text.contains(secret), "{what} shows a secret: {text}");
+    }
+}
+
+struct Listen(Arc<Mutex<Vec<String>>>);
+
+#[async_trait]
+impl Reporter for Listen {
+    async fn notice(&mut self, notice: &Notice) -> Result<(), BoxError> {
+        self.0.lock().unwrap().push(notice.text.clone());
+        Ok(())
+    }
+}
+
+/// A receiver that refuses every request with 401 and a body echoing the
+/// request's head, credentials included; it keeps the heads it received.
+async fn echoing_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let heads = Arc::new(Mutex::new(Vec::new()));
+    let kept = heads.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0; 1 << 16];
+                let mut len = 0;
+                loop {
+                    let Ok(n) = stream.read(&mut buf[len..]).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    len += n;
+                    let text = String::from_utf8_lossy(&buf[..len]).to_string();
+                    let Some(end) = text.find("\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = text[..end].to_owned();
+                    let body_len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    while len < end + 4 + body_len {
+                        let Ok(n) = stream.read(&mut buf[len..]).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        len += n;
+                    }
+                    kept.lock().unwrap().push(head.clone());
+                    let answer = format!(
+                        "HTTP/1.1 401 Unauthorized\r\ncontent-length: {}\r\n\r\n{head}",
+                        head.len()
+                    );
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                    buf.copy_within(end + 4 + body_len..len, 0);
+                    len -= end + 4 + body_len;
+                }
+            });
+        }
+    });
+    (format!("http://{addr}/api/v1/write?{QUERY}"), heads)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_reach_the_receiver_and_are_shown_nowhere() {
+    let (url, heads) = echoing_receiver().await;
+    let output = RemoteWrite::new(&url)
+        .unwrap()
+        .basic_auth("alice", PASSWORD)
+        .unwrap()
+        .header("X-Api-Key", HEADER)
+        .unwrap()
+        .flush_timeout(Duration::from_secs(2));
+    assert_clean("Debug", &format!("{output:?}"));
+    assert_clean("name", &output.name());
+    let delivery = output.delivery();
+    let dir = std::env::temp_dir().join(format!("lot-prom-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("run.json");
+    let notices = Arc::new(Mutex::new(Vec::new()));
+    let mut executor = Executor::new();
+    executor
+        .add_stage(20, 20, Duration::from_secs(1))
+        .terminal(false)
+        .handle_signals(false)
+        .output(format!("json={}", json.display()))
+        .reporter(output)
+        .reporter(Listen(notices.clone()));
+    let report = executor.run(|| async { Ok(()) }).await;
+    assert_eq!(report.expect_summary().totals.ok, 20);
+    assert_clean("the report", &format!("{report:?}"));
+    assert_clean("the JSON results", &std::fs::read_to_string(&json).unwrap());
+    let notices = notices.lock().unwrap().clone();
+    assert!(
+        notices.iter().any(|n| n.contains("were not delivered")),
+        "{notices:?}"
+    );
+    for n in &notices {
+        assert_clean("a notice", n);
+    }
+    let last = delivery.last_error().unwrap();
+    assert!(last.contains("401"), "{last}");
+    assert_clean("the last error", &last);
+    assert_clean("Delivery's Debug", &format!("{delivery:?}"));
+    // The receiver did get them: basic auth, the header, the query.
+    let heads = heads.lock().unwrap().clone();
+    assert!(!heads.is_empty());
+    let head = heads[0].to_ascii_lowercase();
+    assert!(
+        head.contains("authorization: basic ywxpy2u6chctu0vdukvulte="),
+        "{head}"
+    );
+    assert!(head.contains(&format!("x-api-key: {}", HEADER.to_ascii_lowercase())));
+    assert!(head.contains(&QUERY.to_ascii_lowercase()));
+    assert!(head.contains("content-encoding: snappy"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn setting_errors_show_no_secret() {
+    let errors = [
+        RemoteWrite::new("https://alice:pw-SECRET@mimir.example/api/v1/push").unwrap_err(),
+        RemoteWrite::new("http://h:99999/x?key=q-SECRET").unwrap_err(),
+        RemoteWrite::new("http://h/x")
+            .unwrap()
+            .header("X-Api-Key", "hdr-SECRET\n")
+            .unwrap_err(),
+        RemoteWrite::new("http://h/x")
+            .unwrap()
+            .bearer_token("tok-SECRET\r\n")
+            .unwrap_err(),
+        RemoteWrite::new("http://h/x")
+            .unwrap()
+            .basic_auth("alice", "pw-SECRET\u{7f}")
+            .unwrap_err(),
+    ];
+    for e in &errors {
+        assert_clean("an error", &e.to_string());
+        assert_clean("an error's Debug", &format!("{e:?}"));
+        assert!(e.is_url() || e.is_config(), "{e}");
+    }
+    assert_eq!(
+        errors[0].to_string(),
+        "invalid remote-write URL `https://***@mimir.example/api/v1/push`: credentials in the URL are not supported; set LOT_PROMETHEUS_USERNAME and LOT_PROMETHEUS_PASSWORD (or `basic_auth`) instead"
+    );
+    let token = RemoteWrite::new("https://h/x")
+        .unwrap()
+        .bearer_token("tok-SECRET")
+        .unwrap();
+    assert_clean("Debug", &format!("{token:?}"));
+}
