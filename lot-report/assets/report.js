@@ -284,8 +284,17 @@
       var c = make(def, grid);
       charts.push(c || { def: def, u: null });
     });
+    // Sized once all are in place: a chart measured while it was its
+    // grid's odd last child had the whole row's width.
+    resize();
     shape = signature();
     mark();
+  }
+
+  function resize() {
+    charts.forEach(function (c) {
+      if (c.u) c.u.setSize({ width: width(c.fig), height: 260 });
+    });
   }
 
   function signature() {
@@ -402,9 +411,7 @@
 
   rebuild();
   headline();
-  window.addEventListener('resize', function () {
-    charts.forEach(function (c) { if (c.u) c.u.setSize({ width: width(c.fig), height: 260 }); });
-  });
+  window.addEventListener('resize', resize);
   window.addEventListener('load', function () {
     root.setAttribute('data-resources', String(performance.getEntriesByType('resource').length));
   });
