@@ -1,0 +1,176 @@
+//! The routes, fed a real run's results through the reporter's methods,
+//! and a reader that never reads.
+
+use std::time::{Duration, Instant};
+
+use lot::executor::Executor;
+use lot::report::{Reporter, Start, Summary};
+use lot_dashboard::Dashboard;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::server::TestServer;
+
+#[lot::scenario]
+async fn visit(client: reqwest::Client, base: std::sync::Arc<str>) -> anyhow::Result<()> {
+    lot::step("home", async {
+        client
+            .get(format!("{base}/"))
+            .send()
+            .await?
+            .error_for_status()
+    })
+    .await?;
+    Ok(())
+}
+
+async fn a_run() -> Summary {
+    let server = TestServer::start().await;
+    let mut executor = Executor::new();
+    executor
+        .add_stage(50, 50, Duration::from_millis(1500))
+        .interval(Duration::from_millis(250))
+        .terminal(false);
+    let report = executor
+        .run(visit(reqwest::Client::new(), server.url().into()))
+        .await;
+    report.expect_summary().clone()
+}
+
+fn start_of(s: &Summary) -> Start {
+    Start {
+        started_at_unix_ms: s.started_at_unix_ms,
+        plan: s.plan.clone(),
+        limits: s.limits.clone(),
+        scenarios: s.scenarios.iter().map(|sc| sc.name.clone()).collect(),
+        segment: s.segment,
+    }
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.expect("the dashboard answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a body"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_live_page_its_events_and_then_the_report() {
+    let summary = a_run().await;
+    let mut dashboard = Dashboard::bind("127.0.0.1:0").unwrap();
+    let url = dashboard.url();
+    dashboard.start(&start_of(&summary)).await.unwrap();
+
+    let (status, page) = get(&url).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<html lang=\"en\" data-live=\"/events\">"));
+    assert_eq!(page.matches("<script").count(), 3);
+    let (status, body) = get(&format!("{url}report.html")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (
+            503,
+            "the run has not ended: the report is served once it has\n"
+        )
+    );
+    assert_eq!(get(&format!("{url}nothing")).await.0, 404);
+
+    // An event stream opened now: everything so far, then each interval.
+    let mut events = reqwest::get(format!("{url}events")).await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let first = String::from_utf8(events.chunk().await.unwrap().unwrap().to_vec()).unwrap();
+    assert!(
+        first.starts_with("retry: 1000\n\nevent: data\ndata: {"),
+        "{first}"
+    );
+    for i in &summary.intervals {
+        dashboard.interval(i).await.unwrap();
+    }
+    let mut seen = String::new();
+    while seen.matches("event: interval\n").count() < summary.intervals.len() {
+        let chunk = events.chunk().await.unwrap().expect("more events");
+        seen.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    let last = seen.rsplit("event: interval\ndata: ").next().unwrap();
+    let last: serde_json::Value = serde_json::from_str(last.trim_end()).unwrap();
+    let cumulative = &summary.intervals.last().unwrap().cumulative;
+    assert_eq!(last["now"]["totals"]["ok"], cumulative.ok);
+    assert_eq!(last["seq"], summary.intervals.len() as u64 - 1);
+
+    // The end: the report, on the stream and at /report.html, and the
+    // stream ends (summary waited for it).
+    let report = lot::report::html::render(&summary);
+    let ended = Instant::now();
+    dashboard.summary(&summary).await.unwrap();
+    assert!(
+        ended.elapsed() < Duration::from_secs(2),
+        "the open page took it"
+    );
+    let mut rest = String::new();
+    while let Some(chunk) = events.chunk().await.unwrap() {
+        rest.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    let data = rest
+        .strip_prefix("event: summary\ndata: ")
+        .unwrap_or_else(|| panic!("not the summary: {}", &rest[..80.min(rest.len())]));
+    let data: serde_json::Value = serde_json::from_str(data.trim_end()).unwrap();
+    assert_eq!(data["report"], report);
+    assert_eq!(
+        get(&format!("{url}report.html")).await,
+        (200, report.clone())
+    );
+    assert_eq!(get(&url).await, (200, report));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_never_reads_costs_the_run_nothing() {
+    let summary = a_run().await;
+    let mut dashboard = Dashboard::bind("127.0.0.1:0").unwrap();
+    dashboard.start(&start_of(&summary)).await.unwrap();
+    let mut stalled = TcpStream::connect(dashboard.local_addr()).await.unwrap();
+    stalled
+        .write_all(b"GET /events HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Tens of megabytes of intervals while it reads nothing (more than the
+    // kernel's socket buffers hold): each taken at once.
+    const N: u64 = 20_000;
+    let took = Instant::now();
+    for k in 0..N {
+        let mut i = summary.intervals[0].clone();
+        i.index = k;
+        i.start_us = k * i.duration_us;
+        dashboard.interval(&i).await.unwrap();
+    }
+    assert!(
+        took.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        took.elapsed()
+    );
+    // When it reads again, it has skipped to the latest data.
+    let mut text = Vec::new();
+    let mut buf = [0u8; 65536];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let last = format!("\"seq\":{}", N - 1);
+    while !String::from_utf8_lossy(&text[text.len().saturating_sub(1 << 20)..]).contains(&last)
+        && Instant::now() < deadline
+    {
+        let n = tokio::time::timeout(Duration::from_secs(5), stalled.read(&mut buf))
+            .await
+            .expect("the stream goes on")
+            .unwrap();
+        assert!(n > 0, "the stream ended early");
+        text.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.contains(&last), "caught up");
+    let intervals = text.matches("event: interval\n").count() as u64;
+    assert!(
+        intervals < N,
+        "it skipped what it could not take ({intervals} of {N} intervals)"
+    );
+    assert!(
+        text.matches("event: data\n").count() >= 2,
+        "and took all so far instead"
+    );
+}
