@@ -36,9 +36,12 @@ struct Sample {
     /// CPU time per request, in microseconds.
     cpu_per: f64,
     peak_rss_kb: u64,
-    /// lot's ok + failed (NaN for oha, which does not let its last
-    /// requests finish), and the requests the server counted meanwhile.
+    /// lot's ok + failed and its failed alone (NaN for oha, which does not
+    /// let its last requests finish), and the requests the server counted
+    /// meanwhile. A request that failed before it was sent (its connection
+    /// or handshake) is not counted by the server.
     finished: f64,
+    failed: f64,
     reached: f64,
     /// The TLS handshakes the server completed during the run: full and
     /// resumed.
@@ -145,6 +148,7 @@ impl Comparison<'_> {
             cpu_per: us_per(run.usage.cpu, num(&kv, "ok")),
             peak_rss_kb: run.usage.peak_rss_kb,
             finished: num(&kv, "ok") + num(&kv, "failed"),
+            failed: num(&kv, "failed"),
             reached: match (before, self.server.served()) {
                 (Some(before), Some(after)) => after.saturating_sub(before) as f64,
                 _ => f64::NAN,
@@ -181,6 +185,7 @@ impl Comparison<'_> {
             cpu_per: us_per(run.usage.cpu, done),
             peak_rss_kb: run.usage.peak_rss_kb,
             finished: f64::NAN,
+            failed: f64::NAN,
             reached: f64::NAN,
             handshakes: self.handshakes_since(shakes),
         }
@@ -294,7 +299,12 @@ impl Rounds {
         let differ: Vec<String> = runs
             .iter()
             .filter(|(_, r)| r.reached != r.finished)
-            .map(|(client, r)| format!("{client}: server {:.0}, lot {:.0}", r.reached, r.finished))
+            .map(|(client, r)| {
+                format!(
+                    "{client}: server {:.0}, lot {:.0} ({:.0} failed)",
+                    r.reached, r.finished, r.failed
+                )
+            })
             .collect();
         if differ.is_empty() {
             let n = runs.len();
