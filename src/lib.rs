@@ -183,6 +183,27 @@ pub mod http {
     pub use lot_http::*;
 }
 
+/// Prometheus remote write: every interval's series pushed to a receiver
+/// (Prometheus, Mimir, Thanos, VictoriaMetrics), latency as native
+/// histograms (the `lot-prometheus` crate; feature `prometheus`, off by
+/// default). `LOT_OUT=prometheus=URL` adds it to any run; in code, add a
+/// [`prometheus::RemoteWrite`] with [`Executor::reporter`]. See
+/// `docs/prometheus.md`.
+#[cfg(feature = "prometheus")]
+pub mod prometheus {
+    pub use lot_prometheus::*;
+}
+
+/// The live web dashboard: a page served during the run, updated every
+/// interval, that ends as the HTML report (the `lot-dashboard` crate;
+/// feature `dashboard`, off by default). `LOT_DASHBOARD=127.0.0.1:5665`
+/// adds it to any run; in code, add a [`dashboard::Dashboard`] with
+/// [`Executor::reporter`].
+#[cfg(feature = "dashboard")]
+pub mod dashboard {
+    pub use lot_dashboard::*;
+}
+
 /// The run context of an iteration: steps, checks, custom metrics and
 /// iteration info. Its functions are re-exported at the crate root.
 pub mod context {

@@ -215,6 +215,18 @@ impl Executor {
         self
     }
 
+    /// Serves the live web dashboard on `addr` during the run (`IP:PORT`,
+    /// such as `127.0.0.1:5665`, `localhost:PORT` or a port alone, on
+    /// 127.0.0.1), with lot's `dashboard` feature; `LOT_DASHBOARD`, when
+    /// set, replaces it. The address is bound when the run starts, before
+    /// any load: a busy one is an error (exit status 74), and without the
+    /// feature the run is refused with an error that names it. The
+    /// dashboard has no authentication: keep it on loopback.
+    pub fn dashboard(&mut self, addr: impl Into<String>) -> &mut Executor {
+        self.config.dashboard = Some(addr.into());
+        self
+    }
+
     /// Adds a reporter that receives the start, every interval and the summary.
     pub fn reporter(&mut self, reporter: impl Reporter + 'static) -> &mut Executor {
         self.config.reporters.push(Box::new(reporter));

@@ -86,6 +86,11 @@ impl Reporter for Dashboard {
         format!("dashboard ({})", self.url())
     }
 
+    /// Yes: the page shows every threshold on the run so far.
+    fn wants_thresholds(&self) -> bool {
+        true
+    }
+
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         self.shared.lock().data = ChartData::from_start(start);
         if let Some(listener) = self.listener.take() {

@@ -43,8 +43,8 @@
 //! | `lot_checks_total` | counter | `scenario`, `check`, `result` (`passed`, `failed`) | the summary |
 //! | `lot_errors_total` | counter | `scenario`, `kind` (lot's bounded kinds, at most 100) | the summary |
 //! | `lot_custom_counter_total`, `lot_custom_gauge` | counter, gauge | `metric` | the summary |
-//! | `lot_latency_seconds`, `lot_service_time_seconds`, `lot_schedule_lag_seconds` | native histogram | `scenario` | the summary |
-//! | `lot_step_duration_seconds` | native histogram | `scenario`, `step` | the summary |
+//! | `lot_latency_seconds`, `lot_service_time_seconds`, `lot_schedule_lag_seconds` | native histogram | `scenario` | every interval: the run so far |
+//! | `lot_step_duration_seconds` | native histogram | `scenario`, `step` | every interval: the run so far |
 //! | `lot_http_request_duration_seconds` | native histogram | `scenario`, `request`, `step` (when in one) | the summary |
 //! | `lot_custom_timing_seconds`, `lot_custom_histogram` | native histogram | `metric` | the summary |
 //!
@@ -58,11 +58,15 @@
 //! run's clock (`started_at_unix_ms` plus the interval's end), so shards'
 //! samples line up.
 //!
-//! lot's intervals carry percentiles, not histograms, so the native
-//! histograms are those of the whole run, sent once, with the summary:
-//! `histogram_quantile(0.99, sum by (scenario) (lot_latency_seconds))`
-//! gives the run's p99. Checks, error kinds and custom metrics are likewise
-//! in the summary alone.
+//! The latency, service time, schedule lag and step histograms are
+//! cumulative, as Prometheus histograms are: every interval adds its own
+//! histograms (which the reporter asks lot for, through
+//! [`Reporter::wants_histograms`](lot_report::Reporter::wants_histograms))
+//! to the run's so far, so `histogram_quantile(0.99, sum by (scenario)
+//! (rate(lot_latency_seconds[1m])))` is the last minute's p99, and the
+//! final batch holds the summary's own, for the whole run. The HTTP
+//! request histograms, checks, error kinds and custom metrics are in the
+//! summary alone.
 //!
 //! # Native histograms
 //!

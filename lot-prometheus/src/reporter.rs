@@ -383,6 +383,12 @@ impl Reporter for RemoteWrite {
         format!("prometheus ({})", self.endpoint.shown)
     }
 
+    /// Yes: every interval's histograms become the run's native
+    /// histograms so far.
+    fn wants_histograms(&self) -> bool {
+        true
+    }
+
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         let mut series = Series::new(&self.labels, self.testid.clone(), self.schema);
         let first = series.start(start);

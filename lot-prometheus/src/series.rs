@@ -6,7 +6,8 @@
 //! totals per scenario, step and HTTP status class (bounded by lot's bounds
 //! on names). The summary's batch sets every counter to the document's own
 //! totals, and carries what intervals do not: checks, error kinds, custom
-//! metrics and the native histograms of the whole run.
+//! metrics and the HTTP requests' histograms. The duration histograms go
+//! out every interval, the run's so far, from the intervals' histograms.
 
 use std::collections::BTreeMap;
 
@@ -86,6 +87,11 @@ struct Running {
     /// The gauges of the last interval: target rate, achieved rate, in
     /// flight, users.
     gauges: [f64; 4],
+    /// The run's latency, service time and schedule lag so far, from the
+    /// intervals' histograms; `None` until an interval brings them.
+    durations: Option<[Native; 3]>,
+    /// Each step's latency so far.
+    step_durations: BTreeMap<String, Native>,
 }
 
 /// The state of a run's series.
@@ -237,6 +243,26 @@ impl Series {
                 *failed = failed.saturating_add(step.failed);
             }
             running.http.add(&s.http);
+            if let Some(h) = &s.histograms {
+                let schema = self.schema;
+                let durations = running
+                    .durations
+                    .get_or_insert_with(|| [0; 3].map(|_| Native::new(schema)));
+                for (native, hdr) in
+                    durations
+                        .iter_mut()
+                        .zip([&h.latency, &h.service_time, &h.schedule_lag])
+                {
+                    native.add(hdr, US);
+                }
+                for (step, hdr) in s.steps.iter().zip(&h.steps) {
+                    running
+                        .step_durations
+                        .entry(step.name.clone())
+                        .or_insert_with(|| Native::new(schema))
+                        .add(hdr, US);
+                }
+            }
             let achieved = if seconds > 0.0 {
                 s.started as f64 / seconds
             } else {
@@ -257,6 +283,7 @@ impl Series {
                 step_counters(&mut batch, name, step, *ok, *failed);
             }
             running_series(&mut batch, name, running);
+            running_durations(&mut batch, name, running);
         }
         let request = batch.done();
         self.scenarios = scenarios;
@@ -353,6 +380,22 @@ fn running_series(batch: &mut Batch<'_>, scenario: &str, running: &Running) {
     }
     batch.value(HTTP_SENT, &[s], h.bytes_sent as f64);
     batch.value(HTTP_RECEIVED, &[s], h.bytes_received as f64);
+}
+
+/// The native histograms of the intervals so far: the run's latency,
+/// service time and schedule lag, and each step's latency, cumulative as
+/// Prometheus histograms are (the final batch sends the summary's, which
+/// equal them with the last interval added).
+fn running_durations(batch: &mut Batch<'_>, scenario: &str, running: &Running) {
+    let s = ("scenario", scenario);
+    if let Some(durations) = &running.durations {
+        for (name, native) in [LATENCY, SERVICE_TIME, SCHEDULE_LAG].iter().zip(durations) {
+            batch.histogram(name, &[s], native);
+        }
+    }
+    for (step, native) in &running.step_durations {
+        batch.histogram(STEP_DURATION, &[s, ("step", step)], native);
+    }
 }
 
 /// A duration histogram of the summary as a native histogram, or nothing if

@@ -349,6 +349,38 @@
     card(h, '', us(n.p99_us), 'latency p99 (last interval)');
     document.getElementById('sub').textContent = 'running: ' + secs(n.elapsed_s) + ' of ' +
       secs(D.plan_s) + ' planned';
+    liveThresholds(n.thresholds || []);
+  }
+
+  // A live page's thresholds, on the run so far, in the report's markup.
+  function liveThresholds(list) {
+    var box = document.getElementById('thresholds');
+    if (!box || !list.length) return;
+    var failed = list.filter(function (t) { return !t.passed; }).length;
+    box.setAttribute('data-passed', String(list.length - failed));
+    box.setAttribute('data-failed', String(failed));
+    box.textContent = '';
+    var h = document.createElement('h2');
+    h.textContent = 'Thresholds (so far)';
+    box.appendChild(h);
+    var table = document.createElement('table'), head = table.createTHead().insertRow();
+    ['result', 'threshold', 'measured'].forEach(function (c, i) {
+      var th = document.createElement('th');
+      th.textContent = c;
+      if (i < 2) th.className = 'text';
+      head.appendChild(th);
+    });
+    var body = table.createTBody();
+    list.forEach(function (t) {
+      var row = body.insertRow();
+      row.className = 'threshold ' + (t.passed ? 'pass' : 'fail');
+      [t.passed ? 'pass' : 'FAIL', t.expression, t.measured].forEach(function (text, i) {
+        var cell = row.insertCell();
+        cell.textContent = text;
+        if (i < 2) cell.className = 'text';
+      });
+    });
+    box.appendChild(table);
   }
 
   function pad(col, n) { while (col.length < n) col.push(null); return col; }

@@ -73,6 +73,7 @@ pub mod duration;
 mod hdr;
 pub mod html;
 pub mod json;
+pub mod live;
 pub mod markdown;
 pub mod merge;
 pub mod model;
@@ -86,6 +87,7 @@ pub mod threshold;
 mod type_name;
 pub mod units;
 
+pub use live::IntervalHistograms;
 pub use model::{
     Abort, CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,
     IntervalLatency, Limits, LoadModel, LoadPlan, Merged, Metrics, Plan, SCHEMA_VERSION,

@@ -319,10 +319,12 @@ pub struct ScenarioInterval {
     /// The scenario's steps that ended in the interval.
     #[serde(default)]
     pub steps: Vec<StepInterval>,
-    /// The scenario's HTTP requests that ended in the interval (absent from
-    /// the document when none did).
+    /// Its HTTP requests that ended in the interval (absent when none did).
     #[serde(default, skip_serializing_if = "HttpInterval::is_empty")]
     pub http: HttpInterval,
+    /// Its histograms, if a reporter asked (see [`live`](crate::live)).
+    #[serde(skip)]
+    pub histograms: Option<std::sync::Arc<crate::live::IntervalHistograms>>,
 }
 
 /// What happened to one step during one interval.
@@ -368,6 +370,9 @@ pub struct Interval {
     pub latency: IntervalLatency,
     /// The same per scenario.
     pub scenarios: Vec<ScenarioInterval>,
+    /// The thresholds so far, if a reporter asked (see [`live`](crate::live)).
+    #[serde(skip)]
+    pub thresholds: Vec<ThresholdResult>,
 }
 
 impl Interval {

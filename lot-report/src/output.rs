@@ -25,6 +25,12 @@ use async_trait::async_trait;
 use crate::model::Summary;
 use crate::reporter::{BoxError, Reporter};
 
+/// The outputs of `LOT_OUT` that stream a run to a service rather than
+/// write a file: `prometheus=URL` (Prometheus remote write), which lot
+/// opens with its `prometheus` feature. [`OutputSpec::parse`] lists them
+/// among the formats it expects, and does not parse them.
+pub const STREAMS: &[&str] = &["prometheus"];
+
 /// A results format that can be written to a destination.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -128,7 +134,8 @@ impl OutputSpec {
         let format = format.trim();
         let path = path.trim();
         let Some(format) = Format::from_name(format) else {
-            let valid: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            let files = Format::ALL.iter().map(|f| f.name());
+            let valid: Vec<&str> = files.chain(STREAMS.iter().copied()).collect();
             return Err(OutputError::syntax(
                 entry,
                 &format!(
@@ -172,6 +179,23 @@ pub struct OutputError {
 }
 
 impl OutputError {
+    /// A malformed output entry: `entry` as given (with no secret in it),
+    /// and what is wrong with it. Outputs defined outside this crate (lot's
+    /// streams) use it too.
+    pub fn invalid(entry: &str, message: &str) -> OutputError {
+        OutputError::syntax(entry, message)
+    }
+
+    /// An output whose destination cannot be opened (an address that
+    /// cannot be bound, say): [`is_io`](OutputError::is_io) is `true`.
+    pub fn unavailable(entry: &str, message: &str, source: Option<io::Error>) -> OutputError {
+        OutputError {
+            source,
+            destination: true,
+            ..OutputError::syntax(entry, message)
+        }
+    }
+
     fn syntax(entry: &str, message: &str) -> OutputError {
         OutputError {
             entry: entry.to_owned(),
@@ -417,7 +441,7 @@ mod tests {
         check(
             "jsn=run.json",
             Err(
-                "invalid output `jsn=run.json`: unknown output format `jsn`; expected one of: json, csv, html, md, text",
+                "invalid output `jsn=run.json`: unknown output format `jsn`; expected one of: json, csv, html, md, text, prometheus",
             ),
         );
         check(

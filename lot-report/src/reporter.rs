@@ -86,6 +86,25 @@ pub trait Reporter: Send {
         crate::type_name::short_type_name(std::any::type_name::<Self>())
     }
 
+    /// Whether this reporter wants each interval's histograms
+    /// ([`ScenarioInterval::histograms`](crate::ScenarioInterval::histograms)),
+    /// asked once, before the run starts; default `false`. They cost the
+    /// collector a copy of each scenario's and step's histograms every
+    /// interval, so only a reporter that streams distributions (a
+    /// Prometheus exporter) should say yes.
+    fn wants_histograms(&self) -> bool {
+        false
+    }
+
+    /// Whether this reporter wants every threshold evaluated on the run so
+    /// far at each interval ([`Interval::thresholds`]), asked once, before
+    /// the run starts; default `false`. They cost the collector a snapshot
+    /// of the whole run every interval, so only a reporter that shows them
+    /// live (the dashboard) should say yes.
+    fn wants_thresholds(&self) -> bool {
+        false
+    }
+
     /// Called once, before the first arrival.
     async fn start(&mut self, _start: &Start) -> Result<(), BoxError> {
         Ok(())
@@ -113,6 +132,12 @@ impl<R: Reporter + ?Sized> Reporter for Box<R> {
     fn name(&self) -> String {
         (**self).name()
     }
+    fn wants_histograms(&self) -> bool {
+        (**self).wants_histograms()
+    }
+    fn wants_thresholds(&self) -> bool {
+        (**self).wants_thresholds()
+    }
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         (**self).start(start).await
     }
@@ -132,6 +157,12 @@ impl<R: Reporter + ?Sized> Reporter for Box<R> {
 impl<R: Reporter> Reporter for Option<R> {
     fn name(&self) -> String {
         self.as_ref().map_or_else(|| "none".to_owned(), R::name)
+    }
+    fn wants_histograms(&self) -> bool {
+        self.as_ref().is_some_and(R::wants_histograms)
+    }
+    fn wants_thresholds(&self) -> bool {
+        self.as_ref().is_some_and(R::wants_thresholds)
     }
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         match self {
@@ -209,6 +240,18 @@ impl Fanout {
             failures: 0,
             output: true,
         });
+    }
+
+    /// Whether any of its reporters wants each interval's histograms
+    /// ([`Reporter::wants_histograms`]).
+    pub fn wants_histograms(&self) -> bool {
+        self.members.iter().any(|m| m.reporter.wants_histograms())
+    }
+
+    /// Whether any of its reporters wants the thresholds at each interval
+    /// ([`Reporter::wants_thresholds`]).
+    pub fn wants_thresholds(&self) -> bool {
+        self.members.iter().any(|m| m.reporter.wants_thresholds())
     }
 
     /// Number of reporters.
@@ -310,6 +353,12 @@ impl Reporter for Fanout {
     fn name(&self) -> String {
         let names: Vec<String> = self.members.iter().map(|m| m.reporter.name()).collect();
         format!("fanout [{}]", names.join(", "))
+    }
+    fn wants_histograms(&self) -> bool {
+        Fanout::wants_histograms(self)
+    }
+    fn wants_thresholds(&self) -> bool {
+        Fanout::wants_thresholds(self)
     }
 
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {

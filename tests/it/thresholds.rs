@@ -319,3 +319,56 @@ async fn bad_flags_exit_78_naming_the_value_and_help_lists_the_flags() {
         assert!(stdout.contains(flag), "{flag} in {stdout}");
     }
 }
+
+/// A reporter that shows thresholds live (as the dashboard does) gets every
+/// threshold evaluated on the run so far at each interval; a run whose
+/// reporters do not ask evaluates none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reporter_that_asks_gets_the_thresholds_at_each_interval() {
+    use std::sync::{Arc, Mutex};
+
+    use lot::report::{BoxError, Interval, Reporter, ThresholdResult};
+
+    struct Live(bool, Arc<Mutex<Vec<Vec<ThresholdResult>>>>);
+
+    #[lot::report::async_trait]
+    impl Reporter for Live {
+        fn wants_thresholds(&self) -> bool {
+            self.0
+        }
+        async fn interval(&mut self, interval: &Interval) -> Result<(), BoxError> {
+            self.1.lock().unwrap().push(interval.thresholds.clone());
+            Ok(())
+        }
+    }
+
+    let run = |asks: bool| async move {
+        let seen = Arc::default();
+        let mut executor = Executor::new();
+        executor
+            .add_stage(100, 100, Duration::from_millis(1200))
+            .interval(Duration::from_millis(200))
+            .terminal(false)
+            .threshold("failed == 0")
+            .threshold("ok > 60")
+            .reporter(Live(asks, Arc::clone(&seen)));
+        let report = executor.run(|| async { Ok(()) }).await;
+        assert_eq!(report.exit_status(), 0);
+        let seen = seen.lock().unwrap().clone();
+        seen
+    };
+    let asked = run(true).await;
+    assert!(asked.len() >= 3, "{asked:?}");
+    assert!(
+        asked.iter().all(|t| t.len() == 2 && t[0].passed),
+        "{asked:?}"
+    );
+    // The count grows: not yet over 60 at the first interval, over at the last.
+    assert!(!asked[0][1].passed, "{asked:?}");
+    assert!(asked[asked.len() - 1][1].passed, "{asked:?}");
+    let unasked = run(false).await;
+    assert!(
+        !unasked.is_empty() && unasked.iter().all(Vec::is_empty),
+        "{unasked:?}"
+    );
+}

@@ -9,16 +9,18 @@
 //! created here).
 
 pub mod load;
+mod outputs;
 pub mod settings;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lot_report::{
-    Fanout, Limits, LoadModel, LoadPlan, OutputSpec, Plan, Progress, Reporter, Segment, StagePlan,
+    Fanout, Limits, LoadModel, LoadPlan, Plan, Progress, Reporter, Segment, StagePlan,
     TerminalReporter, Threshold, WeightedScenario,
 };
 
+use self::outputs::Output;
 use crate::drive::closed::{ClosedMember, Think};
 use crate::drive::open::OpenMember;
 use crate::error::Error;
@@ -53,6 +55,8 @@ pub(crate) struct Config {
     pub(crate) quiet: Option<bool>,
     pub(crate) terminal: bool,
     pub(crate) outputs: Vec<String>,
+    /// The live dashboard's address, from [`Executor::dashboard`](crate::Executor::dashboard).
+    pub(crate) dashboard: Option<String>,
     pub(crate) reporters: Vec<Box<dyn Reporter>>,
     pub(crate) handle_signals: bool,
     pub(crate) thresholds: Vec<String>,
@@ -70,6 +74,7 @@ impl Default for Config {
             quiet: None,
             terminal: true,
             outputs: Vec::new(),
+            dashboard: None,
             reporters: Vec::new(),
             handle_signals: true,
             thresholds: Vec::new(),
@@ -97,6 +102,8 @@ pub(crate) struct Prepared {
     /// What was found while checking that is worth saying but not an error,
     /// to be told through the reporters once the run starts.
     pub(crate) warnings: Vec<String>,
+    /// Notices for the start of the run: where the dashboard is.
+    pub(crate) infos: Vec<String>,
 }
 
 /// One load, checked, ready to run.
@@ -158,7 +165,7 @@ pub(crate) fn prepare(mut config: Config, overrides: Overrides) -> Result<Prepar
         loads.push(run);
     }
     let warnings = check_threshold_scopes(&thresholds, &names)?;
-    let reporters = open_reporters(&mut config, &overrides)?;
+    let (reporters, infos) = open_reporters(&mut config, &overrides)?;
     let plan = Plan {
         iterations: plans.iter().filter_map(|p| p.iterations).sum(),
         duration_us: loads
@@ -187,6 +194,7 @@ pub(crate) fn prepare(mut config: Config, overrides: Overrides) -> Result<Prepar
         handle_signals: config.handle_signals,
         terminal: config.terminal,
         warnings,
+        infos,
     })
 }
 
@@ -426,14 +434,19 @@ fn check_threshold_scopes(
 }
 
 /// The terminal, the outputs (each opened now, so an unwritable one stops
-/// the run before it starts) and the code's own reporters, in that order.
-fn open_reporters(config: &mut Config, overrides: &Overrides) -> Result<Fanout, Error> {
+/// the run before it starts), the dashboard and the code's own reporters,
+/// in that order, and what to tell at the start (the dashboard's URL).
+fn open_reporters(
+    config: &mut Config,
+    overrides: &Overrides,
+) -> Result<(Fanout, Vec<String>), Error> {
+    let mut infos = Vec::new();
     let specs = match &overrides.outputs {
         Some(specs) => specs.clone(),
         None => {
             let mut specs = Vec::new();
             for s in &config.outputs {
-                specs.extend(OutputSpec::parse_list(s).map_err(Error::output)?);
+                specs.extend(Output::parse_list(s).map_err(Error::output)?);
             }
             specs
         }
@@ -449,12 +462,20 @@ fn open_reporters(config: &mut Config, overrides: &Overrides) -> Result<Fanout, 
         reporters.push(TerminalReporter::new(progress));
     }
     for spec in &specs {
-        reporters.push_output(spec.open().map_err(Error::output)?);
+        match spec.open().map_err(Error::output)? {
+            (file, true) => reporters.push_output(file),
+            (stream, false) => reporters.push_boxed(stream),
+        }
+    }
+    if let Some(addr) = overrides.dashboard.as_ref().or(config.dashboard.as_ref()) {
+        let (dashboard, url) = outputs::open_dashboard(addr).map_err(Error::output)?;
+        reporters.push_boxed(dashboard);
+        infos.push(format!("dashboard: {url}"));
     }
     for r in std::mem::take(&mut config.reporters) {
         reporters.push_boxed(r);
     }
-    Ok(reporters)
+    Ok((reporters, infos))
 }
 
 /// `d` in whole microseconds, saturating.

@@ -12,9 +12,12 @@
 
 use std::time::Duration;
 
-use lot_report::{OutputError, OutputSpec, Segment};
+use std::net::SocketAddr;
+
+use lot_report::{OutputError, Segment};
 
 use crate::error::Error;
+use crate::plan::outputs::Output;
 use crate::schedule::Stage;
 
 /// One setting that overrides the code: its environment variable, its
@@ -72,12 +75,31 @@ pub const SETTINGS: &[Setting] = &[
         flag: "--out",
         value: Some("FORMAT=PATH"),
         list: Some(','),
-        help: "write an output: FORMAT one of json, csv, html, md, text; PATH - is standard output",
+        help: "write an output: FORMAT one of json, csv, html, md, text; PATH - is standard output; or prometheus=URL, remote write (lot's `prometheus` feature)",
         expected: "FORMAT=PATH",
         // Parsed whole, so its errors can say which entry is wrong.
         apply: |o, v, _| {
-            let specs = OutputSpec::parse_list(v).map_err(Invalid::Output)?;
+            let specs = Output::parse_list(v).map_err(Invalid::Output)?;
             o.outputs.get_or_insert_with(Vec::new).extend(specs);
+            Ok(())
+        },
+    },
+    Setting {
+        var: "LOT_DASHBOARD",
+        flag: "--dashboard",
+        value: Some("ADDR"),
+        list: None,
+        help: "serve the live dashboard on ADDR, such as 127.0.0.1:5665 (lot's `dashboard` feature; no authentication)",
+        expected: "IP:PORT (such as 127.0.0.1:5665), localhost:PORT, or a port",
+        apply: |o, v, _| {
+            let port = |p: &str| p.parse::<u16>().is_ok();
+            let valid = v.parse::<SocketAddr>().is_ok()
+                || port(v)
+                || v.strip_prefix("localhost:").is_some_and(port);
+            if !valid {
+                return Err(Invalid::Form);
+            }
+            o.dashboard = Some(v.to_owned());
             Ok(())
         },
     },
@@ -223,7 +245,9 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Overrides {
     pub(crate) stages: Option<Vec<Stage>>,
-    pub(crate) outputs: Option<Vec<OutputSpec>>,
+    pub(crate) outputs: Option<Vec<Output>>,
+    /// The live dashboard's address.
+    pub(crate) dashboard: Option<String>,
     pub(crate) thresholds: Option<Vec<String>>,
     /// Where `thresholds` came from, for messages.
     pub(crate) thresholds_from: Option<&'static str>,
@@ -241,6 +265,7 @@ impl Overrides {
         Overrides {
             stages: later.stages.or(self.stages),
             outputs: later.outputs.or(self.outputs),
+            dashboard: later.dashboard.or(self.dashboard),
             thresholds_from: if later.thresholds.is_some() {
                 later.thresholds_from
             } else {
@@ -592,7 +617,11 @@ mod tests {
             ),
             (
                 vec!["--verbose"],
-                "invalid --verbose ``: expected one of --stage, --out, --threshold, --quiet, --max-in-flight, --timeout, --segment, --start-at, --help",
+                "invalid --verbose ``: expected one of --stage, --out, --dashboard, --threshold, --quiet, --max-in-flight, --timeout, --segment, --start-at, --help",
+            ),
+            (
+                vec!["--dashboard", "example.com:5665"],
+                "invalid --dashboard `example.com:5665`: expected IP:PORT (such as 127.0.0.1:5665), localhost:PORT, or a port",
             ),
             (
                 vec!["--quiet=1"],

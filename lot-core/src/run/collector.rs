@@ -14,9 +14,9 @@ use hdrhistogram::Histogram;
 use lot_report::stats::new_histogram;
 use lot_report::{
     CheckSummary, CounterValue, GaugeValue, HistogramSummary, HttpInterval, Interval,
-    IntervalLatency, Limits, Metrics, Plan, RequestSummary, SCHEMA_VERSION, ScenarioInterval,
-    ScenarioSummary, Stats, StatusCount, StepInterval, StepSummary, StopReason, Summary,
-    TimingSummary, Totals, ValueStats,
+    IntervalHistograms, IntervalLatency, Limits, Metrics, Plan, RequestSummary, SCHEMA_VERSION,
+    ScenarioInterval, ScenarioSummary, Stats, StatusCount, StepInterval, StepSummary, StopReason,
+    Summary, TimingSummary, Totals, ValueStats,
 };
 
 use crate::record::http::{HttpTable, NO_STEP};
@@ -80,6 +80,8 @@ pub(crate) struct RunInfo {
     pub(crate) limits: Limits,
     pub(crate) started_at_unix_ms: u64,
     pub(crate) start: Instant,
+    /// Whether a reporter wants each interval's histograms.
+    pub(crate) histograms: bool,
 }
 
 pub(crate) struct Collector {
@@ -187,6 +189,20 @@ impl Collector {
                 .expect("histograms share their bounds");
             total.merge(w);
             // Every step seen so far gets a row, so the series has stable columns.
+            let histograms = self.info.histograms.then(|| {
+                let empty = || Histogram::new_from(&w.latency);
+                Arc::new(IntervalHistograms {
+                    latency: w.latency.clone(),
+                    service_time: w.service_time.clone(),
+                    schedule_lag: w.schedule_lag.clone(),
+                    steps: filled(&total.steps)
+                        .map(|(id, _)| match w.steps.get(id).and_then(Option::as_ref) {
+                            Some(step) => step.latency.clone(),
+                            None => empty(),
+                        })
+                        .collect(),
+                })
+            });
             let steps = filled(&total.steps)
                 .map(|(id, _)| {
                     let step = w.steps.get(id).and_then(Option::as_ref);
@@ -220,6 +236,7 @@ impl Collector {
                 users,
                 steps,
                 http: http_interval(&w.http),
+                histograms,
             });
             interval.in_flight += in_flight;
             interval.cumulative.add(&cumulative);
@@ -239,7 +256,13 @@ impl Collector {
             interval.achieved_rps = open_started as f64 / dt_s;
         }
         self.last_offset = offset;
-        self.intervals.push(interval.clone());
+        // The copy kept for the summary leaves the histograms out, so that
+        // memory does not grow with them.
+        let mut kept = interval.clone();
+        for s in &mut kept.scenarios {
+            s.histograms = None;
+        }
+        self.intervals.push(kept);
         interval
     }
 

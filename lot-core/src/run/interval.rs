@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use lot_report::{Abort, Notice, StopReason, Threshold};
+use lot_report::{Abort, Notice, StopReason, Summary, Threshold, threshold};
 use tokio::sync::{mpsc, watch};
 
 use crate::record::context::take_first_panic;
@@ -14,19 +14,30 @@ use crate::stop::{Stop, StopLevel, deadline};
 /// The abort-on-fail thresholds, checked after every interval.
 pub(crate) struct Aborts {
     thresholds: Vec<Threshold>,
+    /// Every threshold, when a reporter wants them evaluated at each
+    /// interval; empty otherwise.
+    live: Vec<Threshold>,
     stop: watch::Sender<Stop>,
     notices: Notices,
     tripped: Option<Abort>,
 }
 
 impl Aborts {
-    /// The abort-on-fail ones of `thresholds`, stopping the run through `stop`.
+    /// The abort-on-fail ones of `thresholds`, stopping the run through
+    /// `stop`, and all of them if `live` (a reporter wants them at each
+    /// interval).
     pub(crate) fn new(
         thresholds: &[Threshold],
+        live: bool,
         stop: watch::Sender<Stop>,
         notices: Notices,
     ) -> Aborts {
         Aborts {
+            live: if live {
+                thresholds.to_vec()
+            } else {
+                Vec::new()
+            },
             thresholds: thresholds
                 .iter()
                 .filter(|t| t.abort_after().is_some())
@@ -41,7 +52,7 @@ impl Aborts {
     /// Stops the run if an abort-on-fail threshold, due by `elapsed`, fails
     /// on what has been measured so far. One that cannot be measured yet
     /// (nothing recorded) does not stop the run.
-    fn check(&mut self, collector: &Collector, elapsed: Duration) {
+    fn check(&mut self, collector: &Collector, elapsed: Duration, snapshot: Option<&Summary>) {
         let due: Vec<&Threshold> = self
             .thresholds
             .iter()
@@ -50,9 +61,16 @@ impl Aborts {
         if due.is_empty() || self.stop.borrow().level != StopLevel::None {
             return;
         }
-        let snapshot = collector.snapshot(elapsed);
+        let taken;
+        let snapshot = match snapshot {
+            Some(s) => s,
+            None => {
+                taken = collector.snapshot(elapsed);
+                &taken
+            }
+        };
         for threshold in due {
-            let result = threshold.evaluate(&snapshot);
+            let result = threshold.evaluate(snapshot);
             if !result.passed && result.value.is_some() {
                 let stopped = self.stop.send_if_modified(|stop| {
                     if stop.level != StopLevel::None {
@@ -100,9 +118,15 @@ pub(crate) async fn collect_every(
             _ = tokio::time::sleep_until(next.into()) => {}
         }
         let elapsed = next - start;
-        let interval = collector.tick(elapsed, false);
+        let mut interval = collector.tick(elapsed, false);
+        // The run so far, once, for the thresholds a reporter shows live
+        // and for the abort-on-fail ones.
+        let snapshot = (!aborts.live.is_empty()).then(|| collector.snapshot(elapsed));
+        if let Some(s) = &snapshot {
+            interval.thresholds = threshold::evaluate_all(&aborts.live, s);
+        }
         let _ = events.send(Event::Interval(Box::new(interval)));
-        aborts.check(&collector, elapsed);
+        aborts.check(&collector, elapsed, snapshot.as_ref());
         if let Some(text) = take_first_panic(collector.shared()) {
             aborts.notices.send(Notice::warning(text));
         }

@@ -45,10 +45,15 @@ pub(crate) async fn execute(prepared: Prepared) -> Report {
 
     let (events, events_rx) = mpsc::unbounded_channel();
     let notices = Notices::new(events.clone(), prepared.terminal);
+    let histograms = prepared.reporters.wants_histograms();
+    let live_thresholds = prepared.reporters.wants_thresholds();
     let reporter_task = tokio::spawn(reporters::drive(prepared.reporters, events_rx));
     tasks.0.push(reporter_task.abort_handle());
     for warning in &prepared.warnings {
         notices.send(Notice::warning(warning.clone()));
+    }
+    for info in &prepared.infos {
+        notices.send(Notice::info(info.clone()));
     }
     let (stop_tx, stop_rx) = watch::channel(Stop::NONE);
     if prepared.handle_signals {
@@ -73,10 +78,16 @@ pub(crate) async fn execute(prepared: Prepared) -> Report {
         limits: prepared.limits,
         started_at_unix_ms,
         start,
+        histograms,
     });
     let collector = Collector::new(info, shared.clone());
     let (collector_stop, collector_stop_rx) = watch::channel(false);
-    let aborts = Aborts::new(&prepared.thresholds, stop_tx.clone(), notices.clone());
+    let aborts = Aborts::new(
+        &prepared.thresholds,
+        live_thresholds,
+        stop_tx.clone(),
+        notices.clone(),
+    );
     let collector_task = tokio::spawn(collect_every(
         collector,
         start,

@@ -74,6 +74,8 @@ async fn the_live_page_follows_the_run_and_ends_as_the_report() {
         .add_stage(30, 30, Duration::from_secs(8))
         .interval(Duration::from_secs(1))
         .terminal(false)
+        .threshold("error_rate < 50%")
+        .threshold("latency p99 < 1m")
         .output(format!("html={}", html_output.display()))
         .reporter(dashboard);
     let target = server.url();
@@ -93,6 +95,17 @@ async fn the_live_page_follows_the_run_and_ends_as_the_report() {
     );
     let second = browser.wait("a later interval", long, &later).await;
     browser.wait("the live charts", long, CHARTS).await;
+    // The thresholds, on the run so far, before it ends.
+    let thresholds = browser
+        .wait(
+            "the live thresholds",
+            long,
+            "var t = document.getElementById('thresholds'); \
+             return t && t.dataset.passed ? [t.dataset.passed, t.dataset.failed, \
+             t.querySelectorAll('tr.threshold').length] : null",
+        )
+        .await;
+    assert_eq!(thresholds, serde_json::json!(["2", "0", 2]));
     browser.screenshot(&artifacts.join("live.png")).await;
     let live_state = browser
         .eval("return document.getElementById('live-state').textContent")

@@ -144,6 +144,20 @@ async fn counters_equal_the_json_totals_and_the_p99_agrees_within_the_bucket_err
             "{stat} p{quantile}: prometheus {got}, lot {want}, allowed {error}"
         );
     }
+    // ... and they came every interval: partway through, the run's native
+    // histogram already held part of the latencies.
+    let midway = s.started_at_unix_ms as f64 / 1e3 + 1.6;
+    let partial = prometheus
+        .scalar(
+            &format!("histogram_count(lot_latency_seconds{{{sel}}})"),
+            midway,
+        )
+        .await;
+    assert!(
+        partial > 0.0 && partial < latency.count as f64,
+        "{partial} of {}",
+        latency.count
+    );
     let step_p99 = q(format!(
         r#"histogram_quantile(0.99, lot_step_duration_seconds{{{sel},step="work"}})"#
     ))
@@ -220,4 +234,27 @@ async fn two_shards_add_up_in_promql() {
         .scalar("histogram_count(sum(lot_latency_seconds))", t)
         .await;
     assert_eq!(count, (s0.latency.count + s1.latency.count) as f64);
+}
+
+/// `LOT_OUT`'s `prometheus=URL`, given in code as `output` is (the same
+/// path as the variable and `--out`), opens the exporter: the receiver
+/// gets the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_entry_of_prometheus_pushes_the_run() {
+    let Some(prometheus) = Prometheus::start("entry").await else {
+        return;
+    };
+    let mut executor = Executor::new();
+    executor
+        .add_stage(50, 50, Duration::from_secs(1))
+        .terminal(false)
+        .handle_signals(false)
+        .output(format!("prometheus={}", prometheus.write_url()));
+    let report = executor.run(|| async { Ok(()) }).await;
+    let s = report.expect_summary();
+    assert_eq!(report.exit_status(), 0);
+    let got = prometheus
+        .scalar("sum(lot_iterations_scheduled_total)", after(s))
+        .await;
+    assert_eq!(got, s.totals.scheduled as f64, "{}", prometheus.log());
 }

@@ -106,6 +106,18 @@ struct Now {
     target_rps: f64,
     p50_us: u64,
     p99_us: u64,
+    /// Every threshold on the run so far, when the interval carried them
+    /// (a live page's; see `Interval::thresholds`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    thresholds: Vec<LiveThreshold>,
+}
+
+/// One threshold's state on the run so far.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+struct LiveThreshold {
+    expression: String,
+    passed: bool,
+    measured: String,
 }
 
 /// Every column of a set of series, for the operations that apply to all.
@@ -301,6 +313,15 @@ impl ChartData {
             target_rps: i.target_rps,
             p50_us: i.latency.p50_us,
             p99_us: i.latency.p99_us,
+            thresholds: i
+                .thresholds
+                .iter()
+                .map(|t| LiveThreshold {
+                    expression: t.expression.clone(),
+                    passed: t.passed,
+                    measured: t.measured.clone(),
+                })
+                .collect(),
         };
         let period_us = self.interval_s * 1e6;
         if !self.t.is_empty() && (i.duration_us as f64) * 2.0 < period_us {

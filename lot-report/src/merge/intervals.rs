@@ -169,6 +169,8 @@ fn merge_group(index: usize, start: u64, group: &[Part<Interval>]) -> Result<Int
                 || format!("{at}.http"),
                 rows.iter().map(|(l, r)| (*l, &r.http)),
             )?,
+            // Only a live run's intervals carry them; documents never do.
+            histograms: None,
         })
     })
     .collect::<Result<_, MergeError>>()?;
@@ -215,5 +217,6 @@ fn merge_group(index: usize, start: u64, group: &[Part<Interval>]) -> Result<Int
                 .collect::<Vec<_>>(),
         )?,
         scenarios,
+        thresholds: Vec::new(),
     })
 }

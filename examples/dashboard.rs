@@ -1,15 +1,16 @@
-//! Run with: cargo run --release -p lot-dashboard --example dashboard
+//! Run with: cargo run --release --features dashboard --example dashboard
 //!
 //! The live web dashboard: starts an HTTP server on 127.0.0.1 and runs a
 //! 20 s load against it (a ramp to 150/s and back, two scenarios, one with
-//! steps, one failing now and then) with the dashboard on 127.0.0.1:5665,
-//! or on `LOT_DASHBOARD`'s address. Open the URL it prints: the counters
+//! steps, one failing now and then) with the dashboard on 127.0.0.1:5665
+//! (`Executor::dashboard`), or on `LOT_DASHBOARD`'s address, which
+//! replaces it. Open the URL lot prints: the counters
 //! and charts update every second; when the run ends the page shows the
 //! final results and offers the HTML report to save. The dashboard has no
 //! authentication: keep it on loopback unless everyone who can reach the
 //! machine may see the results.
 
-#[path = "../../examples/support/server.rs"]
+#[path = "support/server.rs"]
 mod server;
 
 use std::sync::Arc;
@@ -19,7 +20,6 @@ use lot::executor::Executor;
 use lot::load::Load;
 use lot::report::Report;
 use lot::scenario::named;
-use lot_dashboard::Dashboard;
 
 /// A visit: the home page, then a slower API call.
 #[lot::scenario(name = "visit")]
@@ -55,9 +55,6 @@ async fn search(client: reqwest::Client, base: Arc<str>) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<Report> {
     let server = server::TestServer::start().await;
-    let address = std::env::var("LOT_DASHBOARD").unwrap_or_else(|_| "127.0.0.1:5665".to_owned());
-    let dashboard = Dashboard::bind(&address)?;
-    eprintln!("dashboard: {}", dashboard.url());
 
     let client = reqwest::Client::new();
     let base: Arc<str> = server.url().into();
@@ -72,7 +69,7 @@ async fn main() -> anyhow::Result<Report> {
                 .weighted(3, named("visit", visit(client.clone(), base.clone())))
                 .weighted(1, named("search", search(client, base))),
         )
-        .reporter(dashboard);
+        .dashboard("127.0.0.1:5665");
     let report = executor.run_loads().await;
     Ok(report)
 }

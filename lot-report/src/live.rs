@@ -1,0 +1,43 @@
+//! What an interval carries for live reporters beyond the results
+//! document, never serialized, and filled only when a reporter asks:
+//!
+//! - [`ScenarioInterval::histograms`](crate::ScenarioInterval::histograms),
+//!   the interval's own histograms, for exporters that stream
+//!   distributions rather than percentiles (Prometheus native histograms),
+//!   when [`Reporter::wants_histograms`](crate::Reporter::wants_histograms);
+//! - [`Interval::thresholds`](crate::Interval::thresholds), every threshold
+//!   evaluated on the run so far, for a page that shows them live, when
+//!   [`Reporter::wants_thresholds`](crate::Reporter::wants_thresholds). The
+//!   document's thresholds are [`Summary::thresholds`](crate::Summary::thresholds),
+//!   at the end.
+
+use std::fmt;
+
+use hdrhistogram::Histogram;
+
+/// The histograms of one scenario over one interval, in microseconds: of
+/// the iterations (ok or failed) and the steps that ended in it.
+#[derive(Clone, PartialEq)]
+pub struct IntervalHistograms {
+    /// Latency (from each iteration's intended start).
+    pub latency: Histogram<u64>,
+    /// Service time (from each iteration's actual start).
+    pub service_time: Histogram<u64>,
+    /// Schedule lag (actual start minus intended start).
+    pub schedule_lag: Histogram<u64>,
+    /// Each step's latency, in the order of the interval's
+    /// [`steps`](crate::ScenarioInterval::steps).
+    pub steps: Vec<Histogram<u64>>,
+}
+
+impl fmt::Debug for IntervalHistograms {
+    // The buckets are thousands of counters: their totals say enough.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntervalHistograms")
+            .field("latency", &self.latency.len())
+            .field("service_time", &self.service_time.len())
+            .field("schedule_lag", &self.schedule_lag.len())
+            .field("steps", &self.steps.len())
+            .finish()
+    }
+}
