@@ -354,8 +354,7 @@ async fn a_reporter_that_asks_gets_the_thresholds_at_each_interval() {
             .reporter(Live(asks, Arc::clone(&seen)));
         let report = executor.run(|| async { Ok(()) }).await;
         assert_eq!(report.exit_status(), 0);
-        let seen = seen.lock().unwrap().clone();
-        seen
+        seen.lock().unwrap().clone()
     };
     let asked = run(true).await;
     assert!(asked.len() >= 3, "{asked:?}");
