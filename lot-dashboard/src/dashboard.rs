@@ -87,7 +87,7 @@ impl Reporter for Dashboard {
     }
 
     /// Yes: the page shows every threshold on the run so far.
-    fn wants_thresholds(&self) -> bool {
+    fn wants_snapshot(&self) -> bool {
         true
     }
 

@@ -3,10 +3,10 @@
 //! [`RemoteWrite`] is a [`lot_report::Reporter`] that pushes a run's series
 //! to any Prometheus remote-write 1.0 receiver (Prometheus with
 //! `--web.enable-remote-write-receiver`, Mimir, Thanos Receive,
-//! VictoriaMetrics, Grafana Cloud): counters and gauges at the end of every
-//! interval, and with the summary the whole run's totals, checks, error
-//! kinds, custom metrics and native histograms of latency, service time and
-//! schedule lag. `LOT_OUT=prometheus=URL` (or `--out prometheus=URL`) adds
+//! VictoriaMetrics, Grafana Cloud): at the end of every interval, counters
+//! and gauges, checks, error kinds and custom metrics, and native
+//! histograms of latency, service time and schedule lag, each the run's so
+//! far; with the summary, the whole run's. `LOT_OUT=prometheus=URL` (or `--out prometheus=URL`) adds
 //! it to any run, with the settings of the environment
 //! ([`RemoteWrite::from_env`]); in code:
 //!
@@ -40,13 +40,13 @@
 //! | `lot_target_rate` | gauge | `scenario` | every interval: arrivals per second the plan asked for |
 //! | `lot_achieved_rate` | gauge | `scenario` | every interval: iterations launched per second |
 //! | `lot_in_flight`, `lot_users` | gauge | `scenario` | every interval: at its end |
-//! | `lot_checks_total` | counter | `scenario`, `check`, `result` (`passed`, `failed`) | the summary |
-//! | `lot_errors_total` | counter | `scenario`, `kind` (lot's bounded kinds, at most 100) | the summary |
-//! | `lot_custom_counter_total`, `lot_custom_gauge` | counter, gauge | `metric` | the summary |
+//! | `lot_checks_total` | counter | `scenario`, `check`, `result` (`passed`, `failed`) | every interval |
+//! | `lot_errors_total` | counter | `scenario`, `kind` (lot's bounded kinds, at most 100) | every interval |
+//! | `lot_custom_counter_total`, `lot_custom_gauge` | counter, gauge | `metric` | every interval |
 //! | `lot_latency_seconds`, `lot_service_time_seconds`, `lot_schedule_lag_seconds` | native histogram | `scenario` | every interval: the run so far |
 //! | `lot_step_duration_seconds` | native histogram | `scenario`, `step` | every interval: the run so far |
 //! | `lot_http_request_duration_seconds` | native histogram | `scenario`, `request`, `step` (when in one) | the summary |
-//! | `lot_custom_timing_seconds`, `lot_custom_histogram` | native histogram | `metric` | the summary |
+//! | `lot_custom_timing_seconds`, `lot_custom_histogram` | native histogram | `metric` | every interval: the run so far |
 //!
 //! [`METRIC_NAMES`] lists them. Counters are totals since the start of the
 //! run (lot's intervals count each interval alone; this crate keeps the
@@ -64,9 +64,11 @@
 //! [`Reporter::wants_histograms`](lot_report::Reporter::wants_histograms))
 //! to the run's so far, so `histogram_quantile(0.99, sum by (scenario)
 //! (rate(lot_latency_seconds[1m])))` is the last minute's p99, and the
-//! final batch holds the summary's own, for the whole run. The HTTP
-//! request histograms, checks, error kinds and custom metrics are in the
-//! summary alone.
+//! final batch holds the summary's own, for the whole run. Checks, error
+//! kinds and custom metrics come from the run so far that lot sends with
+//! each interval to the reporters that ask
+//! ([`Reporter::wants_snapshot`](lot_report::Reporter::wants_snapshot)).
+//! The HTTP request histograms are in the summary alone.
 //!
 //! # Native histograms
 //!

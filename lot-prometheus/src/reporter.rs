@@ -389,6 +389,12 @@ impl Reporter for RemoteWrite {
         true
     }
 
+    /// Yes: the checks, error kinds and custom metrics of the run so far go
+    /// out with every interval.
+    fn wants_snapshot(&self) -> bool {
+        true
+    }
+
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         let mut series = Series::new(&self.labels, self.testid.clone(), self.schema);
         let first = series.start(start);

@@ -276,6 +276,7 @@ impl Series {
     pub(crate) fn interval(&mut self, interval: &Interval) -> WriteRequest {
         self.accumulate(interval);
         let scenarios = std::mem::take(&mut self.scenarios);
+        let schema = self.schema;
         let mut batch = self.batch(interval.start_us.saturating_add(interval.duration_us));
         for (name, running) in &scenarios {
             iteration_counters(&mut batch, name, &running.counts, running.started);
@@ -284,6 +285,13 @@ impl Series {
             }
             running_series(&mut batch, name, running);
             running_durations(&mut batch, name, running);
+        }
+        // What the run so far has beyond the interval's counts.
+        if let Some(so_far) = &interval.snapshot {
+            for s in &so_far.scenarios {
+                checks_and_errors(&mut batch, s);
+            }
+            metrics(&mut batch, so_far, schema);
         }
         let request = batch.done();
         self.scenarios = scenarios;
@@ -417,6 +425,19 @@ fn scenario_summary(batch: &mut Batch<'_>, s: &ScenarioSummary, schema: i8) {
         let labels = [scenario, ("step", step.name.as_str())];
         duration(batch, STEP_DURATION, &labels, &step.latency, schema);
     }
+    checks_and_errors(batch, s);
+    for r in &s.requests {
+        let mut labels = vec![scenario, ("request", r.name.as_str())];
+        if let Some(step) = &r.step {
+            labels.push(("step", step));
+        }
+        duration(batch, HTTP_DURATION, &labels, &r.duration, schema);
+    }
+}
+
+/// A scenario's checks and error kinds so far.
+fn checks_and_errors(batch: &mut Batch<'_>, s: &ScenarioSummary) {
+    let scenario = ("scenario", s.name.as_str());
     for check in &s.checks {
         for (result, n) in [("passed", check.passed), ("failed", check.failed)] {
             batch.value(
@@ -428,13 +449,6 @@ fn scenario_summary(batch: &mut Batch<'_>, s: &ScenarioSummary, schema: i8) {
     }
     for e in s.errors.iter().take(MAX_ERROR_KINDS) {
         batch.value(ERRORS, &[scenario, ("kind", &e.kind)], e.count as f64);
-    }
-    for r in &s.requests {
-        let mut labels = vec![scenario, ("request", r.name.as_str())];
-        if let Some(step) = &r.step {
-            labels.push(("step", step));
-        }
-        duration(batch, HTTP_DURATION, &labels, &r.duration, schema);
     }
 }
 

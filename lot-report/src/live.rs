@@ -5,11 +5,13 @@
 //!   the interval's own histograms, for exporters that stream
 //!   distributions rather than percentiles (Prometheus native histograms),
 //!   when [`Reporter::wants_histograms`](crate::Reporter::wants_histograms);
-//! - [`Interval::thresholds`](crate::Interval::thresholds), every threshold
-//!   evaluated on the run so far, for a page that shows them live, when
-//!   [`Reporter::wants_thresholds`](crate::Reporter::wants_thresholds). The
-//!   document's thresholds are [`Summary::thresholds`](crate::Summary::thresholds),
-//!   at the end.
+//! - [`Interval::snapshot`](crate::Interval::snapshot), the run so far as
+//!   a [`Summary`](crate::Summary) (without its interval series), every
+//!   threshold evaluated on it in its `thresholds`, for a page that shows
+//!   them live and an exporter that sends checks, error kinds and custom
+//!   metrics as they go, when
+//!   [`Reporter::wants_snapshot`](crate::Reporter::wants_snapshot). The
+//!   collector builds it once per interval, however many reporters ask.
 
 use std::fmt;
 

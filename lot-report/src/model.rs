@@ -370,9 +370,9 @@ pub struct Interval {
     pub latency: IntervalLatency,
     /// The same per scenario.
     pub scenarios: Vec<ScenarioInterval>,
-    /// The thresholds so far, if a reporter asked (see [`live`](crate::live)).
+    /// The run so far, if a reporter asked (see [`live`](crate::live)).
     #[serde(skip)]
-    pub thresholds: Vec<ThresholdResult>,
+    pub snapshot: Option<std::sync::Arc<Summary>>,
 }
 
 impl Interval {

@@ -96,12 +96,13 @@ pub trait Reporter: Send {
         false
     }
 
-    /// Whether this reporter wants every threshold evaluated on the run so
-    /// far at each interval ([`Interval::thresholds`]), asked once, before
-    /// the run starts; default `false`. They cost the collector a snapshot
-    /// of the whole run every interval, so only a reporter that shows them
-    /// live (the dashboard) should say yes.
-    fn wants_thresholds(&self) -> bool {
+    /// Whether this reporter wants the run so far at each interval
+    /// ([`Interval::snapshot`], with every threshold evaluated on it), asked
+    /// once, before the run starts; default `false`. It costs the collector
+    /// a summary of the whole run every interval, so only a reporter that
+    /// shows or streams it live (the dashboard, the Prometheus exporter)
+    /// should say yes.
+    fn wants_snapshot(&self) -> bool {
         false
     }
 
@@ -135,8 +136,8 @@ impl<R: Reporter + ?Sized> Reporter for Box<R> {
     fn wants_histograms(&self) -> bool {
         (**self).wants_histograms()
     }
-    fn wants_thresholds(&self) -> bool {
-        (**self).wants_thresholds()
+    fn wants_snapshot(&self) -> bool {
+        (**self).wants_snapshot()
     }
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         (**self).start(start).await
@@ -161,8 +162,8 @@ impl<R: Reporter> Reporter for Option<R> {
     fn wants_histograms(&self) -> bool {
         self.as_ref().is_some_and(R::wants_histograms)
     }
-    fn wants_thresholds(&self) -> bool {
-        self.as_ref().is_some_and(R::wants_thresholds)
+    fn wants_snapshot(&self) -> bool {
+        self.as_ref().is_some_and(R::wants_snapshot)
     }
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {
         match self {
@@ -248,10 +249,10 @@ impl Fanout {
         self.members.iter().any(|m| m.reporter.wants_histograms())
     }
 
-    /// Whether any of its reporters wants the thresholds at each interval
-    /// ([`Reporter::wants_thresholds`]).
-    pub fn wants_thresholds(&self) -> bool {
-        self.members.iter().any(|m| m.reporter.wants_thresholds())
+    /// Whether any of its reporters wants the run so far at each interval
+    /// ([`Reporter::wants_snapshot`]).
+    pub fn wants_snapshot(&self) -> bool {
+        self.members.iter().any(|m| m.reporter.wants_snapshot())
     }
 
     /// Number of reporters.
@@ -357,8 +358,8 @@ impl Reporter for Fanout {
     fn wants_histograms(&self) -> bool {
         Fanout::wants_histograms(self)
     }
-    fn wants_thresholds(&self) -> bool {
-        Fanout::wants_thresholds(self)
+    fn wants_snapshot(&self) -> bool {
+        Fanout::wants_snapshot(self)
     }
 
     async fn start(&mut self, start: &Start) -> Result<(), BoxError> {

@@ -333,11 +333,12 @@ async fn a_reporter_that_asks_gets_the_thresholds_at_each_interval() {
 
     #[lot::report::async_trait]
     impl Reporter for Live {
-        fn wants_thresholds(&self) -> bool {
+        fn wants_snapshot(&self) -> bool {
             self.0
         }
         async fn interval(&mut self, interval: &Interval) -> Result<(), BoxError> {
-            self.1.lock().unwrap().push(interval.thresholds.clone());
+            let thresholds = interval.snapshot.as_ref().map(|s| s.thresholds.clone());
+            self.1.lock().unwrap().push(thresholds.unwrap_or_default());
             Ok(())
         }
     }

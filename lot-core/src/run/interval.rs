@@ -1,6 +1,7 @@
 //! The collector's timer: an interval every period, and after each the
 //! abort-on-fail thresholds and the notice of an iteration's first panic.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lot_report::{Abort, Notice, StopReason, Summary, Threshold, threshold};
@@ -14,9 +15,10 @@ use crate::stop::{Stop, StopLevel, deadline};
 /// The abort-on-fail thresholds, checked after every interval.
 pub(crate) struct Aborts {
     thresholds: Vec<Threshold>,
-    /// Every threshold, when a reporter wants them evaluated at each
-    /// interval; empty otherwise.
-    live: Vec<Threshold>,
+    /// Every threshold, evaluated on the snapshot sent with each interval.
+    all: Vec<Threshold>,
+    /// Whether a reporter wants the run so far with each interval.
+    snapshots: bool,
     stop: watch::Sender<Stop>,
     notices: Notices,
     tripped: Option<Abort>,
@@ -24,20 +26,17 @@ pub(crate) struct Aborts {
 
 impl Aborts {
     /// The abort-on-fail ones of `thresholds`, stopping the run through
-    /// `stop`, and all of them if `live` (a reporter wants them at each
-    /// interval).
+    /// `stop`; and, if `snapshots` (a reporter wants the run so far with
+    /// each interval), all of them, evaluated on it.
     pub(crate) fn new(
         thresholds: &[Threshold],
-        live: bool,
+        snapshots: bool,
         stop: watch::Sender<Stop>,
         notices: Notices,
     ) -> Aborts {
         Aborts {
-            live: if live {
-                thresholds.to_vec()
-            } else {
-                Vec::new()
-            },
+            all: thresholds.to_vec(),
+            snapshots,
             thresholds: thresholds
                 .iter()
                 .filter(|t| t.abort_after().is_some())
@@ -119,14 +118,16 @@ pub(crate) async fn collect_every(
         }
         let elapsed = next - start;
         let mut interval = collector.tick(elapsed, false);
-        // The run so far, once, for the thresholds a reporter shows live
-        // and for the abort-on-fail ones.
-        let snapshot = (!aborts.live.is_empty()).then(|| collector.snapshot(elapsed));
-        if let Some(s) = &snapshot {
-            interval.thresholds = threshold::evaluate_all(&aborts.live, s);
-        }
+        // The run so far, once, for the reporters that show it live and for
+        // the abort-on-fail thresholds.
+        let snapshot = aborts.snapshots.then(|| {
+            let mut s = collector.snapshot(elapsed);
+            s.thresholds = threshold::evaluate_all(&aborts.all, &s);
+            Arc::new(s)
+        });
+        interval.snapshot = snapshot.clone();
         let _ = events.send(Event::Interval(Box::new(interval)));
-        aborts.check(&collector, elapsed, snapshot.as_ref());
+        aborts.check(&collector, elapsed, snapshot.as_deref());
         if let Some(text) = take_first_panic(collector.shared()) {
             aborts.notices.send(Notice::warning(text));
         }

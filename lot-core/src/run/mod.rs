@@ -46,7 +46,7 @@ pub(crate) async fn execute(prepared: Prepared) -> Report {
     let (events, events_rx) = mpsc::unbounded_channel();
     let notices = Notices::new(events.clone(), prepared.terminal);
     let histograms = prepared.reporters.wants_histograms();
-    let live_thresholds = prepared.reporters.wants_thresholds();
+    let snapshots = prepared.reporters.wants_snapshot();
     let reporter_task = tokio::spawn(reporters::drive(prepared.reporters, events_rx));
     tasks.0.push(reporter_task.abort_handle());
     for warning in &prepared.warnings {
@@ -84,7 +84,7 @@ pub(crate) async fn execute(prepared: Prepared) -> Report {
     let (collector_stop, collector_stop_rx) = watch::channel(false);
     let aborts = Aborts::new(
         &prepared.thresholds,
-        live_thresholds,
+        snapshots,
         stop_tx.clone(),
         notices.clone(),
     );

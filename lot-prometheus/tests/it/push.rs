@@ -144,7 +144,13 @@ async fn counters_equal_the_json_totals_and_the_p99_agrees_within_the_bucket_err
             "{stat} p{quantile}: prometheus {got}, lot {want}, allowed {error}"
         );
     }
-    // ... and they came every interval: partway through, the run's native
+    // Checks and custom metrics came every interval too.
+    let points = q(format!(
+        r#"count_over_time(lot_checks_total{{{sel},check="even",result="passed"}}[10m])"#
+    ))
+    .await;
+    assert!(points >= 4.0, "{points}");
+    // ... and the histograms: partway through, the run's native
     // histogram already held part of the latencies.
     let midway = s.started_at_unix_ms as f64 / 1e3 + 1.6;
     let partial = prometheus

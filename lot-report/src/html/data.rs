@@ -106,8 +106,8 @@ struct Now {
     target_rps: f64,
     p50_us: u64,
     p99_us: u64,
-    /// Every threshold on the run so far, when the interval carried them
-    /// (a live page's; see `Interval::thresholds`).
+    /// Every threshold on the run so far, when the interval carried it (a
+    /// live page's; see `Interval::snapshot`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     thresholds: Vec<LiveThreshold>,
 }
@@ -314,8 +314,9 @@ impl ChartData {
             p50_us: i.latency.p50_us,
             p99_us: i.latency.p99_us,
             thresholds: i
-                .thresholds
+                .snapshot
                 .iter()
+                .flat_map(|s| &s.thresholds)
                 .map(|t| LiveThreshold {
                     expression: t.expression.clone(),
                     passed: t.passed,

@@ -217,6 +217,6 @@ fn merge_group(index: usize, start: u64, group: &[Part<Interval>]) -> Result<Int
                 .collect::<Vec<_>>(),
         )?,
         scenarios,
-        thresholds: Vec::new(),
+        snapshot: None,
     })
 }
