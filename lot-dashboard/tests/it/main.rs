@@ -5,6 +5,8 @@
 mod server;
 
 mod live;
+// The facade's: what a test does when its real component is missing.
+#[path = "../../../tests/it/require.rs"]
 mod require;
 mod routes;
 mod webdriver;

@@ -4,7 +4,6 @@
 //! When `prometheus` is not installed the test fails under CI (`CI` set, as
 //! `.ci/run` runs) and is skipped visibly elsewhere.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -18,10 +17,6 @@ pub struct Prometheus {
     dir: PathBuf,
     pub port: u16,
     http: reqwest::Client,
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
 }
 
 /// The `prometheus` binary: `LOT_TEST_PROMETHEUS`, or on `PATH`.
@@ -49,14 +44,9 @@ impl Prometheus {
     /// returns) when it is not installed and this is not CI.
     pub async fn start(test: &str) -> Option<Prometheus> {
         let Some(bin) = binary() else {
-            let install = "apt-get install prometheus, or set LOT_TEST_PROMETHEUS";
-            assert!(
-                !in_ci(),
-                "prometheus is missing, and CI must run {test} ({install})"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: prometheus is missing ({install})"
+            crate::require::missing(
+                "prometheus",
+                &format!("{test}: apt-get install prometheus, or set LOT_TEST_PROMETHEUS"),
             );
             return None;
         };
