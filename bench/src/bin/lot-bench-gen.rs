@@ -5,11 +5,18 @@
 //! and prints its body as `body=...` (the server's counts, over TLS too).
 //!
 //! ```text
-//! lot-bench-gen noop --rate 100000 --duration 5 [--threads 2]
-//! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64] [--max-connections 64] [--metrics off]
+//! lot-bench-gen noop --rate 100000 --duration 5 [--threads 2] [--live URL]
+//! lot-bench-gen http --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1] [--max-in-flight 64] [--max-connections 64] [--metrics off] [--live URL]
 //! lot-bench-gen reqwest --url http://127.0.0.1:PORT/ --rate 5000 --duration 10 [--threads 1]
 //! lot-bench-gen get --url https://127.0.0.1:PORT --path /count --ca CERT.pem
 //! ```
+//!
+//! `--live URL` (any mode but `get`) watches the run as a user would: a
+//! `lot::prometheus::RemoteWrite` to `URL` (`lot-bench-server` takes
+//! `POST /api/v1/write` and discards it) and a `lot::dashboard::Dashboard`
+//! on a free port of 127.0.0.1, both as reporters; it prints the batches
+//! the receiver accepted (`live_sent_batches`) and those given up on
+//! (`live_unsent_batches`).
 //!
 //! For an `https` URL, `--ca CERT.pem` trusts the certificate (or CA) in
 //! that file besides the system's roots; `--keep-alive off` sends
@@ -64,6 +71,9 @@ struct Args {
     ca: Option<Vec<u8>>,
     /// Whether a connection is reused (or `Connection: close` is sent).
     keep_alive: bool,
+    /// The remote-write URL of `--live`, which adds the exporter and the
+    /// dashboard.
+    live: Option<String>,
 }
 
 /// `on` or `off` for `flag`.
@@ -94,6 +104,7 @@ fn parse() -> anyhow::Result<Args> {
         path: "/".to_owned(),
         ca: None,
         keep_alive: true,
+        live: None,
     };
     while let Some(flag) = args.next() {
         let value = args
@@ -109,6 +120,7 @@ fn parse() -> anyhow::Result<Args> {
             "--metrics" => parsed.metrics = on_off(&flag, &value)?,
             "--keep-alive" => parsed.keep_alive = on_off(&flag, &value)?,
             "--path" => parsed.path = value,
+            "--live" => parsed.live = Some(value),
             "--ca" => {
                 let pem = std::fs::read(&value)
                     .map_err(|e| anyhow::anyhow!("reading --ca {value}: {e}"))?;
@@ -187,6 +199,16 @@ fn main() -> anyhow::Result<()> {
     };
     // Kept to report the pool's size at the end.
     let client = lean.as_ref().map(|(_, client)| client.clone());
+    // Made before the runtime runs anything, so a bad URL or a busy port
+    // stops the run before any load is sent.
+    let live = match &args.live {
+        Some(url) => Some((
+            lot::prometheus::RemoteWrite::new(url)?,
+            lot::dashboard::Dashboard::bind("127.0.0.1:0")?,
+        )),
+        None => None,
+    };
+    let delivery = live.as_ref().map(|(write, _)| write.delivery());
     let report = runtime.block_on(async {
         let mut executor = lot::Executor::new();
         executor
@@ -201,6 +223,9 @@ fn main() -> anyhow::Result<()> {
                 idle: idle.clone(),
                 client: client.clone(),
             });
+        if let Some((write, dashboard)) = live {
+            executor.reporter(write).reporter(dashboard);
+        }
         if let Some((request, _)) = lean {
             executor
                 .run(move || {
@@ -271,6 +296,13 @@ fn main() -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join(",")
         );
+    }
+    if let Some(delivery) = delivery {
+        println!("live_sent_batches={}", delivery.sent_batches());
+        println!("live_unsent_batches={}", delivery.unsent_batches());
+        if let Some(error) = delivery.last_error() {
+            println!("live_last_error={}", error.replace('\n', " "));
+        }
     }
     if let Some(kind) = s.errors.first() {
         println!("first_error={}", kind.kind.replace('\n', " "));

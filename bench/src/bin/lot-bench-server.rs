@@ -15,13 +15,15 @@
 //! benchmark can check that every request lot reports reached the server.
 //! Over TLS, `GET /handshakes` answers `full=N resumed=M`: the handshakes
 //! completed so far, and how many of them resumed an earlier session.
+//! `POST /api/v1/write` (a Prometheus remote write, from `lot-bench-gen
+//! --live`) is read to its end, discarded and not counted either.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context as _;
-use http_body_util::Full;
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -86,7 +88,12 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let service = service_fn(move |request: Request<hyper::body::Incoming>| {
+        let mut write = None;
         let body = match request.uri().path() {
+            "/api/v1/write" => {
+                write = Some(request.into_body());
+                Bytes::from_static(b"ok")
+            }
             "/count" => Bytes::from(counts.served.load(Ordering::Relaxed).to_string()),
             "/handshakes" => Bytes::from(format!(
                 "full={} resumed={}",
@@ -98,7 +105,13 @@ where
                 Bytes::from_static(b"ok")
             }
         };
-        async move { Ok::<_, Infallible>(Response::new(Full::new(body))) }
+        async move {
+            if let Some(write) = write {
+                // A body left unread would close the connection.
+                let _ = write.collect().await;
+            }
+            Ok::<_, Infallible>(Response::new(Full::new(body)))
+        }
     });
     let _ = http1::Builder::new()
         .serve_connection(TokioIo::new(stream), service)

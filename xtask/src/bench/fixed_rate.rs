@@ -1,14 +1,16 @@
 //! The second section: HTTP at a fixed rate, lot (with lot::http, with
-//! lot::http recording no metrics, and with reqwest for reference) against
-//! oha -q. Its runs in rounds, a [`Comparison`], serve the HTTPS section
-//! too.
+//! lot::http recording no metrics, with lot::http and the live reporters
+//! (remote write to the server, which discards it, and the dashboard), and
+//! with reqwest for reference) against oha -q. Its runs in rounds, a
+//! [`Comparison`], serve the HTTPS section too.
 
 use std::path::Path;
 
-use super::measure::{mb, measure, pinned, us_per};
-use super::output::{key_values, num, oha_requests};
+use super::measure::{measure, pinned, us_per};
+use super::output::oha_requests;
 use super::plan::Plan;
 use super::report::Row;
+use super::rounds::{Rounds, Sample};
 use super::server::Server;
 use super::setup::Setup;
 
@@ -20,39 +22,15 @@ pub(super) struct Comparison<'a> {
     pub(super) server: &'a Server,
     pub(super) rate: u64,
     /// lot-bench-gen's clients, in the order they run: `http`,
-    /// `http-bare` (lot::http without its metrics), `http-64` (lot::http
-    /// over at most 64 connections, as oha's), `reqwest`. oha is compared
-    /// with the first.
+    /// `http-bare` (lot::http without its metrics), `http-live` (lot::http
+    /// with the exporter and the dashboard), `http-64` (lot::http over at
+    /// most 64 connections, as oha's), `reqwest`. oha is compared with the
+    /// first.
     pub(super) clients: &'static [&'static str],
     /// lot-bench-gen's flags beyond the URL, the rate and the length.
     pub(super) gen_flags: Vec<String>,
     /// oha's flags beyond them.
     pub(super) oha_flags: Vec<String>,
-}
-
-/// One run at the fixed rate.
-struct Sample {
-    achieved: f64,
-    /// CPU time per request, in microseconds.
-    cpu_per: f64,
-    peak_rss_kb: u64,
-    /// lot's ok + failed and its failed alone (NaN for oha, which does not
-    /// let its last requests finish), and the requests the server counted
-    /// meanwhile. A request that failed before it was sent (its connection
-    /// or handshake) is not counted by the server.
-    finished: f64,
-    failed: f64,
-    reached: f64,
-    /// The TLS handshakes the server completed during the run: full and
-    /// resumed.
-    handshakes: Option<(u64, u64)>,
-}
-
-/// Each tool's runs, round after round.
-pub(super) struct Rounds {
-    /// Each client's runs, in the comparison's order.
-    lot: Vec<(&'static str, Vec<Sample>)>,
-    oha: Vec<Sample>,
 }
 
 /// The section's one row.
@@ -61,7 +39,7 @@ pub(super) fn row(plan: &Plan, setup: &Setup, server: &Server, log: &mut Vec<Str
         what: "HTTP",
         server,
         rate: plan.fixed_rate,
-        clients: &["http", "http-bare", "reqwest"],
+        clients: &["http", "http-bare", "http-live", "reqwest"],
         gen_flags: Vec::new(),
         oha_flags: Vec::new(),
     };
@@ -79,9 +57,17 @@ pub(super) fn row(plan: &Plan, setup: &Setup, server: &Server, log: &mut Vec<Str
             "metrics cost",
             format!("{:+.1}%", (lot / bare - 1.0) * 100.0),
         ),
+    ];
+    values.extend(rounds.live_columns(
+        "http",
+        "http-live",
+        "lot with exporter + dashboard CPU/request",
+        1,
+    ));
+    values.extend([
         ("lot+reqwest CPU/request", rounds.cpu_text("reqwest")),
         ("lot+reqwest peak RSS", rounds.rss("reqwest")),
-    ];
+    ]);
     values.extend(rounds.oha_columns("oha CPU/request", "CPU ratio lot/oha"));
     values.push(("server count = ok + failed", rounds.reached(None)));
     Row {
@@ -96,19 +82,16 @@ impl Comparison<'_> {
     /// the machine's speed over the minutes touches each alike; the ratio
     /// reported is the median of the rounds' ratios.
     pub(super) fn run(&self, plan: &Plan, setup: &Setup, log: &mut Vec<String>) -> Rounds {
-        let mut rounds = Rounds {
-            lot: self.clients.iter().map(|&c| (c, Vec::new())).collect(),
-            oha: Vec::new(),
-        };
-        for _ in 0..plan.fixed_rounds {
-            for (client, runs) in &mut rounds.lot {
-                runs.push(self.lot(plan, setup, client, log));
-            }
-            if let Some(oha_bin) = &setup.oha {
-                rounds.oha.push(self.oha(plan, setup, oha_bin, log));
-            }
-        }
-        rounds
+        Rounds::run(
+            plan.fixed_rounds,
+            self.clients,
+            setup.oha.is_some(),
+            |client| match (client, &setup.oha) {
+                (Some(client), _) => self.lot(plan, setup, client, log),
+                (None, Some(oha_bin)) => self.oha(plan, setup, oha_bin, log),
+                (None, None) => unreachable!("oha runs only if it is installed"),
+            },
+        )
     }
 
     /// lot-bench-gen with `client`, and what the server counted meanwhile.
@@ -119,6 +102,7 @@ impl Comparison<'_> {
         );
         let (mode, metrics, connections) = match client {
             "http-bare" => ("http", "off", None),
+            "http-live" => ("http", "on", None),
             "http-64" => ("http", "on", Some("64")),
             other => (other, "on", None),
         };
@@ -139,22 +123,17 @@ impl Comparison<'_> {
         if let Some(max) = connections {
             args.extend(["--max-connections".into(), max.into()]);
         }
+        if client == "http-live" {
+            args.extend(live_flags(self.server));
+        }
         args.extend(self.gen_flags.iter().cloned());
         let (before, shakes) = (self.server.served(), self.server.handshakes());
         let run = measure(pinned(setup.gen_core, &setup.gen_bin, &args), log);
-        let kv = key_values(&run.stdout);
-        Sample {
-            achieved: num(&kv, "achieved_rps"),
-            cpu_per: us_per(run.usage.cpu, num(&kv, "ok")),
-            peak_rss_kb: run.usage.peak_rss_kb,
-            finished: num(&kv, "ok") + num(&kv, "failed"),
-            failed: num(&kv, "failed"),
-            reached: match (before, self.server.served()) {
-                (Some(before), Some(after)) => after.saturating_sub(before) as f64,
-                _ => f64::NAN,
-            },
-            handshakes: self.handshakes_since(shakes),
-        }
+        let reached = match (before, self.server.served()) {
+            (Some(before), Some(after)) => after.saturating_sub(before) as f64,
+            _ => f64::NAN,
+        };
+        Sample::of_gen(&run, reached, self.handshakes_since(shakes))
     }
 
     /// `oha -q` at the same rate, over 64 connections.
@@ -188,6 +167,7 @@ impl Comparison<'_> {
             failed: f64::NAN,
             reached: f64::NAN,
             handshakes: self.handshakes_since(shakes),
+            kv: Default::default(),
         }
     }
 
@@ -198,161 +178,8 @@ impl Comparison<'_> {
     }
 }
 
-impl Rounds {
-    /// The runs of `who`: one of the comparison's clients, or `oha`.
-    fn runs(&self, who: &str) -> &[Sample] {
-        if who == "oha" {
-            return &self.oha;
-        }
-        self.lot
-            .iter()
-            .find(|(client, _)| *client == who)
-            .map_or(&[], |(_, runs)| runs)
-    }
-
-    /// The median of the rounds' achieved rates.
-    pub(super) fn achieved(&self, who: &str) -> String {
-        let rates = self.runs(who).iter().map(|r| r.achieved).collect();
-        format!("{:.0}", median(rates))
-    }
-
-    /// The median of the rounds' CPU time per request, in microseconds.
-    pub(super) fn cpu(&self, who: &str) -> f64 {
-        median(self.runs(who).iter().map(|r| r.cpu_per).collect())
-    }
-
-    /// [`Rounds::cpu`] as text: `12.3µs`.
-    pub(super) fn cpu_text(&self, who: &str) -> String {
-        format!("{:.1}µs", self.cpu(who))
-    }
-
-    /// The highest peak RSS of the rounds, in kB.
-    pub(super) fn rss_kb(&self, who: &str) -> u64 {
-        self.runs(who)
-            .iter()
-            .map(|r| r.peak_rss_kb)
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// [`Rounds::rss_kb`] as text: `12.3MB`.
-    pub(super) fn rss(&self, who: &str) -> String {
-        mb(self.rss_kb(who))
-    }
-
-    /// The median of the rounds' CPU ratios of `who` (lot's first client
-    /// if `None`) to oha, or `None` if oha did not run.
-    pub(super) fn ratio(&self, who: Option<&str>) -> Option<f64> {
-        let ratios = self.ratios(who);
-        (!ratios.is_empty()).then(|| median(ratios))
-    }
-
-    /// Each round's CPU per request of `who` (lot's first client if
-    /// `None`) over oha's.
-    fn ratios(&self, who: Option<&str>) -> Vec<f64> {
-        let first = self.lot.first().map_or("", |(client, _)| *client);
-        self.runs(who.unwrap_or(first))
-            .iter()
-            .zip(&self.oha)
-            .map(|(lot, oha)| lot.cpu_per / oha.cpu_per)
-            .collect()
-    }
-
-    /// Each round's ratio of [`Rounds::ratio`]: `0.61 0.70 0.63`.
-    pub(super) fn per_round(&self, who: Option<&str>) -> String {
-        self.ratios(who)
-            .iter()
-            .map(|r| format!("{r:.2}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    /// oha's columns and the CPU ratios of lot's first client, under the
-    /// labels given, or none if oha did not run.
-    pub(super) fn oha_columns(
-        &self,
-        cpu_label: &'static str,
-        ratio_label: &'static str,
-    ) -> Vec<(&'static str, String)> {
-        let Some(ratio) = self.ratio(None) else {
-            return Vec::new();
-        };
-        vec![
-            ("oha achieved/s", self.achieved("oha")),
-            (cpu_label, self.cpu_text("oha")),
-            ("oha peak RSS", self.rss("oha")),
-            (ratio_label, format!("{ratio:.2}")),
-            ("ratio per round", self.per_round(None)),
-        ]
-    }
-
-    /// Whether the server counted, in every run of lot (with the client
-    /// `who`, or any), lot's ok + failed: `yes (N runs)`, or the runs that
-    /// differ.
-    pub(super) fn reached(&self, who: Option<&str>) -> String {
-        let runs: Vec<(&str, &Sample)> = self
-            .lot
-            .iter()
-            .filter(|(client, _)| who.is_none_or(|who| who == *client))
-            .flat_map(|(client, runs)| runs.iter().map(move |r| (*client, r)))
-            .collect();
-        let differ: Vec<String> = runs
-            .iter()
-            .filter(|(_, r)| r.reached != r.finished)
-            .map(|(client, r)| {
-                format!(
-                    "{client}: server {:.0}, lot {:.0} ({:.0} failed)",
-                    r.reached, r.finished, r.failed
-                )
-            })
-            .collect();
-        if differ.is_empty() {
-            let n = runs.len();
-            format!("yes ({n} run{})", if n == 1 { "" } else { "s" })
-        } else {
-            format!("NO: {}", differ.join("; "))
-        }
-    }
-
-    /// The TLS handshakes the server made in `who`'s runs: `64 per run,
-    /// 2% resumed`.
-    pub(super) fn handshakes(&self, who: &str) -> String {
-        let runs: Vec<(u64, u64)> = self.runs(who).iter().filter_map(|r| r.handshakes).collect();
-        let (full, resumed) = runs
-            .iter()
-            .fold((0, 0), |(f, r), (full, resumed)| (f + full, r + resumed));
-        let all = full + resumed;
-        if all == 0 {
-            return "–".to_owned();
-        }
-        format!(
-            "{:.0} per run, {:.0}% resumed",
-            all as f64 / runs.len() as f64,
-            resumed as f64 * 100.0 / all as f64
-        )
-    }
-}
-
-/// The median of `values` (the mean of the middle two for an even count),
-/// or NaN for none.
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::median;
-
-    #[test]
-    fn medians() {
-        assert!(median(vec![]).is_nan());
-        assert_eq!(median(vec![3.0]), 3.0);
-        assert_eq!(median(vec![4.0, 1.0, 3.0]), 3.0);
-        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
-    }
+/// lot-bench-gen's flags for the exporter and the dashboard: remote write
+/// to `server`, which reads and discards it (and does not count it).
+pub(super) fn live_flags(server: &Server) -> [String; 2] {
+    ["--live".into(), format!("{}api/v1/write", server.url)]
 }

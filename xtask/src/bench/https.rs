@@ -19,10 +19,11 @@
 //!
 //! Both rows check that the server counted each of lot's requests.
 
-use super::fixed_rate::{Comparison, Rounds};
+use super::fixed_rate::Comparison;
 use super::measure::mb;
 use super::plan::Plan;
 use super::report::Row;
+use super::rounds::Rounds;
 use super::server;
 use super::setup::Setup;
 

@@ -28,6 +28,12 @@
 //! 5 %), idle connections must follow the load rather than its peaks, and
 //! the server's count of requests must equal lot's ok + failed.
 //!
+//! With the exporter and the dashboard on (`lot-bench-gen --live`: remote
+//! write to the server, which reads and discards it without counting it,
+//! and the dashboard on a free port), the no-op at 500,000/s and HTTP at
+//! 5,000/s run again in the same rounds as without; their rows show the
+//! CPU time and peak RSS with them, and the ratios live/off.
+//!
 //! The sections run in this order, each in its module: `noop`, then
 //! against the server `fixed_rate`, `https` (against its own server, over
 //! TLS), `saturation` and `soak`; `report` writes what they found.
@@ -41,6 +47,7 @@ mod noop;
 mod output;
 mod plan;
 mod report;
+mod rounds;
 mod saturation;
 mod server;
 mod setup;
@@ -67,10 +74,11 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     let mut log = Vec::new();
     let mut rows = Vec::new();
-    if plan.runs("noop") {
-        rows.extend(noop::rows(&plan, &setup, &mut log));
-    }
+    // The no-op's live runs send their remote writes to the server.
     let server = server::start(&setup.server_bin, setup.server_core, &mut log);
+    if plan.runs("noop") {
+        rows.extend(noop::rows(&plan, &setup, &server, &mut log));
+    }
     if plan.runs("fixed_rate") {
         rows.push(fixed_rate::row(&plan, &setup, &server, &mut log));
     }

@@ -5,6 +5,8 @@ pub(super) struct Plan {
     pub(super) quick: bool,
     pub(super) noop_rates: Vec<u64>,
     pub(super) noop_secs: u64,
+    /// The no-op rate that also runs with the live reporters, in rounds.
+    pub(super) live_noop_rate: u64,
     pub(super) fixed_rate: u64,
     pub(super) fixed_secs: u64,
     pub(super) fixed_rounds: u32,
@@ -53,6 +55,7 @@ impl Plan {
             only,
             noop_rates: vec![10_000, 50_000, 100_000, 200_000, 500_000],
             noop_secs: if quick { 2 } else { 5 },
+            live_noop_rate: 500_000,
             fixed_rate: 5_000,
             fixed_secs: if quick { 4 } else { 10 },
             fixed_rounds: if quick { 1 } else { 3 },
