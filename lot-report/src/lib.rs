@@ -68,6 +68,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compare;
 pub mod csv;
 pub mod duration;
 mod hdr;

@@ -3,6 +3,7 @@
 //! ```text
 //! lot-report render --format html -o report.html run.json
 //! lot-report merge -o total.json shard-*.json
+//! lot-report compare --fail-if "latency p99 > +10%" base.json new.json
 //! ```
 
 use std::process::ExitCode;
@@ -15,19 +16,27 @@ lot-report: work with saved lot results
 USAGE:
     lot-report render [--format FORMAT] [-o OUT] [--max-input-bytes N] RESULTS.json
     lot-report merge [--allow-partial] [--format FORMAT] [-o OUT] [--max-input-bytes N] SHARD.json...
+    lot-report compare [--format FORMAT] [-o OUT] [--fail-if GATE]... [--max-input-bytes N] BASE.json NEW.json
 
 COMMANDS:
     render    re-render a JSON results document
     merge     merge the results of a distributed run's shards (LOT_SEGMENT=I/N)
               into one: counts add up, percentiles come from the merged
               histograms, thresholds are evaluated again on the whole
+    compare   compare two runs, scenario by scenario and step by step: the
+              change of every count, rate and percentile, whether it is
+              significant, and the --fail-if gates (see docs/compare.md)
 
 OPTIONS:
     -f, --format FORMAT   json, csv, html, md or text (default: from OUT's
-                          extension, else text for render and json for merge)
+                          extension, else text for render and compare, json
+                          for merge; compare writes json, html, md or text)
     -o, --output OUT      file to write, replaced atomically; - for standard
                           output (the default)
         --allow-partial   merge even when shards are missing (they are named)
+        --fail-if GATE    compare: fail (exit 99) when the change passes GATE,
+                          such as \"latency p99 > +10%\", \"error_rate > +0.5pp\"
+                          or \"latency[checkout] p95 > +20ms significant\"
         --max-input-bytes N
                           refuse input files larger than N bytes (default
                           1073741824, 1 GiB)
@@ -37,7 +46,10 @@ EXIT STATUS:
     0 on success, 2 for a usage error, 1 when an input cannot be read (it
     is missing, too large, not JSON, truncated, or a histogram in it is
     corrupt), the shards cannot be merged or the output written, 99 when a
-    threshold fails on the merged results. Every error is one line on
+    threshold fails on the merged results or a gate fails on the
+    comparison (the output is written first). A gate that does not parse is
+    a usage error; one whose scope names nothing in a run, or results of
+    different schema versions, exit 1. Every error is one line on
     standard error naming the file.
 ";
 
@@ -80,8 +92,9 @@ fn run(args: &[String]) -> Result<(), Failure> {
         }
         Some("render") => render(&args[1..], false),
         Some("merge") => render(&args[1..], true),
+        Some("compare") => compare(&args[1..]),
         Some(other) => Err(usage(format!(
-            "unknown command `{other}`; expected: render, merge"
+            "unknown command `{other}`; expected: render, merge, compare"
         ))),
     }
 }
@@ -210,4 +223,121 @@ fn render(args: &[String], merging: bool) -> Result<(), Failure> {
         });
     }
     Ok(())
+}
+
+/// `compare BASE NEW`: the comparison in one output, then the gates.
+fn compare(args: &[String]) -> Result<(), Failure> {
+    use lot_report::compare::{self, Gate};
+    let mut format = None;
+    let mut output = None;
+    let mut inputs: Vec<String> = Vec::new();
+    let mut gates = Vec::new();
+    let mut max_bytes = lot_report::read::MAX_INPUT_BYTES;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = |flag: &str| {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| usage(format!("`{flag}` needs a value")))
+        };
+        match arg.as_str() {
+            "-f" | "--format" => {
+                let name = value(arg)?;
+                format = Some(CompareFormat::from_name(&name).ok_or_else(|| {
+                    usage(format!(
+                        "unknown format `{name}`; expected one of: text, md, json, html"
+                    ))
+                })?);
+            }
+            "-o" | "--output" => output = Some(value(arg)?),
+            "--fail-if" => {
+                let text = value(arg)?;
+                gates.push(Gate::parse(&text).map_err(|e| usage(one_line(&e.to_string())))?);
+            }
+            "--max-input-bytes" => {
+                let text = value(arg)?;
+                max_bytes = text.parse().map_err(|_| {
+                    usage(format!(
+                        "`--max-input-bytes` takes a number of bytes, not `{text}`"
+                    ))
+                })?;
+            }
+            "-h" | "--help" => {
+                print!("{HELP}");
+                return Ok(());
+            }
+            flag if flag.starts_with('-') && flag != "-" => {
+                return Err(usage(format!("unknown option `{flag}`")));
+            }
+            path => inputs.push(path.to_owned()),
+        }
+    }
+    let [base_path, new_path] = inputs.as_slice() else {
+        return Err(usage(
+            "give two results files to compare: BASE.json NEW.json",
+        ));
+    };
+    let destination = match output.as_deref() {
+        None | Some("-") => Destination::Stdout,
+        Some(path) => Destination::File(path.into()),
+    };
+    let format = format.unwrap_or_else(|| match &destination {
+        Destination::File(path) => path
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(CompareFormat::from_name)
+            .unwrap_or(CompareFormat::Text),
+        Destination::Stdout => CompareFormat::Text,
+    });
+    let base = read(base_path, max_bytes)?;
+    let new = read(new_path, max_bytes)?;
+    let comparison = compare::compare((base_path, &base), (new_path, &new), &gates)
+        .map_err(|e| failed(e.to_string()))?;
+    let text = match format {
+        CompareFormat::Text => compare::text::render(&comparison),
+        CompareFormat::Md => compare::markdown::render(&comparison),
+        CompareFormat::Json => compare::json::render(&comparison),
+        CompareFormat::Html => compare::html::render(&comparison, &base, &new),
+    };
+    drop((base, new));
+    for w in &comparison.warnings {
+        eprintln!("lot-report: warning: {}", one_line(w));
+    }
+    let mut sink = Sink::open(&destination).map_err(|e| failed(e.to_string()))?;
+    sink.commit(text.as_bytes())
+        .map_err(|e| failed(format!("cannot write `{destination}`: {e}")))?;
+    if !comparison.gates_passed() {
+        let failed: Vec<&str> = comparison
+            .gates
+            .iter()
+            .filter(|g| !g.passed)
+            .map(|g| g.expression.as_str())
+            .collect();
+        return Err(Failure {
+            status: 99,
+            message: one_line(&format!("a gate failed: {}", failed.join("; "))),
+        });
+    }
+    Ok(())
+}
+
+/// What `compare` writes.
+#[derive(Clone, Copy)]
+enum CompareFormat {
+    Text,
+    Md,
+    Json,
+    Html,
+}
+
+impl CompareFormat {
+    fn from_name(name: &str) -> Option<CompareFormat> {
+        Some(match name {
+            "text" | "txt" => CompareFormat::Text,
+            "md" | "markdown" => CompareFormat::Md,
+            "json" => CompareFormat::Json,
+            "html" | "htm" => CompareFormat::Html,
+            _ => return None,
+        })
+    }
 }

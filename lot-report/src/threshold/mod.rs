@@ -68,3 +68,4 @@ mod parse;
 pub use crate::model::ThresholdResult;
 pub use evaluate::evaluate_all;
 pub use expr::{Metric, Operator, Statistic, Status, Threshold, ThresholdError, Unit};
+pub(crate) use parse::percentile;

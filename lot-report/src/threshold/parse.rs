@@ -314,7 +314,9 @@ fn status(word: &str) -> Option<Status> {
 }
 
 /// The percentile `digits` (what follows `p`) stand for, from 0 to 100.
-fn percentile(digits: &str) -> Option<f64> {
+/// A percentile's digits after `p` (`99.9`, or the shorthand `999`), 0 to
+/// 100; shared with the comparison gates.
+pub(crate) fn percentile(digits: &str) -> Option<f64> {
     let value = if digits.len() > 2 && !digits.contains('.') {
         // Only runs of nines are shorthand: p999 = 99.9, p9999 = 99.99.
         digits

@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 use lot_report::{Abort, Format, Summary, Threshold};
 
+mod compare;
 mod hostile;
 mod http;
 
