@@ -4,6 +4,7 @@
 mod server;
 
 mod browser;
+mod compare;
 mod context;
 mod hostile;
 mod http;

@@ -49,6 +49,7 @@ D.groups.forEach(function(g){
   chart(grid,'latency percentile spectrum',g.spectrum.x,[{label:'base',color:'#6e7781',values:g.spectrum.base},{label:'new',color:'#0969da',values:g.spectrum.new}],'percentile',true);
   chart(grid,'latency over time',g.time.t,[{label:'base p50',color:'#6e7781',values:g.time.base_p50},{label:'base p99',color:'#6e7781',dash:[6,4],values:g.time.base_p99},{label:'new p50',color:'#0969da',values:g.time.new_p50},{label:'new p99',color:'#0969da',dash:[6,4],values:g.time.new_p99}],'time',false);
 });
+window.addEventListener('load',function(){root.setAttribute('data-resources',String(performance.getEntriesByType('resource').length));});
 })();"#;
 
 /// The spectrum's points: x = log10(1 / (1 − q)) from 0 (p0) to 5

@@ -159,7 +159,7 @@ pub struct QuantileChange {
 pub struct Ks {
     /// `max |F_base(x) − F_new(x)|` over the buckets' boundaries.
     pub d: f64,
-    /// The same, forgiving a relative shift of up to 5 %.
+    /// The same, forgiving a relative shift of up to 10 %.
     pub d_tolerant: f64,
     /// `1.358·√((n+m)/(n·m))`, the critical value at α = 0.05.
     pub critical: f64,

@@ -117,7 +117,7 @@ pub(super) fn rows(g: &Group) -> Vec<Row> {
             "KS D",
             [
                 format!("{:.3}", d.ks.d),
-                format!("±5% {:.3}", d.ks.d_tolerant),
+                format!("±10% {:.3}", d.ks.d_tolerant),
                 format!("crit {:.3}", d.ks.critical),
                 if d.ks.significant { "differs" } else { "same" }.to_owned(),
             ],
@@ -161,4 +161,4 @@ pub(super) fn describe(run: &super::RunLabel) -> String {
 }
 
 /// What `*` means, for the outputs' legends.
-pub(super) const LEGEND: &str = "* significant: the 95% intervals are apart, past 2% noise,\n  and the runs' interval series agree (see docs/compare.md)";
+pub(super) const LEGEND: &str = "* significant: the 95% intervals are apart, past 10% noise,\n  and the runs' interval series agree (see docs/compare.md)";

@@ -14,14 +14,19 @@ pub const Z_95: f64 = 1.959_964;
 /// The Kolmogorov–Smirnov coefficient `c(α)` at α = 0.05.
 pub const KS_C_05: f64 = 1.358;
 
-/// Relative changes smaller than this are noise, whatever the intervals say
-/// (criterion's noise threshold idea): 2 %.
-pub const NOISE: f64 = 0.02;
+/// Relative changes of a quantile within this are noise, whatever the
+/// intervals say (criterion's noise threshold): 10 %. Two runs of one plan
+/// against one target on one loaded machine differ by several percent
+/// (2.8 % at p90, 5.3 % at p99 and 8.7 % at p95 in the facade's tests)
+/// consistently over the whole run, which no statistic computed from the
+/// runs themselves can tell from a change.
+pub const NOISE: f64 = 0.10;
 
-/// The relative tolerance of the distribution distance: values within 5 %
-/// of each other count as equal, so a small shift of a tight distribution
-/// (another run on the same machine) is not taken for a change of shape.
-pub const KS_TOLERANCE: f64 = 0.05;
+/// The relative tolerance of the distribution distance: values within
+/// [`NOISE`] of each other count as equal, so a small shift of a tight
+/// distribution (another run on the same machine) is not taken for a
+/// change of shape.
+pub const KS_TOLERANCE: f64 = NOISE;
 
 /// The smallest share of the values the distribution distance must move to
 /// flag a change: 1 %.

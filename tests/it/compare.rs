@@ -1,0 +1,272 @@
+//! `lot-report compare` on real runs of one plan against the in-process
+//! server: the same target twice, the target 5 ms slower, and the target
+//! with a 5 % slow path that leaves p50 where it was. The comparison's HTML
+//! is opened in headless Chromium.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lot::executor::Executor;
+use serde_json::Value;
+
+use crate::server::TestServer;
+
+/// Each iteration's step `checkout` waits `20 + extra_ms` ms on the server,
+/// and one iteration in `slow_every` (0: none) 60 ms more. The 20 ms keep
+/// the timer's and a loaded machine's jitter to a few percent of the latency.
+#[lot::scenario(name = "shop")]
+async fn shop(
+    client: reqwest::Client,
+    base: Arc<str>,
+    extra_ms: u64,
+    slow_every: u64,
+) -> anyhow::Result<()> {
+    let index = lot::iteration().expect("inside an iteration").index();
+    let slow = if slow_every > 0 && index % slow_every == slow_every / 2 {
+        60
+    } else {
+        0
+    };
+    let ms = 20 + extra_ms + slow;
+    lot::step("checkout", async {
+        client
+            .get(format!("{base}/delay/{ms}"))
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await
+    })
+    .await?;
+    Ok(())
+}
+
+fn dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lot-it-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One run of the plan (400/s for 6 s, 2400 arrivals), its results in `name`.
+async fn run(server: &TestServer, name: &str, extra_ms: u64, slow_every: u64) -> PathBuf {
+    let json = dir().join(name);
+    let mut executor = Executor::new();
+    executor
+        .add_stage(400, 400, Duration::from_secs(6))
+        .terminal(false)
+        .output(format!("json={}", json.display()));
+    let client = reqwest::Client::new();
+    let report = executor
+        .run(shop(client, server.url().into(), extra_ms, slow_every))
+        .await;
+    assert_eq!(report.exit_status(), 0, "{name}");
+    json
+}
+
+/// The `lot-report` binary, built once into this test's target directory.
+fn lot_report_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("the test binary has a path");
+            let profile_dir = exe
+                .parent()
+                .and_then(|deps| deps.parent())
+                .expect("test binaries live in target/<profile>/deps")
+                .to_path_buf();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut build = Command::new(cargo);
+            build.args([
+                "build",
+                "--quiet",
+                "-p",
+                "lot-report",
+                "--bin",
+                "lot-report",
+            ]);
+            if profile_dir.ends_with("release") {
+                build.arg("--release");
+            }
+            assert!(
+                build.status().expect("running cargo build").success(),
+                "building lot-report"
+            );
+            profile_dir.join("lot-report")
+        })
+        .clone()
+}
+
+fn compare(base: &Path, new: &Path, args: &[&str]) -> Output {
+    Command::new(lot_report_bin())
+        .arg("compare")
+        .args(args)
+        .arg(base)
+        .arg(new)
+        .output()
+        .expect("running lot-report")
+}
+
+/// The comparison as JSON, and the exit status with `gates`.
+fn compared(base: &Path, new: &Path, gates: &[&str]) -> (Value, Option<i32>) {
+    let mut args = vec!["--format", "json"];
+    for g in gates {
+        args.extend(["--fail-if", g]);
+    }
+    let out = compare(base, new, &args);
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (json, out.status.code())
+}
+
+/// The step's latency statistic `name` of a comparison.
+fn step_quantile<'a>(c: &'a Value, name: &str) -> &'a Value {
+    let step = c["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["step"] == "checkout")
+        .expect("the step is compared");
+    step["distributions"][0]["quantiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == name)
+        .unwrap()
+}
+
+fn step_ks(c: &Value) -> &Value {
+    let step = c["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["step"] == "checkout")
+        .unwrap();
+    &step["distributions"][0]["ks"]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_sees_a_slower_target_and_a_slow_path_but_not_a_second_run() {
+    let server = TestServer::start().await;
+    let base = run(&server, "base.json", 0, 0).await;
+    let again = run(&server, "again.json", 0, 0).await;
+    let slower = run(&server, "slower.json", 5, 0).await;
+    let bimodal = run(&server, "bimodal.json", 0, 20).await;
+
+    // The same plan against the same target: nothing significant in the
+    // step's latency, and gates with generous margins pass.
+    let generous = [
+        "latency[checkout] p50 > +50%",
+        "latency[checkout] p99 > +100% significant",
+        "error_rate > +1pp",
+    ];
+    let (c, status) = compared(&base, &again, &generous);
+    assert_eq!(status, Some(0), "{:#}", c["gates"]);
+    for name in ["p50", "p90", "p95", "p99"] {
+        let q = step_quantile(&c, name);
+        assert_eq!(q["significant"], false, "{name}: {q:#}");
+    }
+    assert_eq!(step_ks(&c)["significant"], false, "{:#}", step_ks(&c));
+
+    // 5 ms slower: every percentile moved, significantly, and the gates fail.
+    let (c, status) = compared(
+        &base,
+        &slower,
+        &[
+            "latency[checkout] p50 > +2ms significant",
+            "latency p99 > +10%",
+        ],
+    );
+    assert_eq!(status, Some(99), "{:#}", c["gates"]);
+    for name in ["p50", "p90", "p95"] {
+        let q = step_quantile(&c, name);
+        assert_eq!(q["significant"], true, "{name}: {q:#}");
+        assert!(q["delta_us"].as_i64().unwrap() > 3000, "{name}: {q:#}");
+    }
+    assert_eq!(step_ks(&c)["significant"], true);
+
+    // A 5 % slow path: p50 stays, the tail and the distribution move.
+    let (c, status) = compared(
+        &base,
+        &bimodal,
+        &["latency[checkout] p99 > +20ms significant"],
+    );
+    assert_eq!(status, Some(99), "{:#}", c["gates"]);
+    let p50 = step_quantile(&c, "p50");
+    assert_eq!(p50["significant"], false, "{p50:#}");
+    assert_eq!(step_quantile(&c, "p99")["significant"], true);
+    let ks = step_ks(&c);
+    assert_eq!(ks["significant"], true, "{ks:#}");
+
+    html_in_a_browser(&base, &bimodal).await;
+    let _ = std::fs::remove_dir_all(dir());
+}
+
+/// The comparison's page in headless Chromium, from a file, with no
+/// network: both charts of every group drawn, nothing fetched.
+async fn html_in_a_browser(base: &Path, new: &Path) {
+    let Some(browser) = find_chromium() else {
+        crate::require::missing("chromium", "apt-get install chromium; .ci/run installs it");
+        return;
+    };
+    let page = dir().join("compare.html");
+    let out = compare(base, new, &["-o", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let dom = chromium(
+        &browser,
+        &dir().join("profile"),
+        &[
+            "--virtual-time-budget=5000".to_owned(),
+            "--dump-dom".to_owned(),
+            format!("file://{}", page.display()),
+        ],
+    )
+    .await;
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    // The run, the scenario and its step: two charts each.
+    assert!(
+        dom.contains("data-charts=\"6\" data-charts-drawn=\"6\""),
+        "{}",
+        &dom[..dom.len().min(400)]
+    );
+    assert!(dom.contains("latency percentile spectrum"));
+    assert!(dom.contains("data-resources=\"0\""), "nothing fetched");
+    assert_eq!(dom.matches("<script").count(), 3);
+}
+
+// The browser test's two helpers, private to its module, as they are there.
+fn find_chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+    .find(|candidate| candidate.is_file())
+}
+
+async fn chromium(browser: &Path, profile: &Path, args: &[String]) -> Output {
+    let run = tokio::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("chromium finishes within two minutes")
+        .expect("chromium starts")
+}
