@@ -289,8 +289,14 @@ fn compare(args: &[String]) -> Result<(), Failure> {
             .unwrap_or(CompareFormat::Text),
         Destination::Stdout => CompareFormat::Text,
     });
-    let base = read(base_path, max_bytes)?;
-    let new = read(new_path, max_bytes)?;
+    // Reading is most of the work; the two files are read side by side.
+    let (base, new) = std::thread::scope(|scope| {
+        let base = scope.spawn(|| read(base_path, max_bytes));
+        let new = read(new_path, max_bytes);
+        (base.join(), new)
+    });
+    let base = base.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    let new = new?;
     let comparison = compare::compare((base_path, &base), (new_path, &new), &gates)
         .map_err(|e| failed(e.to_string()))?;
     let text = match format {

@@ -368,8 +368,11 @@ fn distribution(
         quantiles.push(c);
     }
     quantiles.push(extreme("max", hb.max(), hn.max()));
-    let (d, d_tolerant) = stats::ks_distances(hb, hn, stats::KS_TOLERANCE);
+    let (d, d_tolerant, direction) = stats::ks_distances(hb, hn, stats::KS_TOLERANCE);
     let critical = stats::ks_critical(hb.len(), hn.len());
+    // Any of the interval series (p50, p90, p99) moving that way, past the
+    // noise threshold, as a slow path shows in the intervals' tail.
+    let moved = direction != 0.0 && (0..3).any(|s| stats::moved(&mut bs[s], &mut ns[s], direction));
     Distribution {
         metric,
         base_count: hb.len(),
@@ -379,7 +382,8 @@ fn distribution(
             d,
             d_tolerant,
             critical: if critical.is_finite() { critical } else { 1.0 },
-            significant: d_tolerant > critical && d_tolerant > stats::KS_MIN_D,
+            moved,
+            significant: d_tolerant > critical && d_tolerant > stats::KS_MIN_D && moved,
         },
     }
 }

@@ -38,7 +38,7 @@ function chart(box,title,x,series,xlabel,log){
   made++;root.setAttribute('data-charts',String(made));
   var opts={width:Math.max(320,Math.min(540,box.clientWidth||540)),height:240,
     scales:{x:{time:false},y:{distr:log?3:1}},
-    axes:[{label:xlabel,values:function(u,v){return v.map(function(t){return xlabel==='percentile'?(100*(1-Math.pow(10,-t))).toPrecision(5).replace(/0+$/,'').replace(/\.$/,''):t+'s';});}},{values:function(u,v){return v.map(us);}}],
+    axes:[{label:xlabel,values:function(u,v){return v.map(function(t){return xlabel==='percentile'?(100*(1-Math.pow(10,-t))).toPrecision(5).replace(/0+$/,'').replace(/\.$/,''):t+'s';});}},{size:72,values:function(u,v){return v.map(us);}}],
     series:[{}].concat(series.map(function(s){return {label:s.label,stroke:s.color,dash:s.dash,width:2,points:{show:false},value:function(u,v){return us(v);}};})),
     hooks:{draw:[function(){if(!fig.dataset.drawn){fig.dataset.drawn='1';drawn++;root.setAttribute('data-charts-drawn',String(drawn));}}]}};
   new uPlot(opts,data,fig);

@@ -40,7 +40,10 @@
 //!   Kolmogorov–Smirnov distance `D = max |F_base(x) − F_new(x)|` over the
 //!   bucket boundaries, and `D_tolerant`, the distance left when every
 //!   value may move by 10 %; the distributions differ when `D_tolerant`
-//!   exceeds both `1.358·√((n+m)/(n·m))` (α = 0.05) and 1 % of the values.
+//!   exceeds both `1.358·√((n+m)/(n·m))` (α = 0.05) and 1 % of the values,
+//!   and, the same guard, one of the interval series (latency p50, p90 or
+//!   p99) agrees with the direction of that distance with medians more than
+//!   10 % apart.
 //! - **Rates per second** are shown without a test: in an open model they
 //!   are the plan's.
 //!
@@ -66,8 +69,8 @@
 //!
 //! A gate fails when `change OPERATOR delta` holds (`latency p99 > +10%`
 //! fails when p99 rose by more than 10 %), and with `significant` only when
-//! the change is also significant (`rps` has no test, so a `significant`
-//! gate on it never fails). A gate whose scope names nothing in one of the
+//! the change is also significant (`rps`, `min` and `max` have no test,
+//! so a `significant` gate on them never fails). A gate whose scope names nothing in one of the
 //! runs is an error before anything is compared.
 
 mod gate;

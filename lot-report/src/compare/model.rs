@@ -163,7 +163,11 @@ pub struct Ks {
     pub d_tolerant: f64,
     /// `1.358·√((n+m)/(n·m))`, the critical value at α = 0.05.
     pub critical: f64,
-    /// Whether the distributions differ: `d_tolerant` past the critical value and 1 %.
+    /// Whether an interval series (latency p50, p90 or p99) moved the way
+    /// the distance points, past the noise threshold (see the module docs).
+    pub moved: bool,
+    /// Whether the distributions differ: `d_tolerant` past the critical
+    /// value and 1 %, and `moved`.
     pub significant: bool,
 }
 

@@ -124,25 +124,29 @@ fn at(cdf: &[(u64, f64)], x: f64) -> f64 {
 }
 
 /// The two-sample Kolmogorov–Smirnov distances of two histograms, over
-/// every bucket boundary of either: `(D, D_tolerant)`, where `D = max |F_a(x)
-/// − F_b(x)|` and `D_tolerant` forgives a relative shift of up to
-/// `tolerance` (`max(F_a(x) − F_b(x·(1+t)), F_b(x) − F_a(x·(1+t)))`, the
-/// distance left once every value may move by `t`). Zeros when either is empty.
-pub fn ks_distances(a: &Histogram<u64>, b: &Histogram<u64>, tolerance: f64) -> (f64, f64) {
+/// every bucket boundary of either: `(D, D_tolerant, direction)`, where `D =
+/// max |F_a(x) − F_b(x)|` and `D_tolerant` forgives a relative shift of up
+/// to `tolerance` (`max(F_a(x) − F_b(x·(1+t)), F_b(x) − F_a(x·(1+t)))`, the
+/// distance left once every value may move by `t`); `direction` is +1 when
+/// that distance is `b`'s values lying higher (slower) than `a`'s, −1 when
+/// lower. Zeros when either is empty.
+pub fn ks_distances(a: &Histogram<u64>, b: &Histogram<u64>, tolerance: f64) -> (f64, f64, f64) {
     if a.is_empty() || b.is_empty() {
-        return (0.0, 0.0);
+        return (0.0, 0.0, 0.0);
     }
     let (fa, fb) = (cdf(a), cdf(b));
     let mut d: f64 = 0.0;
-    let mut tolerant: f64 = 0.0;
+    let (mut up, mut down): (f64, f64) = (0.0, 0.0);
     for &(x, _) in fa.iter().chain(fb.iter()) {
         let x = x as f64;
         let (pa, pb) = (at(&fa, x), at(&fb, x));
         d = d.max((pa - pb).abs());
         let wide = x * (1.0 + tolerance);
-        tolerant = tolerant.max(pa - at(&fb, wide)).max(pb - at(&fa, wide));
+        up = up.max(pa - at(&fb, wide));
+        down = down.max(pb - at(&fa, wide));
     }
-    (d, tolerant.max(0.0))
+    let direction = if up >= down { 1.0 } else { -1.0 };
+    (d, up.max(down).max(0.0), direction)
 }
 
 /// The KS critical value at α = 0.05 for samples of `n` and `m` values:
@@ -198,6 +202,18 @@ pub fn guard(base: &mut [f64], new: &mut [f64], direction: f64) -> Guard {
     }
 }
 
+/// Whether the series agree with a change of sign `direction`
+/// ([`guard`]) and their medians are more than [`NOISE`] apart: the
+/// distribution distance's guard.
+pub fn moved(base: &mut [f64], new: &mut [f64], direction: f64) -> bool {
+    if guard(base, new, direction) != Guard::Agrees {
+        return false;
+    }
+    let (_, bm, _) = quartiles(base);
+    let (_, nm, _) = quartiles(new);
+    bm > 0.0 && ((nm - bm) / bm).abs() > NOISE
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,13 +260,14 @@ mod tests {
     #[test]
     fn ks_sees_a_shift_and_forgives_a_small_one() {
         let a = uniform(1000, 2000);
-        let (d, t) = ks_distances(&a, &a, KS_TOLERANCE);
+        let (d, t, _) = ks_distances(&a, &a, KS_TOLERANCE);
         assert_eq!((d, t), (0.0, 0.0));
         let shifted = uniform(1020, 2020);
-        let (d, t) = ks_distances(&a, &shifted, KS_TOLERANCE);
+        let (d, t, _) = ks_distances(&a, &shifted, KS_TOLERANCE);
         assert!(d > 0.015 && t == 0.0, "{d} {t}");
         let far = uniform(3000, 4000);
-        assert_eq!(ks_distances(&a, &far, KS_TOLERANCE), (1.0, 1.0));
+        assert_eq!(ks_distances(&a, &far, KS_TOLERANCE), (1.0, 1.0, 1.0));
+        assert_eq!(ks_distances(&far, &a, KS_TOLERANCE), (1.0, 1.0, -1.0));
         assert!((ks_critical(1000, 1000) - 0.0607).abs() < 1e-3);
         assert!(ks_critical(0, 1).is_infinite());
     }
@@ -270,6 +287,15 @@ mod tests {
             guard(&mut b.clone(), &mut [2.0, 3.0, 4.0], 1.0),
             Guard::Disagrees
         );
-        assert_eq!(guard(&mut b, &mut [10.0], 1.0), Guard::Unavailable);
+        assert_eq!(guard(&mut b.clone(), &mut [10.0], 1.0), Guard::Unavailable);
+        assert!(moved(&mut b.clone(), &mut [10.0, 11.0, 12.0], 1.0));
+        let mut close = [10.0, 10.2, 10.4, 10.6, 10.8];
+        let mut above = [11.0, 11.1, 11.2, 11.3];
+        assert_eq!(guard(&mut close, &mut above, 1.0), Guard::Agrees);
+        assert!(
+            !moved(&mut close, &mut above, 1.0),
+            "within 10 % of the median"
+        );
+        assert!(!moved(&mut b, &mut [], 1.0));
     }
 }

@@ -484,3 +484,57 @@ fn bad_usage_and_uncomparable_inputs_are_one_line_errors() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_names_stay_text_in_every_output() {
+    const HOSTILE: &str = "</script><script>alert(1)</script><!--|*";
+    let rename = |mut s: Summary| {
+        s.scenarios[0].name = HOSTILE.into();
+        for i in &mut s.intervals {
+            i.scenarios[0].name = HOSTILE.into();
+        }
+        s
+    };
+    let (base, new) = (rename(document(&same(1))), rename(document(&same(2))));
+    let c = compare::compare(("base.json", &base), ("new.json", &new), &[]).unwrap();
+    let html = compare::html::render(&c, &base, &new);
+    assert_eq!(html.matches("<script").count(), 3);
+    assert_eq!(html.matches("</script>").count(), 3);
+    assert!(!html.contains("<!--"));
+    let md = compare::markdown::render(&c);
+    assert!(
+        md.contains(
+            "### scenario &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!--\\|\\*"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn merged_shards_compare_as_one_run() {
+    let shard = |spec: &Spec, index: u64| {
+        let mut s = document(spec);
+        s.segment = Some(lot_report::Segment { index, count: 2 });
+        (format!("shard-{index}.json"), s)
+    };
+    let merged =
+        |a: &Spec, b: &Spec| lot_report::merge::merge(&[shard(a, 0), shard(b, 1)], false).unwrap();
+    let base = merged(&same(1), &same(3));
+    let new = merged(
+        &Spec {
+            shift_us: 5000,
+            ..same(2)
+        },
+        &Spec {
+            shift_us: 5000,
+            ..same(4)
+        },
+    );
+    assert_eq!(base.latency.count, 2 * N as u64);
+    let c = compare::compare(("base.json", &base), ("new.json", &new), &[]).unwrap();
+    assert_eq!(c.base.shards, "merged from 2 shards");
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    let p99 = &c.groups[0].distributions[0].quantiles[4];
+    assert_eq!(p99.name, "p99");
+    assert!(p99.significant && p99.delta_us > 4900, "{p99:?}");
+}
