@@ -10,12 +10,14 @@
 //! [`threshold`]s, evaluated on the `Summary` ([`threshold::evaluate_all`]);
 //! durations, in thresholds as in lot's settings, follow one grammar
 //! ([`duration`]). Tools that only read results (re-rendering a report,
-//! merging shards with [`merge`]) depend on this crate alone; the
-//! `lot-report` binary re-renders a saved JSON result:
+//! merging shards with [`merge`], comparing two runs with [`compare`])
+//! depend on this crate alone; the `lot-report` binary does each for saved
+//! JSON results:
 //!
 //! ```text
 //! lot-report render --format html|csv|md|text|json [-o OUT] run.json
 //! lot-report merge [--allow-partial] [-o OUT] shard-*.json
+//! lot-report compare [--format text|md|json|html] [-o OUT] [--fail-if GATE]... base.json new.json
 //! ```
 //!
 //! # The JSON results document

@@ -8,7 +8,8 @@ use tokio::process::Command;
 
 use crate::outputs::{HOSTILE, run_with_all_outputs};
 
-fn find_chromium() -> Option<PathBuf> {
+/// The first Chromium or Chrome on `PATH`.
+pub fn find_chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     [
         "chromium",
@@ -21,7 +22,9 @@ fn find_chromium() -> Option<PathBuf> {
     .find(|candidate| candidate.is_file())
 }
 
-async fn chromium(browser: &Path, profile: &Path, args: &[String]) -> std::process::Output {
+/// Runs headless `browser` with a profile of its own and `args`, within
+/// two minutes.
+pub async fn chromium(browser: &Path, profile: &Path, args: &[String]) -> std::process::Output {
     let run = Command::new(browser)
         .args([
             "--headless",

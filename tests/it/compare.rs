@@ -11,6 +11,7 @@ use std::time::Duration;
 use lot::executor::Executor;
 use serde_json::Value;
 
+use crate::browser::{chromium, find_chromium};
 use crate::server::TestServer;
 
 /// Each iteration's step `checkout` waits `20 + extra_ms` ms on the server,
@@ -243,40 +244,4 @@ async fn html_in_a_browser(base: &Path, new: &Path) {
     assert!(dom.contains("latency percentile spectrum"));
     assert!(dom.contains("data-resources=\"0\""), "nothing fetched");
     assert_eq!(dom.matches("<script").count(), 3);
-}
-
-// The browser test's two helpers, private to its module, as they are there.
-fn find_chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    [
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-        "google-chrome-stable",
-    ]
-    .iter()
-    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-    .find(|candidate| candidate.is_file())
-}
-
-async fn chromium(browser: &Path, profile: &Path, args: &[String]) -> Output {
-    let run = tokio::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .kill_on_drop(true)
-        .output();
-    tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .expect("chromium finishes within two minutes")
-        .expect("chromium starts")
 }
