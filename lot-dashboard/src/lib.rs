@@ -31,7 +31,11 @@
 //! The dashboard has **no authentication** and no TLS. It listens where it
 //! is told: give a loopback address (`127.0.0.1:PORT`, `localhost:PORT` or
 //! a port alone) unless everyone who can reach the machine may read the
-//! run's results, names and error texts.
+//! run's results, names and error texts. On a loopback address it answers
+//! only requests whose `Host` is `localhost`, `127.0.0.1` or `[::1]` with
+//! its port (others get `421 Misdirected Request`), so that a page from
+//! elsewhere cannot read it by pointing a name of its own at 127.0.0.1
+//! (DNS rebinding).
 //!
 //! # Cost and memory
 //!

@@ -31,6 +31,7 @@ type Reply = Response<Either<Full<Bytes>, Events>>;
 /// connection with it (they are tasks of its own set).
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
+    let local = listener.local_addr().ok();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -46,7 +47,13 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 let shared = shared.clone();
                 connections.spawn(async move {
                     let service = service_fn(move |req| {
-                        let reply = handle(&req, &shared);
+                        let reply = match local {
+                            Some(local) if !host_allowed(&req, local) => text(
+                                StatusCode::MISDIRECTED_REQUEST,
+                                "this dashboard answers to localhost or its loopback address only\n",
+                            ),
+                            _ => handle(&req, &shared),
+                        };
                         async move { Ok::<_, Infallible>(reply) }
                     });
                     let _ = http1::Builder::new()
@@ -57,6 +64,30 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
+}
+
+/// Whether `req` may be answered: on a loopback address, only a request
+/// whose `Host` names the loopback (`localhost`, `127.0.0.1`, `[::1]`) and
+/// the dashboard's port, so that a web page a browser loaded from elsewhere
+/// cannot read the dashboard by pointing its own name at 127.0.0.1 (DNS
+/// rebinding). On another address, which the user chose to expose, any.
+fn host_allowed(req: &Request<Incoming>, local: std::net::SocketAddr) -> bool {
+    if !local.ip().is_loopback() {
+        return true;
+    }
+    let Some(host) = req.headers().get("host").and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let port = local.port().to_string();
+    let (name, given) = match host.rsplit_once(':') {
+        Some((name, given)) if !name.ends_with(':') => (name, given),
+        _ => return false,
+    };
+    given == port
+        && matches!(
+            name.to_ascii_lowercase().as_str(),
+            "localhost" | "127.0.0.1" | "[::1]"
+        )
 }
 
 fn handle(req: &Request<Incoming>, shared: &Arc<Shared>) -> Reply {

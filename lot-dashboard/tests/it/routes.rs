@@ -73,6 +73,26 @@ async fn serves_the_live_page_its_events_and_then_the_report() {
         )
     );
     assert_eq!(get(&format!("{url}nothing")).await.0, 404);
+    // On loopback it answers to the loopback's names only (no DNS
+    // rebinding): another name for 127.0.0.1 gets 421.
+    let port = dashboard.local_addr().port();
+    for (host, status) in [
+        (format!("localhost:{port}"), "200"),
+        (format!("rebound.example:{port}"), "421"),
+        (format!("127.0.0.1:{}", port.wrapping_add(1)), "421"),
+        ("127.0.0.1".to_owned(), "421"),
+    ] {
+        let mut raw = TcpStream::connect(dashboard.local_addr()).await.unwrap();
+        let head = format!("GET / HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n");
+        raw.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        raw.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{host}: {answer:.80}"
+        );
+    }
 
     // An event stream opened now: everything so far, then each interval.
     let mut events = reqwest::get(format!("{url}events")).await.unwrap();
@@ -127,10 +147,11 @@ async fn a_page_that_never_reads_costs_the_run_nothing() {
     let mut dashboard = Dashboard::bind("127.0.0.1:0").unwrap();
     dashboard.start(&start_of(&summary)).await.unwrap();
     let mut stalled = TcpStream::connect(dashboard.local_addr()).await.unwrap();
-    stalled
-        .write_all(b"GET /events HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let head = format!(
+        "GET /events HTTP/1.1\r\nhost: {}\r\n\r\n",
+        dashboard.local_addr()
+    );
+    stalled.write_all(head.as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Tens of megabytes of intervals while it reads nothing (more than the
     // kernel's socket buffers hold): each taken at once.
