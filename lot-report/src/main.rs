@@ -115,6 +115,23 @@ const MAX_MESSAGE: usize = 2000;
 
 /// `message` as one line of bounded length: control characters (a newline
 /// in a file name or in a quoted value) are escaped.
+/// Where `-o` sends the output: standard output without it or for `-`.
+fn destination(output: Option<&str>) -> Destination {
+    match output {
+        None | Some("-") => Destination::Stdout,
+        Some(path) => Destination::File(path.into()),
+    }
+}
+
+/// The extension of a file destination, which names the format when
+/// `--format` does not.
+fn extension(destination: &Destination) -> Option<&str> {
+    match destination {
+        Destination::File(path) => path.extension().and_then(|e| e.to_str()),
+        Destination::Stdout => None,
+    }
+}
+
 fn one_line(message: &str) -> String {
     let mut escaped = String::with_capacity(message.len());
     for c in message.chars() {
@@ -190,18 +207,11 @@ fn render(args: &[String], merging: bool) -> Result<(), Failure> {
             "give exactly one results file to render (merge combines several)",
         ));
     }
-    let destination = match output.as_deref() {
-        None | Some("-") => Destination::Stdout,
-        Some(path) => Destination::File(path.into()),
-    };
-    let format = format.unwrap_or_else(|| match &destination {
-        Destination::File(path) => path
-            .extension()
-            .and_then(|e| e.to_str())
+    let destination = destination(output.as_deref());
+    let format = format.unwrap_or_else(|| {
+        extension(&destination)
             .and_then(|e| Format::from_name(if e == "htm" { "html" } else { e }))
-            .unwrap_or(if merging { Format::Json } else { Format::Text }),
-        Destination::Stdout if merging => Format::Json,
-        Destination::Stdout => Format::Text,
+            .unwrap_or(if merging { Format::Json } else { Format::Text })
     });
 
     let summary = if merging {
@@ -277,17 +287,11 @@ fn compare(args: &[String]) -> Result<(), Failure> {
             "give two results files to compare: BASE.json NEW.json",
         ));
     };
-    let destination = match output.as_deref() {
-        None | Some("-") => Destination::Stdout,
-        Some(path) => Destination::File(path.into()),
-    };
-    let format = format.unwrap_or_else(|| match &destination {
-        Destination::File(path) => path
-            .extension()
-            .and_then(|e| e.to_str())
+    let destination = destination(output.as_deref());
+    let format = format.unwrap_or_else(|| {
+        extension(&destination)
             .and_then(CompareFormat::from_name)
-            .unwrap_or(CompareFormat::Text),
-        Destination::Stdout => CompareFormat::Text,
+            .unwrap_or(CompareFormat::Text)
     });
     // Reading is most of the work; the two files are read side by side.
     let (base, new) = std::thread::scope(|scope| {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::model::Comparison;
-use super::rows::{LEGEND, describe, rows, unmatched};
+use super::rows::{LEGEND, describe, gates_tally, rows, unmatched};
 
 /// `text` safe in a table cell: Markdown's and HTML's special characters
 /// escaped, a newline as a space.
@@ -40,15 +40,10 @@ pub fn render(c: &Comparison) -> String {
         let _ = writeln!(out, "- **warning**: {}", cell(w));
     }
     if !c.gates.is_empty() {
-        let failed = c.gates.iter().filter(|g| !g.passed).count();
         let _ = writeln!(
             out,
             "\n### Gates: {}\n\n| | gate | measured |\n|---|---|---|",
-            if failed == 0 {
-                format!("{} passed", c.gates.len())
-            } else {
-                format!("{failed} of {} FAILED", c.gates.len())
-            }
+            gates_tally(c)
         );
         for g in &c.gates {
             let _ = writeln!(

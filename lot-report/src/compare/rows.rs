@@ -129,6 +129,16 @@ pub(super) fn rows(g: &Group) -> Vec<Row> {
     out
 }
 
+/// How the gates came out: `3 passed`, or `1 of 3 FAILED`.
+pub(super) fn gates_tally(c: &Comparison) -> String {
+    let failed = c.gates.iter().filter(|g| !g.passed).count();
+    if failed == 0 {
+        format!("{} passed", c.gates.len())
+    } else {
+        format!("{failed} of {} FAILED", c.gates.len())
+    }
+}
+
 /// The scenarios and steps only one run has, in words, one per line.
 pub(super) fn unmatched(c: &Comparison) -> Vec<String> {
     c.unmatched

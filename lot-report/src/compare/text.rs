@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::model::Comparison;
-use super::rows::{LEGEND, describe, rows, unmatched};
+use super::rows::{LEGEND, describe, gates_tally, rows, unmatched};
 
 /// The longest name shown before it is cut (with `…`), so the lines stay
 /// within 80 columns.
@@ -61,16 +61,7 @@ pub fn render(c: &Comparison) -> String {
         }
     }
     if !c.gates.is_empty() {
-        let failed = c.gates.iter().filter(|g| !g.passed).count();
-        let _ = writeln!(
-            out,
-            "\ngates: {}",
-            if failed == 0 {
-                format!("{} passed", c.gates.len())
-            } else {
-                format!("{failed} of {} FAILED", c.gates.len())
-            }
-        );
+        let _ = writeln!(out, "\ngates: {}", gates_tally(c));
         for g in &c.gates {
             let _ = writeln!(
                 out,
