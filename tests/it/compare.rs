@@ -69,35 +69,7 @@ async fn run(server: &TestServer, name: &str, extra_ms: u64, slow_every: u64) ->
 
 /// The `lot-report` binary, built once into this test's target directory.
 fn lot_report_bin() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().expect("the test binary has a path");
-            let profile_dir = exe
-                .parent()
-                .and_then(|deps| deps.parent())
-                .expect("test binaries live in target/<profile>/deps")
-                .to_path_buf();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let mut build = Command::new(cargo);
-            build.args([
-                "build",
-                "--quiet",
-                "-p",
-                "lot-report",
-                "--bin",
-                "lot-report",
-            ]);
-            if profile_dir.ends_with("release") {
-                build.arg("--release");
-            }
-            assert!(
-                build.status().expect("running cargo build").success(),
-                "building lot-report"
-            );
-            profile_dir.join("lot-report")
-        })
-        .clone()
+    crate::process::built(&["-p", "lot-report", "--bin", "lot-report"], "lot-report")
 }
 
 fn compare(base: &Path, new: &Path, args: &[&str]) -> Output {

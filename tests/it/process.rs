@@ -18,12 +18,19 @@ pub fn quickstart() -> PathBuf {
 /// date) once per test run, so a filtered `cargo test`, which builds no
 /// examples, still runs the current code.
 pub fn example(name: &str) -> PathBuf {
+    built(&["--example", name], &format!("examples/{name}"))
+}
+
+/// What `cargo build` makes of `target` (such as `--example quickstart`),
+/// at `path` under this test binary's profile directory: built (or found up
+/// to date) once per test run.
+pub fn built(target: &[&str], path: &str) -> PathBuf {
     static BUILT: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
     let mut built = BUILT
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
-        return path.clone();
+    if let Some((_, found)) = built.iter().find(|(p, _)| p == path) {
+        return found.clone();
     }
     let exe = std::env::current_exe().expect("the test binary has a path");
     let profile_dir = exe
@@ -33,17 +40,18 @@ pub fn example(name: &str) -> PathBuf {
         .to_path_buf();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = std::process::Command::new(cargo);
-    build.args(["build", "--quiet", "--example", name]);
+    build.args(["build", "--quiet"]).args(target);
     if profile_dir.ends_with("release") {
         build.arg("--release");
     }
     assert!(
         build.status().expect("running cargo build").success(),
-        "building the {name} example"
+        "building {}",
+        target.join(" ")
     );
-    let path = profile_dir.join("examples").join(name);
-    built.push((name.to_owned(), path.clone()));
-    path
+    let found = profile_dir.join(path);
+    built.push((path.to_owned(), found.clone()));
+    found
 }
 
 fn spawn(envs: &[(&str, String)]) -> Child {
