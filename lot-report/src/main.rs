@@ -100,13 +100,15 @@ fn run(args: &[String]) -> Result<(), Failure> {
 }
 
 fn read(path: &str, max_bytes: u64) -> Result<Summary, Failure> {
-    lot_report::read::read_summary(path, max_bytes).map_err(|e| {
-        if e.is_too_large() {
-            failed(format!("{e} (raise it with --max-input-bytes)"))
-        } else {
-            failed(e.to_string())
-        }
-    })
+    lot_report::read::read_summary(path, max_bytes).map_err(read_failed)
+}
+
+fn read_failed(e: lot_report::read::ReadError) -> Failure {
+    if e.is_too_large() {
+        failed(format!("{e} (raise it with --max-input-bytes)"))
+    } else {
+        failed(e.to_string())
+    }
 }
 
 /// The longest error line written; a message quoting hostile input (a
@@ -295,13 +297,14 @@ fn compare(args: &[String]) -> Result<(), Failure> {
     });
     // Reading is most of the work; the two files are read side by side.
     let (base, new) = std::thread::scope(|scope| {
-        let base = scope.spawn(|| read(base_path, max_bytes));
-        let new = read(new_path, max_bytes);
+        let read = |path: &str| compare::Condensed::read(path, max_bytes).map_err(read_failed);
+        let base = scope.spawn(move || read(base_path));
+        let new = read(new_path);
         (base.join(), new)
     });
     let base = base.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     let new = new?;
-    let comparison = compare::compare((base_path, &base), (new_path, &new), &gates)
+    let comparison = compare::compare_condensed((base_path, &base), (new_path, &new), &gates)
         .map_err(|e| failed(e.to_string()))?;
     let text = match format {
         CompareFormat::Text => compare::text::render(&comparison),

@@ -794,6 +794,7 @@ pub struct Summary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged: Option<Merged>,
     /// The interval time series.
+    #[serde(deserialize_with = "crate::read::intervals")]
     pub intervals: Vec<Interval>,
 }
 

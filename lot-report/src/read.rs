@@ -25,14 +25,19 @@
 //! reader's explicit choice.
 //! - The intervals' rows must name the run's scenarios and steps: a row
 //!   per scenario and step at most, so what merge carries from interval to
-//!   interval stays in proportion to the run.
+//!   interval stays in proportion to the run; and they give at most
+//!   [`MAX_ROW_NAMES`] names.
+//! - [`read_summary_with`] hands the intervals to a sink one at a time
+//!   instead of keeping them, with the same checks: `compare` reads so, and
+//!   keeps of a long run only what it compares (see
+//!   [`compare::series`](crate::compare::series)).
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::model::{SCHEMA_VERSION, Summary};
+use crate::model::{Interval, SCHEMA_VERSION, Summary};
 use crate::requests::{MAX_STATUS_CODES, PHASES, RequestSummary};
 use crate::stats::DecodeError;
 
@@ -156,6 +161,131 @@ impl<R: Read> Read for Counted<R> {
 /// histogram ([`check`]).
 pub fn read_summary(path: impl AsRef<Path>, max_bytes: u64) -> Result<Summary, ReadError> {
     let path = path.as_ref();
+    let summary = read_document(path, max_bytes)?;
+    check(&summary).map_err(|e| field_error(path, e))?;
+    Ok(summary)
+}
+
+fn field_error(path: &Path, e: FieldError) -> ReadError {
+    ReadError::new(path, Kind::Field, format!("`{}`: {e}", path.display()))
+}
+
+/// Reads the results document at `path` as [`read_summary`] does, but hands
+/// its intervals to `sink` one at a time as they are parsed instead of
+/// keeping them: the [`Summary`] returned has no intervals, and memory is
+/// that of the rest of the document and of what `sink` keeps. The
+/// intervals' rows are checked all the same (see [`check`]), with at most
+/// [`MAX_ROW_NAMES`] names among them.
+pub fn read_summary_with<S: IntervalSink>(
+    path: impl AsRef<Path>,
+    max_bytes: u64,
+    sink: S,
+) -> Result<(Summary, S), ReadError> {
+    let path = path.as_ref();
+    let installed = Installed::new(Box::new(sink));
+    let read = read_document(path, max_bytes);
+    let (shape, sink) = installed.take();
+    let summary = read?;
+    check_fields(&summary).map_err(|e| field_error(path, e))?;
+    shape.check(&summary).map_err(|e| field_error(path, e))?;
+    let sink: Box<dyn std::any::Any> = sink;
+    let sink = sink
+        .downcast::<S>()
+        .unwrap_or_else(|_| unreachable!("the sink installed is the one taken back"));
+    Ok((summary, *sink))
+}
+
+/// Takes a document's intervals one at a time as [`read_summary_with`]
+/// reads them.
+pub trait IntervalSink: std::any::Any {
+    /// Takes the next interval, whose rows have been gathered for the
+    /// checks (and are within [`MAX_ROW_NAMES`] names) but not yet checked
+    /// against the run's scenarios.
+    fn interval(&mut self, interval: &Interval);
+}
+
+/// What reads a document's intervals on this thread, when they are not kept.
+struct Sinking {
+    shape: RowShape,
+    sink: Box<dyn IntervalSink>,
+}
+
+thread_local! {
+    static SINKING: std::cell::RefCell<Option<Sinking>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A [`Sinking`] installed on this thread for one reading, and removed
+/// when dropped, on every path.
+struct Installed;
+
+impl Installed {
+    fn new(sink: Box<dyn IntervalSink>) -> Installed {
+        SINKING.with(|s| {
+            *s.borrow_mut() = Some(Sinking {
+                shape: RowShape::default(),
+                sink,
+            })
+        });
+        Installed
+    }
+
+    fn take(self) -> (RowShape, Box<dyn IntervalSink>) {
+        let sinking = SINKING.with(|s| s.borrow_mut().take());
+        let sinking = sinking.unwrap_or_else(|| unreachable!("installed until taken"));
+        (sinking.shape, sinking.sink)
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        SINKING.with(|s| s.borrow_mut().take());
+    }
+}
+
+/// Deserializes [`Summary::intervals`]: into the list, or, while
+/// [`read_summary_with`] reads on this thread, into its sink one interval
+/// at a time, leaving the list empty.
+pub(crate) fn intervals<'de, D>(deserializer: D) -> Result<Vec<Interval>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Intervals;
+    impl<'de> serde::de::Visitor<'de> for Intervals {
+        type Value = Vec<Interval>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of intervals")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let sinking = SINKING.with(|s| s.borrow().is_some());
+            let mut kept = Vec::new();
+            while let Some(interval) = seq.next_element::<Interval>()? {
+                if !sinking {
+                    kept.push(interval);
+                    continue;
+                }
+                SINKING.with(|s| {
+                    let mut s = s.borrow_mut();
+                    let s = s
+                        .as_mut()
+                        .unwrap_or_else(|| unreachable!("installed while reading"));
+                    s.shape.add(&interval).map_err(serde::de::Error::custom)?;
+                    s.sink.interval(&interval);
+                    Ok::<(), A::Error>(())
+                })?;
+            }
+            Ok(kept)
+        }
+    }
+    deserializer.deserialize_seq(Intervals)
+}
+
+/// Opens, bounds, parses and version-checks the document at `path`.
+fn read_document(path: &Path, max_bytes: u64) -> Result<Summary, ReadError> {
     let shown = path.display();
     let io_error =
         |e: io::Error| ReadError::new(path, Kind::Io, format!("cannot read `{shown}`: {e}"));
@@ -211,7 +341,6 @@ pub fn read_summary(path: impl AsRef<Path>, max_bytes: u64) -> Result<Summary, R
             ),
         ));
     }
-    check(&summary).map_err(|e| ReadError::new(path, Kind::Field, format!("`{shown}`: {e}")))?;
     Ok(summary)
 }
 
@@ -297,6 +426,16 @@ fn check_distinct_requests(i: usize, requests: &[RequestSummary]) -> Result<(), 
 /// say. The first field that does not is named by its path in the document. The work follows the length of the
 /// `hdr` fields; no histogram is built.
 pub fn check(summary: &Summary) -> Result<(), FieldError> {
+    check_fields(summary)?;
+    let mut rows = RowShape::default();
+    for interval in &summary.intervals {
+        rows.add(interval)?;
+    }
+    rows.check(summary)
+}
+
+/// [`check`] but for the intervals' rows.
+fn check_fields(summary: &Summary) -> Result<(), FieldError> {
     let field = |path: String, result: Result<(), DecodeError>| {
         result.map_err(|error| FieldError {
             field: format!("{path}.hdr"),
@@ -329,50 +468,6 @@ pub fn check(summary: &Summary) -> Result<(), FieldError> {
         }
         check_distinct_requests(i, &scenario.requests)?;
     }
-    // Each interval's rows name the run's own scenarios, and a scenario's
-    // rows its steps, at most once each, so nothing built per interval and
-    // per row (merge carries rows forward) outgrows the run.
-    let shape = |path: String, message: String| FieldError {
-        field: path,
-        error: DecodeError::new(message),
-    };
-    let steps_of: std::collections::HashMap<&str, usize> = summary
-        .scenarios
-        .iter()
-        .map(|s| (s.name.as_str(), s.steps.len()))
-        .collect();
-    for (i, interval) in summary.intervals.iter().enumerate() {
-        if interval.scenarios.len() > summary.scenarios.len() {
-            return Err(shape(
-                format!("intervals[{i}].scenarios"),
-                format!(
-                    "{} rows for a run of {} scenarios",
-                    interval.scenarios.len(),
-                    summary.scenarios.len()
-                ),
-            ));
-        }
-        for (j, row) in interval.scenarios.iter().enumerate() {
-            let Some(&steps) = steps_of.get(row.name.as_str()) else {
-                return Err(shape(
-                    format!("intervals[{i}].scenarios[{j}].name"),
-                    "not one of the run's scenarios".to_owned(),
-                ));
-            };
-            if row.steps.len() > steps {
-                return Err(shape(
-                    format!("intervals[{i}].scenarios[{j}].steps"),
-                    format!("{} rows for a scenario of {} steps", row.steps.len(), steps),
-                ));
-            }
-            if !row.http.is_consistent() {
-                return Err(shape(
-                    format!("intervals[{i}].scenarios[{j}].http"),
-                    "`failed` and the status classes add up to more than `requests`".to_owned(),
-                ));
-            }
-        }
-    }
     for (i, timing) in summary.metrics.timings.iter().enumerate() {
         field(format!("metrics.timings[{i}].stats"), timing.stats.check())?;
     }
@@ -383,4 +478,142 @@ pub fn check(summary: &Summary) -> Result<(), FieldError> {
         )?;
     }
     Ok(())
+}
+
+/// The most distinct names the rows of a document's intervals may give,
+/// scenarios and steps together: 10,000.
+///
+/// The rows are checked against the run's scenarios once the document is
+/// read, and a reader that condenses the intervals as they come
+/// ([`read_summary_with`]) keeps something per name until then, so the
+/// names are bounded as they are read.
+pub const MAX_ROW_NAMES: usize = 10_000;
+
+/// Where a name was first seen in the intervals' rows, and the most rows
+/// of steps a row of that scenario had.
+struct RowName {
+    first: (usize, usize),
+    most_steps: (usize, usize, usize),
+    steps: std::collections::HashSet<String>,
+}
+
+/// What the checks of the intervals' rows need, gathered one interval at
+/// a time (so that the intervals need not be held) and checked against the
+/// run's scenarios at the end ([`RowShape::check`]): the interval with the
+/// most rows, each scenario name's first row and its most rows of steps,
+/// and the first row whose HTTP counts do not add up.
+#[derive(Default)]
+pub(crate) struct RowShape {
+    intervals: usize,
+    most_rows: (usize, usize),
+    names: Vec<(String, RowName)>,
+    index: std::collections::HashMap<String, usize>,
+    distinct: usize,
+    http: Option<(usize, usize)>,
+}
+
+impl RowShape {
+    /// Takes the next interval's rows; an error when they bring the
+    /// distinct names past [`MAX_ROW_NAMES`].
+    pub(crate) fn add(&mut self, interval: &Interval) -> Result<(), FieldError> {
+        let i = self.intervals;
+        self.intervals += 1;
+        if interval.scenarios.len() > self.most_rows.0 {
+            self.most_rows = (interval.scenarios.len(), i);
+        }
+        for (j, row) in interval.scenarios.iter().enumerate() {
+            let at = match self.index.get(row.name.as_str()) {
+                Some(&at) => at,
+                None => {
+                    self.count_name(i, j)?;
+                    self.index.insert(row.name.clone(), self.names.len());
+                    self.names.push((
+                        row.name.clone(),
+                        RowName {
+                            first: (i, j),
+                            most_steps: (0, i, j),
+                            steps: Default::default(),
+                        },
+                    ));
+                    self.names.len() - 1
+                }
+            };
+            if row.steps.len() > self.names[at].1.most_steps.0 {
+                self.names[at].1.most_steps = (row.steps.len(), i, j);
+            }
+            for step in &row.steps {
+                if !self.names[at].1.steps.contains(step.name.as_str()) {
+                    self.count_name(i, j)?;
+                    self.names[at].1.steps.insert(step.name.clone());
+                }
+            }
+            if self.http.is_none() && !row.http.is_consistent() {
+                self.http = Some((i, j));
+            }
+        }
+        Ok(())
+    }
+
+    fn count_name(&mut self, i: usize, j: usize) -> Result<(), FieldError> {
+        self.distinct += 1;
+        if self.distinct > MAX_ROW_NAMES {
+            return Err(FieldError {
+                field: format!("intervals[{i}].scenarios[{j}]"),
+                error: DecodeError::new(format!(
+                    "more than {MAX_ROW_NAMES} scenario and step names in the intervals' rows"
+                )),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks what was gathered against the run's scenarios: an interval
+    /// has a row per scenario at most, each row names one of the run's
+    /// scenarios and has a row per step of it at most, so nothing built per
+    /// interval and per row (merge carries rows forward) outgrows the run;
+    /// and every row's HTTP counts add up.
+    pub(crate) fn check(&self, summary: &Summary) -> Result<(), FieldError> {
+        let shape = |path: String, message: String| FieldError {
+            field: path,
+            error: DecodeError::new(message),
+        };
+        let (rows, i) = self.most_rows;
+        if rows > summary.scenarios.len() {
+            return Err(shape(
+                format!("intervals[{i}].scenarios"),
+                format!(
+                    "{rows} rows for a run of {} scenarios",
+                    summary.scenarios.len()
+                ),
+            ));
+        }
+        let steps_of: std::collections::HashMap<&str, usize> = summary
+            .scenarios
+            .iter()
+            .map(|s| (s.name.as_str(), s.steps.len()))
+            .collect();
+        for (name, seen) in &self.names {
+            let Some(&scenario_steps) = steps_of.get(name.as_str()) else {
+                let (i, j) = seen.first;
+                return Err(shape(
+                    format!("intervals[{i}].scenarios[{j}].name"),
+                    "not one of the run's scenarios".to_owned(),
+                ));
+            };
+            let (steps, i, j) = seen.most_steps;
+            if steps > scenario_steps {
+                return Err(shape(
+                    format!("intervals[{i}].scenarios[{j}].steps"),
+                    format!("{steps} rows for a scenario of {scenario_steps} steps"),
+                ));
+            }
+        }
+        if let Some((i, j)) = self.http {
+            return Err(shape(
+                format!("intervals[{i}].scenarios[{j}].http"),
+                "`failed` and the status classes add up to more than `requests`".to_owned(),
+            ));
+        }
+        Ok(())
+    }
 }

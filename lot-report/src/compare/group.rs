@@ -7,14 +7,16 @@ use hdrhistogram::Histogram;
 use super::model::{
     CompareError, CountChange, Distribution, Group, Ks, QuantileChange, RateChange,
 };
+use super::series::{RunSeries, Series};
 use super::stats::{self, Guard};
-use crate::model::{IntervalLatency, ScenarioSummary, StepSummary, Summary, Totals};
+use crate::model::{ScenarioSummary, StepSummary, Summary, Totals};
 use crate::stats::Stats;
 
 /// One run's side of a comparison.
 #[derive(Clone, Copy)]
 pub(super) struct Run<'a> {
     pub summary: &'a Summary,
+    pub series: &'a RunSeries,
     pub label: &'a str,
 }
 
@@ -112,65 +114,17 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The per-interval series: latency p50, p90, p99, error rate, drop rate.
-    fn series(&self) -> [Vec<f64>; 5] {
-        let mut out: [Vec<f64>; 5] = Default::default();
-        let (name, step) = match (self.scenario(), self.step()) {
-            (Some(s), st) => (Some(s.name.as_str()), st.map(|x| x.name.as_str())),
-            (None, _) => (None, None),
-        };
-        let (si, sj) = match self.scope {
-            Scope::Run => (0, 0),
-            Scope::Scenario(i) => (i, 0),
-            Scope::Step(i, j) => (i, j),
-        };
-        for interval in &self.run.summary.intervals {
-            let (counts, latency): (Totals, IntervalLatency) = match name {
-                None => (interval.counts, interval.latency),
-                Some(name) => {
-                    let rows = &interval.scenarios;
-                    let Some(row) = rows
-                        .get(si)
-                        .filter(|r| r.name == name)
-                        .or_else(|| rows.iter().find(|r| r.name == name))
-                    else {
-                        continue;
-                    };
-                    match step {
-                        None => (row.counts, row.latency),
-                        Some(step) => {
-                            let Some(s) = row
-                                .steps
-                                .get(sj)
-                                .filter(|r| r.name == step)
-                                .or_else(|| row.steps.iter().find(|r| r.name == step))
-                            else {
-                                continue;
-                            };
-                            let t = Totals {
-                                ok: s.ok,
-                                failed: s.failed,
-                                ..Totals::default()
-                            };
-                            (t, s.latency)
-                        }
-                    }
-                }
-            };
-            if latency.count > 0 {
-                out[0].push(latency.p50_us as f64);
-                out[1].push(latency.p90_us as f64);
-                out[2].push(latency.p99_us as f64);
-            }
-            let done = counts.ok.saturating_add(counts.failed);
-            if done > 0 {
-                out[3].push(counts.failed as f64 / done as f64);
-            }
-            if counts.scheduled > 0 {
-                out[4].push(counts.dropped as f64 / counts.scheduled as f64);
-            }
-        }
-        out
+    /// The per-interval series: latency p50, p90, p99, error rate, drop
+    /// rate; empty where no interval had a row of the group.
+    fn series(&self) -> [Series; 5] {
+        let name = self.scenario().map(|s| s.name.as_str());
+        let step = self.step().map(|s| s.name.as_str());
+        self.run
+            .series
+            .group(name, step)
+            .cloned()
+            .unwrap_or_default()
+            .values
     }
 }
 
@@ -292,7 +246,7 @@ fn proportion(
     name: &'static str,
     (bx, bn): (u64, u64),
     (nx, nn): (u64, u64),
-    (bs, ns): (&mut Vec<f64>, &mut Vec<f64>),
+    (bs, ns): (&mut Series, &mut Series),
 ) -> RateChange {
     let rate = |x: u64, n: u64| if n == 0 { 0.0 } else { x as f64 / n as f64 };
     let (base, new) = (rate(bx, bn), rate(nx, nn));
@@ -320,8 +274,8 @@ fn distribution(
     metric: &'static str,
     hb: &Histogram<u64>,
     hn: &Histogram<u64>,
-    bs: &mut [Vec<f64>; 5],
-    ns: &mut [Vec<f64>; 5],
+    bs: &mut [Series; 5],
+    ns: &mut [Series; 5],
     extra: &[f64],
 ) -> Distribution {
     let mut quantiles = Vec::new();

@@ -13,18 +13,16 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::Condensed;
 use super::model::Comparison;
 use super::rows::{LEGEND, describe, rows, unmatched};
+use super::series::{MAX_POINTS, Points};
 use crate::html::escape;
-use crate::model::{IntervalLatency, Summary};
+use crate::model::Summary;
 use crate::stats::Stats;
 
 const UPLOT_JS: &str = include_str!("../../assets/uPlot.iife.min.js");
 const UPLOT_CSS: &str = include_str!("../../assets/uPlot.min.css");
-
-/// The most points of a series over time; longer runs are thinned by
-/// taking every n-th interval.
-const MAX_POINTS: usize = 2000;
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1f2328}main{max-width:1100px;margin:auto;padding:1em}table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 8px;border-bottom:1px solid #d0d7de}td.n{text-align:right;font-variant-numeric:tabular-nums}.sig{color:#cf222e;font-weight:bold}.fail{color:#cf222e}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1em}figure{margin:0}figcaption{font-weight:600}.sub{color:#6e7781}";
 
@@ -69,34 +67,6 @@ fn spectrum(st: &Stats) -> (Vec<f64>, Vec<Value>) {
         .unzip()
 }
 
-/// One run's latency of a group per interval: `(p50, p99)`, `null` where
-/// nothing completed or the group has no row.
-fn series(s: &Summary, scenario: Option<&str>, step: Option<&str>) -> Vec<(Value, Value)> {
-    s.intervals
-        .iter()
-        .map(|i| {
-            let l: Option<IntervalLatency> = match scenario {
-                None => Some(i.latency),
-                Some(name) => {
-                    i.scenarios
-                        .iter()
-                        .find(|r| r.name == name)
-                        .and_then(|r| match step {
-                            None => Some(r.latency),
-                            Some(step) => {
-                                r.steps.iter().find(|x| x.name == step).map(|x| x.latency)
-                            }
-                        })
-                }
-            };
-            match l.filter(|l| l.count > 0) {
-                Some(l) => (json!(l.p50_us), json!(l.p99_us)),
-                None => (Value::Null, Value::Null),
-            }
-        })
-        .collect()
-}
-
 fn latency<'a>(s: &'a Summary, scenario: Option<&str>, step: Option<&str>) -> Option<&'a Stats> {
     match scenario {
         None => Some(&s.latency),
@@ -110,36 +80,52 @@ fn latency<'a>(s: &'a Summary, scenario: Option<&str>, step: Option<&str>) -> Op
     }
 }
 
-/// The chart data of one group.
-fn group_data(base: &Summary, new: &Summary, scenario: Option<&str>, step: Option<&str>) -> Value {
+/// The chart data of one group. Point `i` is each run's interval `i · n`,
+/// `n` the smallest multiple of both runs' [`Points::stride`] that keeps
+/// the points within [`MAX_POINTS`].
+fn group_data(
+    base: &Condensed,
+    new: &Condensed,
+    scenario: Option<&str>,
+    step: Option<&str>,
+) -> Value {
     let empty = Stats::default();
-    let (x, b) = spectrum(latency(base, scenario, step).unwrap_or(&empty));
-    let (_, n) = spectrum(latency(new, scenario, step).unwrap_or(&empty));
-    let (bs, ns) = (series(base, scenario, step), series(new, scenario, step));
-    let len = bs.len().max(ns.len());
-    let stride = len.div_ceil(MAX_POINTS).max(1);
-    let period = base.limits.interval_us.max(1) as f64 / 1e6;
-    let pick = |v: &[(Value, Value)], i: usize, p99: bool| {
-        v.get(i).map_or(
-            Value::Null,
-            |(a, b)| if p99 { b.clone() } else { a.clone() },
-        )
+    let (x, b) = spectrum(latency(base.summary(), scenario, step).unwrap_or(&empty));
+    let (_, n) = spectrum(latency(new.summary(), scenario, step).unwrap_or(&empty));
+    let bp = base.series().group(scenario, step).map(|g| &g.points);
+    let np = new.series().group(scenario, step).map(|g| &g.points);
+    let len = base.series().intervals().max(new.series().intervals());
+    let kept = [bp, np]
+        .iter()
+        .flatten()
+        .map(|p| p.stride())
+        .max()
+        .unwrap_or(1);
+    let stride = len.div_ceil(MAX_POINTS as u64).max(1).div_ceil(kept) * kept;
+    let period = base.summary().limits.interval_us.max(1) as f64 / 1e6;
+    let idx: Vec<u64> = (0..len).step_by(stride as usize).collect();
+    let pick = |p: Option<&Points>, p99: bool| -> Vec<Value> {
+        idx.iter()
+            .map(|&i| match p.and_then(|p| p.at(i)) {
+                Some((p50, p99v)) => json!(if p99 { p99v } else { p50 }),
+                None => Value::Null,
+            })
+            .collect()
     };
-    let idx: Vec<usize> = (0..len).step_by(stride).collect();
     json!({
         "spectrum": {"x": x, "base": b, "new": n},
         "time": {
             "t": idx.iter().map(|&i| (i + 1) as f64 * period).collect::<Vec<_>>(),
-            "base_p50": idx.iter().map(|&i| pick(&bs, i, false)).collect::<Vec<_>>(),
-            "base_p99": idx.iter().map(|&i| pick(&bs, i, true)).collect::<Vec<_>>(),
-            "new_p50": idx.iter().map(|&i| pick(&ns, i, false)).collect::<Vec<_>>(),
-            "new_p99": idx.iter().map(|&i| pick(&ns, i, true)).collect::<Vec<_>>(),
+            "base_p50": pick(bp, false),
+            "base_p99": pick(bp, true),
+            "new_p50": pick(np, false),
+            "new_p99": pick(np, true),
         },
     })
 }
 
 /// Renders the comparison of `base` and `new` as a self-contained page.
-pub fn render(c: &Comparison, base: &Summary, new: &Summary) -> String {
+pub fn render(c: &Comparison, base: &Condensed, new: &Condensed) -> String {
     let groups: Vec<Value> = c
         .groups
         .iter()

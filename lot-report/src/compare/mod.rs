@@ -80,6 +80,7 @@ pub mod json;
 pub mod markdown;
 mod model;
 mod rows;
+pub mod series;
 pub mod stats;
 pub mod text;
 
@@ -92,8 +93,49 @@ pub use stats::Guard;
 
 use group::{Run, Scope, compare_group};
 
+use std::path::Path;
+
 use crate::model::{LoadPlan, Summary};
+use crate::read::ReadError;
 use crate::threshold::Statistic;
+use series::RunSeries;
+
+/// A run as `compare` reads it: its document without its intervals, and
+/// what comparing uses of them ([`RunSeries`]), so that a long run is
+/// compared in memory that follows its scenarios and steps, not its length.
+#[derive(Clone, Debug)]
+pub struct Condensed {
+    summary: Summary,
+    series: RunSeries,
+}
+
+impl Condensed {
+    /// Condenses a document's intervals, and drops them.
+    pub fn new(mut summary: Summary) -> Condensed {
+        let series = RunSeries::of(&summary);
+        summary.intervals = Vec::new();
+        Condensed { summary, series }
+    }
+
+    /// Reads the results document at `path`, with the bounds and checks of
+    /// [`read_summary`](crate::read::read_summary), condensing its intervals
+    /// as they are read ([`read_summary_with`](crate::read::read_summary_with)).
+    pub fn read(path: impl AsRef<Path>, max_bytes: u64) -> Result<Condensed, ReadError> {
+        let (summary, series) =
+            crate::read::read_summary_with(path, max_bytes, RunSeries::default())?;
+        Ok(Condensed { summary, series })
+    }
+
+    /// The document, without its intervals.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// What was kept of the intervals.
+    pub fn series(&self) -> &RunSeries {
+        &self.series
+    }
+}
 
 /// Compares `new` with `base` (each named by its `label`, the file it came
 /// from) and evaluates `gates` on the change.
@@ -107,6 +149,45 @@ pub fn compare(
     (new_label, new): (&str, &Summary),
     gates: &[Gate],
 ) -> Result<Comparison, CompareError> {
+    let (bs, ns) = (RunSeries::of(base), RunSeries::of(new));
+    compare_runs(
+        Run {
+            summary: base,
+            series: &bs,
+            label: base_label,
+        },
+        Run {
+            summary: new,
+            series: &ns,
+            label: new_label,
+        },
+        gates,
+    )
+}
+
+/// [`compare`] of two runs read by [`Condensed::read`].
+pub fn compare_condensed(
+    (base_label, base): (&str, &Condensed),
+    (new_label, new): (&str, &Condensed),
+    gates: &[Gate],
+) -> Result<Comparison, CompareError> {
+    compare_runs(
+        Run {
+            summary: &base.summary,
+            series: &base.series,
+            label: base_label,
+        },
+        Run {
+            summary: &new.summary,
+            series: &new.series,
+            label: new_label,
+        },
+        gates,
+    )
+}
+
+fn compare_runs(b: Run<'_>, n: Run<'_>, gates: &[Gate]) -> Result<Comparison, CompareError> {
+    let (base_label, base, new_label, new) = (b.label, b.summary, n.label, n.summary);
     if base.schema_version != new.schema_version {
         return Err(CompareError::new(format!(
             "cannot compare schema version {} (`{base_label}`) with schema version {} (`{new_label}`)",
@@ -129,14 +210,6 @@ pub fn compare(
             }
         }
     }
-    let b = Run {
-        summary: base,
-        label: base_label,
-    };
-    let n = Run {
-        summary: new,
-        label: new_label,
-    };
     let extra = |scenario: Option<&str>, step: Option<&str>| -> Vec<f64> {
         gates
             .iter()

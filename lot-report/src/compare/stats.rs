@@ -8,6 +8,8 @@
 
 use hdrhistogram::Histogram;
 
+pub use super::series::Series;
+
 /// The normal quantile of a two-sided 95 % interval.
 pub const Z_95: f64 = 1.959_964;
 
@@ -159,14 +161,6 @@ pub fn ks_critical(n: u64, m: u64) -> f64 {
     KS_C_05 * ((n + m) / (n * m)).sqrt()
 }
 
-/// The lower quartile, median and upper quartile of `values` (sorted in
-/// place), by the nearest rank.
-fn quartiles(values: &mut [f64]) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let pick = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
-    (pick(0.25), pick(0.5), pick(0.75))
-}
-
 /// What the per-interval series say of a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -187,12 +181,12 @@ pub enum Guard {
 /// the median of `base` below the lower quartile of `new` (mirrored for a
 /// decrease). The interval is the unit of replication here, so bursts
 /// within a run weigh as one interval each.
-pub fn guard(base: &mut [f64], new: &mut [f64], direction: f64) -> Guard {
+pub fn guard(base: &mut Series, new: &mut Series, direction: f64) -> Guard {
     if base.len() < MIN_INTERVALS || new.len() < MIN_INTERVALS {
         return Guard::Unavailable;
     }
-    let (b1, bm, b3) = quartiles(base);
-    let (n1, nm, n3) = quartiles(new);
+    let (b1, bm, b3) = base.quartiles();
+    let (n1, nm, n3) = new.quartiles();
     let up = nm > b3 && bm < n1;
     let down = nm < b1 && bm > n3;
     if (direction > 0.0 && up) || (direction < 0.0 && down) {
@@ -205,12 +199,12 @@ pub fn guard(base: &mut [f64], new: &mut [f64], direction: f64) -> Guard {
 /// Whether the series agree with a change of sign `direction`
 /// ([`guard`]) and their medians are more than [`NOISE`] apart: the
 /// distribution distance's guard.
-pub fn moved(base: &mut [f64], new: &mut [f64], direction: f64) -> bool {
+pub fn moved(base: &mut Series, new: &mut Series, direction: f64) -> bool {
     if guard(base, new, direction) != Guard::Agrees {
         return false;
     }
-    let (_, bm, _) = quartiles(base);
-    let (_, nm, _) = quartiles(new);
+    let (_, bm, _) = base.quartiles();
+    let (_, nm, _) = new.quartiles();
     bm > 0.0 && ((nm - bm) / bm).abs() > NOISE
 }
 
@@ -274,28 +268,35 @@ mod tests {
 
     #[test]
     fn the_guard_needs_the_series_apart() {
-        let mut b = vec![1.0, 2.0, 3.0, 4.0, 5.0];
+        let mut b = Series::of(&[1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(
-            guard(&mut b.clone(), &mut [10.0, 11.0, 12.0], 1.0),
+            guard(&mut b.clone(), &mut Series::of(&[10.0, 11.0, 12.0]), 1.0),
             Guard::Agrees
         );
         assert_eq!(
-            guard(&mut b.clone(), &mut [10.0, 11.0, 12.0], -1.0),
+            guard(&mut b.clone(), &mut Series::of(&[10.0, 11.0, 12.0]), -1.0),
             Guard::Disagrees
         );
         assert_eq!(
-            guard(&mut b.clone(), &mut [2.0, 3.0, 4.0], 1.0),
+            guard(&mut b.clone(), &mut Series::of(&[2.0, 3.0, 4.0]), 1.0),
             Guard::Disagrees
         );
-        assert_eq!(guard(&mut b.clone(), &mut [10.0], 1.0), Guard::Unavailable);
-        assert!(moved(&mut b.clone(), &mut [10.0, 11.0, 12.0], 1.0));
-        let mut close = [10.0, 10.2, 10.4, 10.6, 10.8];
-        let mut above = [11.0, 11.1, 11.2, 11.3];
+        assert_eq!(
+            guard(&mut b.clone(), &mut Series::of(&[10.0]), 1.0),
+            Guard::Unavailable
+        );
+        assert!(moved(
+            &mut b.clone(),
+            &mut Series::of(&[10.0, 11.0, 12.0]),
+            1.0
+        ));
+        let mut close = Series::of(&[10.0, 10.2, 10.4, 10.6, 10.8]);
+        let mut above = Series::of(&[11.0, 11.1, 11.2, 11.3]);
         assert_eq!(guard(&mut close, &mut above, 1.0), Guard::Agrees);
         assert!(
             !moved(&mut close, &mut above, 1.0),
             "within 10 % of the median"
         );
-        assert!(!moved(&mut b, &mut [], 1.0));
+        assert!(!moved(&mut b, &mut Series::of(&[]), 1.0));
     }
 }

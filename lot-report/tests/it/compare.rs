@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use hdrhistogram::Histogram;
-use lot_report::compare::{self, Gate, Guard};
+use lot_report::compare::{self, Condensed, Gate, Guard};
 use lot_report::{IntervalLatency, Stats, Summary, Totals};
 
 use super::{fixture, lot_report, temp_dir};
@@ -353,7 +353,8 @@ fn text_and_markdown_match_their_golden_files() {
         json["groups"][0]["distributions"][0]["quantiles"][1]["name"],
         "p50"
     );
-    let html = compare::html::render(&c, &document(&same(1)), &document(&same(2)));
+    let (base, new) = (document(&same(1)), document(&same(2)));
+    let html = compare::html::render(&c, &Condensed::new(base), &Condensed::new(new));
     assert_eq!(html.matches("<script").count(), 3);
 }
 
@@ -497,7 +498,7 @@ fn hostile_names_stay_text_in_every_output() {
     };
     let (base, new) = (rename(document(&same(1))), rename(document(&same(2))));
     let c = compare::compare(("base.json", &base), ("new.json", &new), &[]).unwrap();
-    let html = compare::html::render(&c, &base, &new);
+    let html = compare::html::render(&c, &Condensed::new(base), &Condensed::new(new));
     assert_eq!(html.matches("<script").count(), 3);
     assert_eq!(html.matches("</script>").count(), 3);
     assert!(!html.contains("<!--"));
@@ -537,4 +538,110 @@ fn merged_shards_compare_as_one_run() {
     let p99 = &c.groups[0].distributions[0].quantiles[4];
     assert_eq!(p99.name, "p99");
     assert!(p99.significant && p99.delta_us > 4900, "{p99:?}");
+}
+
+/// `document(spec)` with its 16 intervals repeated to `n`.
+fn long_document(spec: &Spec, n: usize) -> Summary {
+    let mut s = document(spec);
+    let one = std::mem::take(&mut s.intervals);
+    s.intervals = (0..n)
+        .map(|k| {
+            let mut i = one[k % one.len()].clone();
+            i.index = k as u64;
+            i.start_us = k as u64 * 1_000_000;
+            i
+        })
+        .collect();
+    s
+}
+
+/// The JSON data the HTML page embeds for its charts.
+fn chart_data(html: &str) -> serde_json::Value {
+    let start = html.find("id=\"lot-compare\"").unwrap();
+    let start = start + html[start..].find('>').unwrap() + 1;
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+#[test]
+fn a_long_run_is_condensed_as_it_is_read() {
+    let dir = temp_dir("compare-long");
+    let n = compare::series::EXACT + 1000;
+    let base = long_document(&same(1), n);
+    let slower = long_document(
+        &Spec {
+            shift_us: 5000,
+            ..same(2)
+        },
+        n,
+    );
+    let (bp, np) = (
+        write(&dir, "base.json", &base),
+        write(&dir, "slower.json", &slower),
+    );
+    let whole = compare::compare(("base.json", &base), ("slower.json", &slower), &[]).unwrap();
+    let (bc, nc) = (
+        Condensed::read(&bp, u64::MAX).unwrap(),
+        Condensed::read(&np, u64::MAX).unwrap(),
+    );
+    assert!(bc.summary().intervals.is_empty());
+    let condensed =
+        compare::compare_condensed(("base.json", &bc), ("slower.json", &nc), &[]).unwrap();
+    assert_eq!(
+        compare::json::render(&whole),
+        compare::json::render(&condensed)
+    );
+    // Past EXACT values the series are folded, and the guard still agrees.
+    let p50 = quantile(&condensed, 0, "latency", "p50");
+    assert!(p50.significant && p50.guard == Guard::Agrees, "{p50:?}");
+    let same_again = Condensed::new(long_document(&same(3), n));
+    let c =
+        compare::compare_condensed(("base.json", &bc), ("same.json", &same_again), &[]).unwrap();
+    assert!(any_significant(&c).is_empty(), "{:?}", any_significant(&c));
+    // The charts over time keep every n-th interval, within their bound.
+    let data = chart_data(&compare::html::render(&condensed, &bc, &nc));
+    let t = data["groups"][0]["time"]["t"].as_array().unwrap();
+    let bound = compare::series::MAX_POINTS;
+    assert!(t.len() <= bound && t.len() > bound / 2, "{}", t.len());
+    let p99 = data["groups"][3]["time"]["new_p99"].as_array().unwrap();
+    assert!(p99.iter().all(|v| v.as_u64().is_some()), "a step's points");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn condensed_reading_checks_the_rows_as_render_does() {
+    let dir = temp_dir("compare-rows");
+    let base = write(&dir, "base.json", &document(&same(1)));
+    let mut stranger = document(&same(2));
+    stranger.intervals[3].scenarios[0].name = "nobody".into();
+    let stranger = write(&dir, "stranger.json", &stranger);
+    let o = lot_report(&["compare", &base, &stranger]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!(
+            "lot-report: `{stranger}`: intervals[3].scenarios[0].name: not one of the run's scenarios\n"
+        )
+    );
+    // Names are bounded as they are read, before the run's are known.
+    let mut crowded = document(&same(2));
+    let row = crowded.intervals[3].scenarios[0].clone();
+    crowded.intervals[3].scenarios = (0..=lot_report::read::MAX_ROW_NAMES)
+        .map(|k| lot_report::ScenarioInterval {
+            name: format!("s{k}"),
+            steps: Vec::new(),
+            ..row.clone()
+        })
+        .collect();
+    let crowded = write(&dir, "crowded.json", &crowded);
+    let o = lot_report(&["compare", &base, &crowded]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "lot-report: `{crowded}` is not a lot JSON results document: intervals[3].scenarios["
+        )) && stderr.contains("]: more than 10000 scenario and step names in the intervals' rows"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
