@@ -142,16 +142,17 @@ fn bytes(n: u64) -> String {
     }
 }
 
-/// Counts the bytes read through it.
+/// Counts the bytes read through it, in a count that stays readable once
+/// the reader is handed on.
 struct Counted<R> {
     inner: R,
-    read: u64,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read += n as u64;
+        self.read.set(self.read.get() + n as u64);
         Ok(n)
     }
 }
@@ -312,12 +313,18 @@ fn read_document(path: &Path, max_bytes: u64) -> Result<Summary, ReadError> {
     }
     // One byte past the limit tells a stream at the limit from a longer one
     // (a pipe has no size to check first, and a file may grow).
-    let mut reader = Counted {
-        inner: BufReader::new(file).take(max_bytes.saturating_add(1)),
-        read: 0,
-    };
-    let parsed = serde_json::from_reader::<_, Summary>(&mut reader);
-    if reader.read > max_bytes {
+    // The buffer outermost, and handed over whole: the parser takes a byte
+    // at a time, which std serves straight from a `BufReader`'s buffer.
+    let read = std::rc::Rc::new(std::cell::Cell::new(0));
+    let reader = BufReader::with_capacity(
+        1 << 16,
+        Counted {
+            inner: file.take(max_bytes.saturating_add(1)),
+            read: read.clone(),
+        },
+    );
+    let parsed = serde_json::from_reader::<_, Summary>(reader);
+    if read.get() > max_bytes {
         return Err(too_large(format!("more than {}", bytes(max_bytes))));
     }
     let summary = parsed.map_err(|e| {
