@@ -228,8 +228,8 @@ struct ScenarioSeries {
     steps: Vec<(String, GroupSeries)>,
 }
 
-/// What `compare` keeps of a run's intervals: per group, the series of
-/// [`GroupSeries`], found by name.
+/// What `compare` keeps of a run's intervals: per group (the run, each
+/// scenario and each step, found by name), its condensed series.
 #[derive(Clone, Debug, Default)]
 pub struct RunSeries {
     intervals: u64,
