@@ -102,10 +102,19 @@ pub(crate) struct Series {
     schema: i8,
     started_at_ms: i64,
     scenarios: BTreeMap<String, Running>,
-    /// The next interval index not yet sent.
-    next_interval: u64,
+    /// Where the last interval sent ended (µs into the run), if one was.
+    /// The summary's intervals are told apart by where they end, not by
+    /// their index: a long run's summary keeps its ticks folded (see
+    /// `lot_report::intervals`), each folded interval ending where its last
+    /// tick did.
+    sent_until_us: Option<u64>,
     /// The timestamp of the last batch, which the next one must pass.
     last_ts: i64,
+}
+
+/// Where `interval` ends, µs into the run.
+fn end(interval: &Interval) -> u64 {
+    interval.start_us.saturating_add(interval.duration_us)
 }
 
 /// One batch's series, all at one timestamp.
@@ -175,7 +184,7 @@ impl Series {
             schema,
             started_at_ms: 0,
             scenarios: BTreeMap::new(),
-            next_interval: 0,
+            sent_until_us: None,
             last_ts: i64::MIN,
         }
     }
@@ -231,7 +240,7 @@ impl Series {
 
     /// Adds an interval's counts to the running totals.
     fn accumulate(&mut self, interval: &Interval) {
-        self.next_interval = interval.index + 1;
+        self.sent_until_us = Some(end(interval));
         let seconds = interval.duration_us as f64 / US;
         for s in &interval.scenarios {
             let running = self.scenarios.entry(s.name.clone()).or_default();
@@ -308,7 +317,7 @@ impl Series {
         let unsent: Vec<&Interval> = summary
             .intervals
             .iter()
-            .filter(|i| i.index >= self.next_interval)
+            .filter(|i| self.sent_until_us.is_none_or(|sent| end(i) > sent))
             .collect();
         if let Some((last, earlier)) = unsent.split_last() {
             requests.extend(earlier.iter().map(|i| self.interval(i)));
@@ -317,7 +326,7 @@ impl Series {
         let end = summary
             .intervals
             .last()
-            .map_or(0, |i| i.start_us.saturating_add(i.duration_us))
+            .map_or(0, end)
             .max(summary.duration_us);
         let scenarios = std::mem::take(&mut self.scenarios);
         let schema = self.schema;

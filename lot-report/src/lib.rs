@@ -48,7 +48,7 @@
 //! | `scheduling_us` | how long arrivals were scheduled (to the end of the last load, or the stop) |
 //! | `segment` | for one shard of a distributed run: `index`, `count` (absent otherwise) |
 //! | `merged` | for merged results: `count` (shards in the run) and `shards` (those merged in) (absent otherwise) |
-//! | `intervals[]` | [`Interval`]: `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` (`name`, `counts`, `latency`, `steps[]`: `name`, `ok`, `failed`, `latency`; `http`) |
+//! | `intervals[]` | [`Interval`], at most [`MAX_INTERVALS`], folded in time past that (see [`intervals`]): `index`, `start_us`, `duration_us`, `target_rps`, `achieved_rps`, `started`, `counts`, `cumulative`, `in_flight`, `latency` (`count`, `p50_us`, `p90_us`, `p99_us`, `max_us`), `scenarios[]` (`name`, `counts`, `latency`, `steps[]`: `name`, `ok`, `failed`, `latency`; `http`) |
 //! | `intervals[].scenarios[].http` | [`HttpInterval`], the scenario's requests that ended in the interval (absent when none): `requests`, `failed`, `bytes_sent`, `bytes_received`, `status_1xx` … `status_5xx` |
 //!
 //! `latency` is measured from each iteration's *intended* start, so time an
@@ -75,6 +75,7 @@ pub mod csv;
 pub mod duration;
 mod hdr;
 pub mod html;
+pub mod intervals;
 pub mod json;
 pub mod live;
 pub mod markdown;
@@ -90,6 +91,7 @@ pub mod threshold;
 mod type_name;
 pub mod units;
 
+pub use intervals::{IntervalSeries, MAX_INTERVALS};
 pub use live::IntervalHistograms;
 pub use model::{
     Abort, CheckSummary, CounterValue, ErrorCount, GaugeValue, HistogramSummary, Interval,

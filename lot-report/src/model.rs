@@ -343,11 +343,11 @@ pub struct StepInterval {
 /// One point of the time series, emitted every interval while a run goes on.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
-    /// Position in the series, from 0.
+    /// Position in the series, from 0 (a live interval's is its tick's).
     pub index: u64,
     /// Start of the interval, microseconds since the run started.
     pub start_us: u64,
-    /// Length of the interval (the last one of a run may be shorter).
+    /// Length: one tick (a run's last may be shorter), or [folded](crate::intervals) ticks.
     pub duration_us: u64,
     /// Arrival rate the plan asked for over this interval.
     pub target_rps: f64,

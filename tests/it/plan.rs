@@ -260,3 +260,95 @@ async fn invalid_configuration_sends_no_load() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(server.hits(), 0, "nothing was sent");
 }
+
+/// A run of more ticks than the series holds keeps at most
+/// `MAX_INTERVALS` of them, folded, while every tick still reaches the
+/// reporters: 4 ms ticks for 24 s, about 6,000 of them (a debug build's
+/// tick takes about 1 ms of CPU, so faster ticks would take a core from the
+/// tests beside this one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_run_keeps_a_bounded_interval_series() {
+    use std::sync::Mutex;
+
+    use lot::report::{BoxError, Interval, MAX_INTERVALS, Reporter, Totals};
+
+    struct Ticks(Arc<Mutex<Vec<Totals>>>);
+
+    #[lot::report::async_trait]
+    impl Reporter for Ticks {
+        async fn interval(&mut self, interval: &Interval) -> Result<(), BoxError> {
+            self.0.lock().unwrap().push(interval.counts);
+            Ok(())
+        }
+    }
+
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    let url = server.url();
+    let json = temp_path("long-run.json");
+    let ticks = Arc::default();
+    let mut executor = Executor::new();
+    executor
+        .add_stage(100, 100, Duration::from_secs(24))
+        .interval(Duration::from_millis(4))
+        .terminal(false)
+        .output(format!("json={}", json.display()))
+        .reporter(Ticks(Arc::clone(&ticks)));
+    let report = executor
+        .run(move || {
+            let request = client.get(&url);
+            async move {
+                request.send().await?.error_for_status()?.bytes().await?;
+                Ok(())
+            }
+        })
+        .await;
+    assert_eq!(report.exit_status(), 0);
+    let s = report.expect_summary();
+    assert_eq!(s.totals.ok, 2400, "{:?}", s.totals);
+    assert_eq!(server.hits(), 2400);
+
+    let live = ticks.lock().unwrap().clone();
+    assert!(live.len() > MAX_INTERVALS, "{} ticks", live.len());
+    let n = s.intervals.len();
+    assert!(
+        n <= MAX_INTERVALS && n > MAX_INTERVALS / 4,
+        "{n} of {} ticks",
+        live.len()
+    );
+    // The series tiles the run, adds up to it, and its gauges hold.
+    for (i, pair) in s.intervals.windows(2).enumerate() {
+        assert_eq!(
+            pair[1].start_us,
+            pair[0].start_us + pair[0].duration_us,
+            "interval {i}"
+        );
+    }
+    assert!(
+        s.intervals[0].duration_us >= 2_000,
+        "the first interval is folded"
+    );
+    let mut sum = Totals::default();
+    for (i, interval) in s.intervals.iter().enumerate() {
+        assert_eq!(interval.index, i as u64);
+        sum.add(&interval.counts);
+        assert_eq!(interval.cumulative, sum, "interval {i}");
+        assert_eq!(
+            interval.cumulative.scheduled,
+            interval.cumulative.finished() + interval.in_flight,
+            "interval {i}"
+        );
+    }
+    assert_eq!(sum, s.totals, "the intervals add up to the totals");
+    // What the reporters saw adds up to the same totals, with the last tick.
+    let mut seen = Totals::default();
+    for counts in &live {
+        seen.add(counts);
+    }
+    seen.add(&s.intervals[n - 1].counts);
+    assert_eq!(seen, s.totals);
+    // The document holds the same series and reads back as sound.
+    let doc = lot::report::read::read_summary(&json, lot::report::read::MAX_INPUT_BYTES).unwrap();
+    lot::report::read::check(&doc).unwrap();
+    assert_eq!(doc.intervals, s.intervals);
+}

@@ -15,9 +15,10 @@ TASKS:
     bench     measure lot against wrk and oha on this machine, then soak lot::http at
               20,000/s for 120 s (memory, idle connections, server count = ok + failed);
               the no-op at 500,000/s and HTTP at 5,000/s also run with the exporter
-              and the dashboard on; --quick: under 2 minutes, without the soak;
-              --soak: only the soak; --https: only the HTTPS section;
-              results in target/bench/<unix time>/
+              and the dashboard on; then lot-report compare of an hour's, a day's and
+              an unfolded day's documents; --quick: under 3 minutes, without the soak
+              and the unfolded day; --soak: only the soak; --https: only the HTTPS
+              section; --compare: only compare; results in target/bench/<unix time>/
     ci        run what CI runs: fmt check, clippy -D warnings, doc -D warnings, tests
     tidy      check the sources' shape: no import cycle between a crate's files, no
               function over 150 lines, no file over 800 lines (tests aside)

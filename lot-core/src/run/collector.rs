@@ -14,9 +14,9 @@ use hdrhistogram::Histogram;
 use lot_report::stats::new_histogram;
 use lot_report::{
     CheckSummary, CounterValue, GaugeValue, HistogramSummary, HttpInterval, Interval,
-    IntervalHistograms, IntervalLatency, Limits, Metrics, Plan, RequestSummary, SCHEMA_VERSION,
-    ScenarioInterval, ScenarioSummary, Stats, StatusCount, StepInterval, StepSummary, StopReason,
-    Summary, TimingSummary, Totals, ValueStats,
+    IntervalHistograms, IntervalLatency, IntervalSeries, Limits, Metrics, Plan, RequestSummary,
+    SCHEMA_VERSION, ScenarioInterval, ScenarioSummary, Stats, StatusCount, StepInterval,
+    StepSummary, StopReason, Summary, TimingSummary, Totals, ValueStats,
 };
 
 use crate::record::http::{HttpTable, NO_STEP};
@@ -95,7 +95,10 @@ pub(crate) struct Collector {
     overall: Histogram<u64>,
     last: Vec<(u64, u64)>,
     last_offset: Duration,
-    intervals: Vec<Interval>,
+    /// Ticks so far: the next live interval's index.
+    ticks: u64,
+    /// What the summary keeps of them: at most `MAX_INTERVALS`.
+    intervals: IntervalSeries,
 }
 
 fn micros(d: Duration) -> u64 {
@@ -140,7 +143,8 @@ impl Collector {
             overall: new_histogram(),
             last: vec![(0, 0); n],
             last_offset: Duration::ZERO,
-            intervals: Vec::new(),
+            ticks: 0,
+            intervals: IntervalSeries::new(),
         }
     }
 
@@ -158,7 +162,7 @@ impl Collector {
         let dt = offset.saturating_sub(t0);
         let dt_s = dt.as_secs_f64();
         let mut interval = Interval {
-            index: self.intervals.len() as u64,
+            index: self.ticks,
             start_us: micros(t0),
             duration_us: micros(dt),
             ..Interval::default()
@@ -256,13 +260,12 @@ impl Collector {
             interval.achieved_rps = open_started as f64 / dt_s;
         }
         self.last_offset = offset;
-        // The copy kept for the summary leaves the histograms out, so that
-        // memory does not grow with them.
-        let mut kept = interval.clone();
-        for s in &mut kept.scenarios {
-            s.histograms = None;
+        self.ticks += 1;
+        // The run's last interval is kept by `finish`, after its counts are
+        // settled.
+        if !close {
+            self.intervals.push(interval.clone());
         }
-        self.intervals.push(kept);
         interval
     }
 
@@ -276,11 +279,7 @@ impl Collector {
         stop_reason: StopReason,
     ) -> Summary {
         let offset = end.saturating_duration_since(self.info.start);
-        self.tick(offset, true);
-        let last = self
-            .intervals
-            .last_mut()
-            .expect("tick just pushed an interval");
+        let mut last = self.tick(offset, true);
         for (i, total) in self.totals.scenarios.iter_mut().enumerate() {
             let (launched, _) = self.last[i];
             let missing = launched - (total.ok + total.failed + total.interrupted);
@@ -290,7 +289,7 @@ impl Collector {
             last.cumulative.interrupted += missing;
             last.in_flight -= missing;
         }
-        let intervals = std::mem::take(&mut self.intervals);
+        let intervals = std::mem::take(&mut self.intervals).finish(Some(last));
         let summary = self.summary(offset, scheduling, stop_reason, intervals);
         debug_assert!(summary.totals.is_balanced(), "{:?}", summary.totals);
         summary

@@ -14,21 +14,10 @@ fn merge_latency(
         || format!("{field}.count"),
         all.iter().map(|(l, lat)| (*l, lat.count)),
     )?;
-    // Counts are weighed in floating point, which cannot overflow.
-    let weighted = |f: fn(&IntervalLatency) -> u64| -> u64 {
-        if count == 0 {
-            return 0;
-        }
-        let sum: f64 = all.iter().map(|(_, l)| f(l) as f64 * l.count as f64).sum();
-        (sum / count as f64).round() as u64
-    };
-    Ok(IntervalLatency {
+    Ok(IntervalLatency::weighted(
         count,
-        p50_us: weighted(|l| l.p50_us),
-        p90_us: weighted(|l| l.p90_us),
-        p99_us: weighted(|l| l.p99_us),
-        max_us: all.iter().map(|(_, l)| l.max_us).max().unwrap_or(0),
-    })
+        all.iter().map(|(_, l)| *l),
+    ))
 }
 
 /// What a shard contributes to a merged interval: its own interval starting

@@ -16,6 +16,13 @@ pub(super) struct Usage {
     wall: Duration,
 }
 
+impl Usage {
+    /// The time from the start to the end of the process.
+    pub(super) fn wall(&self) -> Duration {
+        self.wall
+    }
+}
+
 /// One command line, run to completion while its usage is sampled.
 pub(super) struct Run {
     /// Its standard output, then its standard error.

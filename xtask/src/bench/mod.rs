@@ -34,12 +34,21 @@
 //! 5,000/s run again in the same rounds as without; their rows show the
 //! CPU time and peak RSS with them, and the ratios live/off.
 //!
+//! The compare section (alone with `--compare`) times `lot-report compare`
+//! of two generated documents of 100 scenarios with a step each, of an
+//! hour and a day of 1 s ticks kept as a run keeps them (target for the
+//! day: under 2 s and 256 MB), and, without `--quick`, of a day of 86,400
+//! 1 s intervals, whose documents take 15 GB of the target directory while
+//! it runs.
+//!
 //! The sections run in this order, each in its module: `noop`, then
 //! against the server `fixed_rate`, `https` (against its own server, over
-//! TLS), `saturation` and `soak`; `report` writes what they found.
+//! TLS), `saturation` and `soak`, then `compare`; `report` writes what they
+//! found.
 
 use std::process::ExitCode;
 
+mod compare;
 mod fixed_rate;
 mod https;
 mod measure;
@@ -92,6 +101,9 @@ pub fn run(args: &[String]) -> ExitCode {
         rows.push(soak::row(&setup, &server, secs, &mut log));
     }
     drop(server);
+    if plan.runs("compare") {
+        rows.extend(compare::rows(&plan, &setup, &mut log));
+    }
     report::write(
         &setup.target,
         &plan,

@@ -17,16 +17,17 @@ pub(super) struct Plan {
     pub(super) new_tls_rate: u64,
     /// The soak's length, if it runs.
     pub(super) soak_secs: Option<u64>,
-    /// The one section that runs (`soak`, `https`), if an option chose one.
+    /// The one section that runs (`soak`, `https`, `compare`), if an option
+    /// chose one.
     pub(super) only: Option<&'static str>,
 }
 
 /// The options that run one section alone.
-const ALONE: [&str; 2] = ["soak", "https"];
+const ALONE: [&str; 3] = ["soak", "https", "compare"];
 
 impl Plan {
-    /// The plan for the options `args` (`--quick`, and `--soak` or
-    /// `--https` to run that section alone), or the message naming an
+    /// The plan for the options `args` (`--quick`, and `--soak`, `--https`
+    /// or `--compare` to run that section alone), or the message naming an
     /// unknown option or two sections to run alone.
     pub(super) fn from_args(args: &[String]) -> Result<Plan, String> {
         let mut only = None;
@@ -41,7 +42,7 @@ impl Plan {
                 },
                 _ => {
                     return Err(format!(
-                        "unknown option `{a}`; expected --quick, --soak or --https"
+                        "unknown option `{a}`; expected --quick, --soak, --https or --compare"
                     ));
                 }
             }
@@ -72,13 +73,14 @@ impl Plan {
     }
 
     /// Whether the section `name` runs (`noop`, `fixed_rate`, `https`,
-    /// `saturation`; the soak runs if [`Plan::soak_secs`] says so).
+    /// `saturation`, `compare`; the soak runs if [`Plan::soak_secs`] says
+    /// so).
     pub(super) fn runs(&self, name: &str) -> bool {
         self.only.is_none_or(|only| only == name)
     }
 
-    /// The options that made a partial run (`quick`, and `soak` or
-    /// `https`), empty for the full run.
+    /// The options that made a partial run (`quick`, and `soak`, `https` or
+    /// `compare`), empty for the full run.
     pub(super) fn partial(&self) -> Vec<&'static str> {
         // The soak alone runs its full length with --quick too.
         let quick = (self.quick && self.only != Some("soak")).then_some("quick");
@@ -110,6 +112,12 @@ mod tests {
             (vec!["quick", "https"], None)
         );
         assert!(https.runs("https") && !https.runs("fixed_rate"));
+        let compare = Plan::from_args(&args(&["--compare"])).unwrap();
+        assert_eq!(
+            (compare.partial(), compare.soak_secs),
+            (vec!["compare"], None)
+        );
+        assert!(compare.runs("compare") && !compare.runs("noop"));
     }
 
     #[test]
@@ -127,7 +135,7 @@ mod tests {
         };
         assert_eq!(
             message,
-            "unknown option `--fast`; expected --quick, --soak or --https"
+            "unknown option `--fast`; expected --quick, --soak, --https or --compare"
         );
     }
 }

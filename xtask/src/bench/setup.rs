@@ -7,7 +7,13 @@ use std::process::Command;
 pub(super) struct Setup {
     /// The target directory, under which the results go.
     pub(super) target: PathBuf,
+    /// The workspace.
+    pub(super) root: PathBuf,
     pub(super) gen_bin: PathBuf,
+    /// `lot-bench-doc`, which writes results documents to compare.
+    pub(super) doc_bin: PathBuf,
+    /// `lot-report`.
+    pub(super) report_bin: PathBuf,
     pub(super) server_bin: PathBuf,
     pub(super) cores: usize,
     pub(super) gen_core: Option<usize>,
@@ -50,6 +56,9 @@ impl Setup {
         }
         Some(Setup {
             gen_bin: target.join("release/lot-bench-gen"),
+            doc_bin: target.join("release/lot-bench-doc"),
+            report_bin: target.join("release/lot-report"),
+            root,
             server_bin: target.join("release/lot-bench-server"),
             target,
             cores,
@@ -67,16 +76,25 @@ impl Setup {
     }
 }
 
-/// `cargo build --release -p lot-bench` in the workspace at `root`.
+/// `cargo build --release -p lot-bench -p lot-report` in the workspace at
+/// `root`.
 fn build_programs(root: &Path) -> bool {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("building the benchmark programs (release)...");
     let built = Command::new(&cargo)
-        .args(["build", "--release", "--quiet", "-p", "lot-bench"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "lot-bench",
+            "-p",
+            "lot-report",
+        ])
         .current_dir(root)
         .status();
     if !built.is_ok_and(|s| s.success()) {
-        eprintln!("cargo build --release -p lot-bench failed");
+        eprintln!("cargo build --release -p lot-bench -p lot-report failed");
         return false;
     }
     true
