@@ -307,20 +307,24 @@ impl Series {
         request
     }
 
-    /// The batches that end the run: any interval not yet sent but the
+    /// The batches that end the run: any interval not yet sent before the
     /// last, then the final batch, at the end of the run, which holds the
     /// last interval's gauges and HTTP counts, the document's totals, and
     /// what only the summary has (checks, errors, custom metrics, the
     /// native histograms of the whole run).
     pub(crate) fn summary(&mut self, summary: &Summary) -> Vec<WriteRequest> {
         let mut requests = Vec::new();
-        let unsent: Vec<&Interval> = summary
-            .intervals
-            .iter()
-            .filter(|i| self.sent_until_us.is_none_or(|sent| end(i) > sent))
-            .collect();
-        if let Some((last, earlier)) = unsent.split_last() {
-            requests.extend(earlier.iter().map(|i| self.interval(i)));
+        // The last interval is the run's last tick, which only the summary
+        // carries (however short: its counts include the iterations the
+        // run stopped waiting for).
+        if let Some((last, earlier)) = summary.intervals.split_last() {
+            let sent = self.sent_until_us;
+            let unsent = earlier
+                .iter()
+                .filter(|i| sent.is_none_or(|sent| end(i) > sent));
+            for interval in unsent {
+                requests.push(self.interval(interval));
+            }
             self.accumulate(last);
         }
         let end = summary
@@ -585,5 +589,49 @@ mod tests {
         sorted.sort();
         assert_eq!(names, sorted);
         assert!(names.contains(&"env") && names.contains(&"testid"));
+    }
+
+    /// A long run's summary keeps its ticks folded; the final batch adds
+    /// only the last tick, which no live interval carried, to what the
+    /// live intervals sent.
+    #[test]
+    fn a_folded_summary_adds_only_its_last_tick() {
+        let mut summary: Summary = serde_json::from_str(include_str!(
+            "../../lot-report/tests/it/data/quickstart.json"
+        ))
+        .expect("the fixture is a document");
+        let name = summary.scenarios[0].name.clone();
+        let tick = |index: u64| Interval {
+            index,
+            start_us: index * 1_000_000,
+            duration_us: 1_000_000,
+            scenarios: vec![ScenarioInterval {
+                name: name.clone(),
+                http: lot_report::HttpInterval {
+                    requests: 2,
+                    status_2xx: 2,
+                    ..lot_report::HttpInterval::default()
+                },
+                ..ScenarioInterval::default()
+            }],
+            ..Interval::default()
+        };
+        let ticks = lot_report::MAX_INTERVALS as u64 + 100;
+        let mut series = Series::new(&[], None, 5);
+        series.start(&start());
+        let mut kept = lot_report::IntervalSeries::new();
+        for k in 0..ticks - 1 {
+            series.interval(&tick(k));
+            kept.push(tick(k));
+        }
+        summary.intervals = kept.finish(Some(tick(ticks - 1)));
+        assert!(summary.intervals.len() < ticks as usize, "folded");
+        let batches = series.summary(&summary);
+        assert_eq!(batches.len(), 1, "nothing before the last was unsent");
+        let ok = [("scenario", name.as_str()), ("status", "2xx")];
+        assert_eq!(
+            value(&batches[0], HTTP_REQUESTS, &ok),
+            Some(2.0 * ticks as f64)
+        );
     }
 }
