@@ -7,7 +7,8 @@
 //! [`MAX_INTERVALS`], then pairs of neighbours folded into one, and every
 //! interval after that covering twice as many ticks, doubling again each
 //! time the series fills. An hour of 1 s ticks is kept whole (3,600
-//! intervals); a day of them is 2,700 intervals of 32 s. Memory and the
+//! intervals); a day of them is 2,701: 2,699 of 32 s, the one being
+//! filled when the run ended, and the last tick. Memory and the
 //! size of a document so follow the number of scenarios and steps, not
 //! the length of the run.
 //!
@@ -157,7 +158,7 @@ fn bare(mut tick: Interval) -> Interval {
 }
 
 /// `a` and `b`, `b` the one that follows it, as one interval in `a`.
-pub(crate) fn absorb(a: &mut Interval, b: &Interval) {
+fn absorb(a: &mut Interval, b: &Interval) {
     let (da, db) = (a.duration_us, b.duration_us);
     a.target_rps = over_time(a.target_rps, da, b.target_rps, db);
     a.achieved_rps = over_time(a.achieved_rps, da, b.achieved_rps, db);
@@ -173,10 +174,7 @@ pub(crate) fn absorb(a: &mut Interval, b: &Interval) {
     a.cumulative = b.cumulative;
     a.in_flight = b.in_flight;
     a.users = b.users;
-    a.latency = IntervalLatency::weighted(
-        a.latency.count.saturating_add(b.latency.count),
-        [&a.latency, &b.latency],
-    );
+    a.latency = together(&a.latency, &b.latency);
     for (k, sb) in b.scenarios.iter().enumerate() {
         match find(&a.scenarios, k, &sb.name, |s| &s.name) {
             Some(at) => absorb_scenario(&mut a.scenarios[at], sb, da, db),
@@ -187,10 +185,7 @@ pub(crate) fn absorb(a: &mut Interval, b: &Interval) {
 
 fn absorb_scenario(a: &mut ScenarioInterval, b: &ScenarioInterval, da: u64, db: u64) {
     a.counts.add(&b.counts);
-    a.latency = IntervalLatency::weighted(
-        a.latency.count.saturating_add(b.latency.count),
-        [&a.latency, &b.latency],
-    );
+    a.latency = together(&a.latency, &b.latency);
     a.target_rps = over_time(a.target_rps, da, b.target_rps, db);
     a.started = a.started.saturating_add(b.started);
     a.in_flight = b.in_flight;
@@ -207,10 +202,12 @@ fn absorb_scenario(a: &mut ScenarioInterval, b: &ScenarioInterval, da: u64, db: 
 fn absorb_step(a: &mut StepInterval, b: &StepInterval) {
     a.ok = a.ok.saturating_add(b.ok);
     a.failed = a.failed.saturating_add(b.failed);
-    a.latency = IntervalLatency::weighted(
-        a.latency.count.saturating_add(b.latency.count),
-        [&a.latency, &b.latency],
-    );
+    a.latency = together(&a.latency, &b.latency);
+}
+
+/// Two intervals' latencies as one's.
+fn together(a: &IntervalLatency, b: &IntervalLatency) -> IntervalLatency {
+    IntervalLatency::weighted(a.count.saturating_add(b.count), [a, b])
 }
 
 /// Where the row named `name` is in `rows`: at `hint` (a run's rows keep

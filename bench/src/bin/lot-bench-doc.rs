@@ -10,7 +10,7 @@
 //! D), deterministic for X: each scenario's histograms hold 20,000 values,
 //! and each tick's rows per-interval percentiles drawn around them. The
 //! ticks are kept as a run keeps them (`lot::report::IntervalSeries`: an
-//! hour whole, a day folded into 2,700 intervals of 32 s) and the document
+//! hour whole, a day folded into about 2,700 intervals of 32 s) and the document
 //! written as lot writes it. With `--unfolded` every tick is an interval
 //! of the document, as no run of over `MAX_INTERVALS` ticks writes it,
 //! written one at a time so that a day of them takes little memory. It

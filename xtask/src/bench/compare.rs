@@ -1,6 +1,6 @@
 //! The compare section: `lot-report compare` of two generated documents of
 //! 100 scenarios with one step each, of runs of 1 s ticks over an hour and
-//! a day, kept as a run keeps them (an hour whole, a day folded into 2,700
+//! a day, kept as a run keeps them (an hour whole, a day folded into about 2,700
 //! intervals of 32 s), and, without `--quick`, of a day of 86,400 1 s
 //! intervals (a document no run writes, 7 GB, which `compare` must still
 //! read in bounded memory): wall time, CPU time and peak RSS. Target: a
