@@ -121,6 +121,7 @@
 
 mod config;
 mod error;
+mod http;
 mod native;
 mod proto;
 mod reporter;

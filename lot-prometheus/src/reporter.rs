@@ -371,7 +371,7 @@ impl RemoteWrite {
             return;
         }
         running.queue.push(Payload {
-            body: request.body(),
+            body: request.body().into(),
             points: request.points(),
         });
     }

@@ -14,9 +14,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use hyper::body::Bytes;
 use tokio::sync::Notify;
 
 use crate::config::{Endpoint, Secret};
+use crate::http::Client;
 
 /// What a run's remote write delivered, so far or in the end.
 ///
@@ -109,7 +111,7 @@ impl std::fmt::Debug for Delivery {
 
 /// One encoded write request.
 pub(crate) struct Payload {
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: Bytes,
     /// Samples and histograms in it.
     pub(crate) points: u64,
 }
@@ -260,22 +262,21 @@ fn backoff(n: u32) -> Duration {
 
 /// Sends the queue's batches until it is closed and empty.
 pub(crate) async fn run(queue: Arc<Queue>, target: Target) {
-    let mut client = None;
+    let mut client = match Client::new(&target.endpoint.origin, target.insecure) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            queue.delivery.failed(target.scrub(&e));
+            None
+        }
+    };
+    let headers = headers(&target);
     while let Some(payload) = queue.next().await {
-        let request = match request(&mut client, &target, &payload).await {
-            Ok(r) => Some(r),
-            Err(e) => {
-                queue.delivery.failed(target.scrub(&e));
-                None
-            }
-        };
         let mut attempt = 1;
         let delivered = loop {
-            let Some(request) = &request else {
+            let Some(client) = &mut client else {
                 break false;
             };
-            let client = client.as_ref().expect("a request is built with a client");
-            match attempt_once(client, request, &target).await {
+            match attempt_once(client, &headers, &payload, &target).await {
                 Ok(()) => break true,
                 Err(Failure::Refused(e)) => {
                     queue.delivery.failed(target.scrub(&e));
@@ -298,99 +299,55 @@ pub(crate) async fn run(queue: Arc<Queue>, target: Target) {
             queue.delivery.unsent(1, payload.points);
         }
         queue.done();
-        if request.is_none() {
-            // No request could be built: wait before the next batch rather
+        if client.is_none() {
+            // No request can be made: wait before the next batch rather
             // than spin through the queue.
             tokio::time::sleep(backoff(target.attempts)).await;
         }
     }
 }
 
-/// The batch's request, building the client first if there is none yet.
-async fn request(
-    client: &mut Option<reqwest::Client>,
-    target: &Target,
-    payload: &Payload,
-) -> Result<reqwest::Request, String> {
-    if client.is_none() {
-        let built = reqwest::Client::builder()
-            .user_agent(concat!("lot/", env!("CARGO_PKG_VERSION")))
-            .timeout(target.timeout)
-            .tls_danger_accept_invalid_certs(target.insecure)
-            .build()
-            .map_err(|e| format!("building the HTTP client failed: {}", e.without_url()))?;
-        *client = Some(built);
-    }
-    let client = client.as_ref().expect("set just above");
-    let url = format!(
-        "{}{}",
-        target.endpoint.origin,
-        target.endpoint.target.expose()
+/// Every request's headers: remote write's, then the target's own
+/// (`Authorization` among them).
+fn headers(target: &Target) -> Vec<(&str, &str)> {
+    let mut headers = vec![
+        ("content-encoding", "snappy"),
+        ("content-type", "application/x-protobuf"),
+        ("x-prometheus-remote-write-version", "0.1.0"),
+    ];
+    headers.extend(
+        target
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.expose())),
     );
-    let mut builder = client
-        .post(url)
-        .header("content-encoding", "snappy")
-        .header("content-type", "application/x-protobuf")
-        .header("x-prometheus-remote-write-version", "0.1.0")
-        .body(payload.body.clone());
-    for (name, value) in &target.headers {
-        let mut value = reqwest::header::HeaderValue::from_str(value.expose())
-            .map_err(|_| format!("the value of header `{name}` is not valid"))?;
-        value.set_sensitive(true);
-        builder = builder.header(name.as_str(), value);
-    }
-    builder.build().map_err(|e| e.without_url().to_string())
-}
-
-/// The error's text and its causes', without the URL (whose query may
-/// hold a key).
-fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
-    }
-    text
+    headers
 }
 
 async fn attempt_once(
-    client: &reqwest::Client,
-    request: &reqwest::Request,
+    client: &mut Client,
+    headers: &[(&str, &str)],
+    payload: &Payload,
     target: &Target,
 ) -> Result<(), Failure> {
-    let request = request
-        .try_clone()
-        .expect("a request with a body in memory can be cloned");
-    let response = match client.execute(request).await {
-        Err(e) if e.is_timeout() => {
+    let body = payload.body.clone();
+    let sent = client.post(target.endpoint.target.expose(), headers, body);
+    let response = match tokio::time::timeout(target.timeout, sent).await {
+        Err(_) => {
             return Err(Failure::Retry(format!(
                 "no answer within {:?}",
                 target.timeout
             )));
         }
-        Err(e) => return Err(Failure::Retry(describe(e))),
-        Ok(r) => r,
+        Ok(Err(e)) => return Err(Failure::Retry(e)),
+        Ok(Ok(r)) => r,
     };
-    let status = response.status().as_u16();
+    let status = response.status;
     if (200..300).contains(&status) {
         return Ok(());
     }
-    // At most a few KiB of the receiver's explanation.
-    let mut body = Vec::new();
-    let mut response = response;
-    while let Ok(Some(chunk)) = response.chunk().await {
-        body.extend_from_slice(&chunk);
-        if body.len() >= 4096 {
-            break;
-        }
-    }
-    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    // At most a few hundred bytes of the receiver's explanation.
+    let text = String::from_utf8_lossy(&response.body[..response.body.len().min(300)]);
     let message = format!("the receiver answered {status}: {}", text.trim());
     if status == 429 || status >= 500 {
         Err(Failure::Retry(message))
@@ -405,7 +362,7 @@ mod tests {
 
     fn payload(bytes: usize) -> Payload {
         Payload {
-            body: vec![0; bytes],
+            body: Bytes::from(vec![0; bytes]),
             points: 10,
         }
     }

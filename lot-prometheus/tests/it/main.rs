@@ -1,5 +1,5 @@
 //! lot-prometheus's integration tests: real runs pushed to a real
-//! Prometheus, a receiver that dies, secrets, and the Grafana dashboard.
+//! Prometheus, a receiver that dies, secrets, an `https` receiver, and the Grafana dashboard.
 
 // The facade's: what a test does when its real component is missing.
 #[path = "../../../tests/it/require.rs"]
@@ -10,3 +10,4 @@ mod dead;
 mod prometheus;
 mod push;
 mod secrets;
+mod tls;

@@ -1,5 +1,6 @@
 //! A real Prometheus on a free port of 127.0.0.1, with the remote-write
-//! receiver and native histograms on and a temporary TSDB, for one test.
+//! receiver and native histograms on and a temporary TSDB, for one test;
+//! over plain HTTP, or HTTPS with a self-signed certificate.
 //!
 //! When `prometheus` is not installed the test fails under CI (`CI` set, as
 //! `.ci/run` runs) and is skipped visibly elsewhere.
@@ -16,6 +17,8 @@ pub struct Prometheus {
     child: Child,
     dir: PathBuf,
     pub port: u16,
+    /// `http` or `https`.
+    scheme: &'static str,
     http: reqwest::Client,
 }
 
@@ -43,6 +46,16 @@ impl Prometheus {
     /// Starts Prometheus and waits until it is ready; `None` (the test then
     /// returns) when it is not installed and this is not CI.
     pub async fn start(test: &str) -> Option<Prometheus> {
+        Prometheus::start_with(test, false).await
+    }
+
+    /// Starts Prometheus serving HTTPS only, with a self-signed certificate
+    /// for 127.0.0.1 (which its queries here accept).
+    pub async fn start_tls(test: &str) -> Option<Prometheus> {
+        Prometheus::start_with(test, true).await
+    }
+
+    async fn start_with(test: &str, tls: bool) -> Option<Prometheus> {
         let Some(bin) = binary() else {
             crate::require::missing(
                 "prometheus",
@@ -55,6 +68,24 @@ impl Prometheus {
         std::fs::create_dir_all(&dir).unwrap();
         let config = dir.join("prometheus.yml");
         std::fs::write(&config, "global:\n  scrape_interval: 1h\n").unwrap();
+        let web = dir.join("web.yml");
+        if tls {
+            let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+            std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
+            std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+            std::fs::write(
+                &web,
+                "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n",
+            )
+            .unwrap();
+        } else {
+            std::fs::write(&web, "").unwrap();
+        }
+        let scheme = if tls { "https" } else { "http" };
+        let http = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .build()
+            .unwrap();
         for _ in 0..5 {
             let port = free_port();
             let mut child = Command::new(&bin)
@@ -64,6 +95,7 @@ impl Prometheus {
                     dir.join("data").display()
                 ))
                 .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .arg(format!("--web.config.file={}", web.display()))
                 .arg("--web.enable-remote-write-receiver")
                 .arg("--enable-feature=native-histograms")
                 .stdout(Stdio::null())
@@ -71,8 +103,7 @@ impl Prometheus {
                 .kill_on_drop(true)
                 .spawn()
                 .expect("starting prometheus");
-            let http = reqwest::Client::new();
-            let ready = format!("http://127.0.0.1:{port}/-/ready");
+            let ready = format!("{scheme}://127.0.0.1:{port}/-/ready");
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = child.try_wait() {
@@ -84,7 +115,8 @@ impl Prometheus {
                             child,
                             dir,
                             port,
-                            http,
+                            scheme,
+                            http: http.clone(),
                         });
                     }
                 }
@@ -100,7 +132,7 @@ impl Prometheus {
 
     /// The remote-write URL.
     pub fn write_url(&self) -> String {
-        format!("http://127.0.0.1:{}/api/v1/write", self.port)
+        format!("{}://127.0.0.1:{}/api/v1/write", self.scheme, self.port)
     }
 
     /// Stops Prometheus at once, as a crash would.
@@ -111,7 +143,8 @@ impl Prometheus {
     /// An instant query at `time` (Unix seconds): the result vector.
     pub async fn query(&self, promql: &str, time: f64) -> Vec<Value> {
         let url = format!(
-            "http://127.0.0.1:{}/api/v1/query?query={}&time={time:.3}",
+            "{}://127.0.0.1:{}/api/v1/query?query={}&time={time:.3}",
+            self.scheme,
             self.port,
             encode(promql)
         );

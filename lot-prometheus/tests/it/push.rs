@@ -37,7 +37,7 @@ fn scenario()
 
 /// The instant just after the run's end, in Unix seconds: where the final
 /// batch's samples are.
-fn after(s: &Summary) -> f64 {
+pub(crate) fn after(s: &Summary) -> f64 {
     s.started_at_unix_ms as f64 / 1e3 + s.duration_us as f64 / 1e6 + 1.0
 }
 
