@@ -1,5 +1,5 @@
-//! A bounded decoder of the HdrHistogram V2 deflate encoding the `hdr`
-//! fields carry.
+//! The encoder, and a bounded decoder, of the HdrHistogram V2 deflate
+//! encoding the `hdr` fields carry.
 //!
 //! hdrhistogram's own `Deserializer` trusts its input: it allocates the
 //! payload length the header declares (up to 4 GiB, zero-filled) and a counts
@@ -29,13 +29,15 @@
 //! histogram, whatever the input declares.
 
 use std::fmt;
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use flate2::Compression;
 use flate2::read::ZlibDecoder;
+use flate2::write::ZlibEncoder;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::Deserializer;
+use hdrhistogram::serialization::{Deserializer, Serializer as _, V2Serializer};
 
 /// A `hdr` field that does not hold a histogram, or not the one its
 /// statistics describe. Its text says what is wrong with the encoding.
@@ -62,6 +64,8 @@ const V2_DEFLATE_COOKIE: u32 = 0x1c84_9314;
 const V2_COOKIE: u32 = 0x1c84_9313;
 /// Bytes of the V2 header, cookie included.
 const V2_HEADER: usize = 40;
+/// Where the V2 header holds the highest trackable value.
+const HIGH_AT: usize = 24;
 /// Longest varint of the counts encoding.
 const MAX_VARINT: usize = 9;
 
@@ -93,6 +97,38 @@ impl Bounds {
             counts_len: like.distinct_values(),
         }
     }
+}
+
+/// Encodes `histogram` as a `hdr` field of `bounds`' kind: base64 of the
+/// V2 deflate encoding, the bytes hdrhistogram's `V2DeflateSerializer`
+/// writes. A histogram trimmed below `bounds`' highest value, with their
+/// lowest value and precision (the run's accumulators start small and grow
+/// with what they are given), is written as one of `bounds`: V2's counts
+/// depend on the lowest value and the precision alone, so the encodings
+/// differ only in the header's highest trackable value, written as
+/// `bounds`'.
+pub(crate) fn encode(histogram: &Histogram<u64>, bounds: &Bounds) -> String {
+    let mut v2 = Vec::new();
+    V2Serializer::new()
+        .serialize(histogram, &mut v2)
+        .expect("serializing into a Vec cannot fail for a histogram of u64 counts");
+    let trimmed = histogram.low() == bounds.low
+        && histogram.sigfig() == bounds.digits
+        && histogram.high() < bounds.high;
+    if trimmed {
+        v2[HIGH_AT..HIGH_AT + 8].copy_from_slice(&bounds.high.to_be_bytes());
+    }
+    let mut out = Vec::with_capacity(8 + v2.len() / 2);
+    out.extend_from_slice(&V2_DEFLATE_COOKIE.to_be_bytes());
+    out.extend_from_slice(&[0; 4]);
+    let mut zlib = ZlibEncoder::new(out, Compression::default());
+    let mut out = zlib
+        .write_all(&v2)
+        .and_then(|()| zlib.finish())
+        .expect("compressing into a Vec cannot fail");
+    let compressed = u32::try_from(out.len() - 8).expect("a histogram's encoding fits in 4 GiB");
+    out[4..8].copy_from_slice(&compressed.to_be_bytes());
+    STANDARD.encode(&out)
 }
 
 /// Decodes `hdr` (base64 of the V2 deflate encoding) into a histogram with
@@ -266,10 +302,7 @@ fn be_u64(bytes: &[u8], at: usize) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
-
-    use flate2::Compression;
-    use flate2::write::ZlibEncoder;
+    use hdrhistogram::serialization::V2DeflateSerializer;
 
     use super::*;
     use crate::stats::{HIGHEST_TRACKABLE_US, SIGNIFICANT_DIGITS, new_histogram};
@@ -449,5 +482,33 @@ mod tests {
                 (8 + zlib_bound(40 + len * 9)).div_ceil(3) * 4
             ),
         );
+    }
+
+    #[test]
+    fn encoding_is_hdrhistograms_and_a_trimmed_histogram_reads_as_lots() {
+        let bounds = us();
+        let mut full = new_histogram();
+        let mut trimmed = Histogram::new_with_bounds(1, 2, SIGNIFICANT_DIGITS).unwrap();
+        trimmed.auto(true);
+        for v in [1, 7, 999, 1_000, 65_537, 12_345_678] {
+            full.record_n(v, v % 5 + 1).unwrap();
+            trimmed.record_n(v, v % 5 + 1).unwrap();
+        }
+        // The same bytes as hdrhistogram's own serializer.
+        let mut theirs = Vec::new();
+        V2DeflateSerializer::new()
+            .serialize(&full, &mut theirs)
+            .unwrap();
+        assert_eq!(encode(&full, &bounds), STANDARD.encode(&theirs));
+        // A trimmed histogram of the same values: the same encoding, which
+        // decodes into one of lot's bounds.
+        assert!(trimmed.high() < HIGHEST_TRACKABLE_US);
+        assert_eq!(encode(&trimmed, &bounds), encode(&full, &bounds));
+        let back = decode(&encode(&trimmed, &bounds), &bounds).unwrap();
+        assert_eq!(back.high(), HIGHEST_TRACKABLE_US);
+        assert_eq!(back, full);
+        // And an empty one.
+        let empty = Histogram::new_with_bounds(1, 2, SIGNIFICANT_DIGITS).unwrap();
+        assert_eq!(encode(&empty, &bounds), encode(&new_histogram(), &bounds));
     }
 }

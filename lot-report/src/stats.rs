@@ -9,15 +9,12 @@
 
 use std::sync::OnceLock;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
-use crate::hdr::Bounds;
 /// Re-exported from the decoder of `hdr` fields, which reports it.
 pub use crate::hdr::DecodeError;
+use crate::hdr::{Bounds, encode};
 
 /// Highest value a histogram tracks, in microseconds (one hour).
 pub const HIGHEST_TRACKABLE_US: u64 = 3_600_000_000;
@@ -38,14 +35,6 @@ pub fn new_histogram() -> Histogram<u64> {
 pub fn new_value_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, HIGHEST_TRACKABLE_VALUE, SIGNIFICANT_DIGITS)
         .expect("constant bounds are valid: 1 <= low, high >= 2 * low, 3 significant digits")
-}
-
-fn encode(histogram: &Histogram<u64>) -> String {
-    let mut bytes = Vec::new();
-    V2DeflateSerializer::new()
-        .serialize(histogram, &mut bytes)
-        .expect("serializing into a Vec cannot fail for a histogram of u64 counts");
-    STANDARD.encode(&bytes)
 }
 
 /// The bounds of every duration histogram.
@@ -124,6 +113,11 @@ pub struct Stats {
 
 impl Stats {
     /// Computes the statistics of `histogram` and encodes it.
+    ///
+    /// `histogram` has the bounds of [`new_histogram`], or its lowest value
+    /// and precision with a lower highest value (a histogram sized to what
+    /// it holds, grown as values come): `hdr` is then what the same values
+    /// in a histogram of [`new_histogram`] encode to.
     pub fn from_histogram(histogram: &Histogram<u64>) -> Stats {
         let [
             count,
@@ -146,7 +140,7 @@ impl Stats {
             p99_us,
             p999_us,
             max_us,
-            hdr: encode(histogram),
+            hdr: encode(histogram, duration_bounds()),
         }
     }
 
@@ -211,7 +205,9 @@ pub struct ValueStats {
 }
 
 impl ValueStats {
-    /// Computes the statistics of `histogram` and encodes it.
+    /// Computes the statistics of `histogram` and encodes it, as
+    /// [`Stats::from_histogram`] does, with the bounds of
+    /// [`new_value_histogram`].
     pub fn from_histogram(histogram: &Histogram<u64>) -> ValueStats {
         let [count, min, mean, p50, p90, p95, p99, p999, max] = summarize(histogram);
         ValueStats {
@@ -224,7 +220,7 @@ impl ValueStats {
             p99,
             p999,
             max,
-            hdr: encode(histogram),
+            hdr: encode(histogram, value_bounds()),
         }
     }
 

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use lot_report::stats::new_histogram;
+use lot_report::stats::{SIGNIFICANT_DIGITS, new_histogram};
 use lot_report::{
     CheckSummary, CounterValue, GaugeValue, HistogramSummary, HttpInterval, Interval,
     IntervalHistograms, IntervalLatency, IntervalSeries, Limits, Metrics, Plan, RequestSummary,
@@ -118,6 +118,26 @@ fn interval_latency(h: &Histogram<u64>) -> IntervalLatency {
     }
 }
 
+/// A copy of `h` for a live reporter, sized to the values it holds: an
+/// empty histogram with lot's precision whose counts reach `h`'s highest
+/// value, not the hour every lot histogram can hold, so that each interval's
+/// copies cost a few KiB where a full copy costs 184 KiB. Its values,
+/// buckets and percentiles are `h`'s; it grows if more is added to it.
+fn trimmed(h: &Histogram<u64>) -> Histogram<u64> {
+    let mut copy = trimmed_to(h.max());
+    copy.add(h).expect("the copy grows to take any value");
+    copy
+}
+
+/// An empty histogram with lot's bounds but counts up to `high` (at least
+/// 2), which grows as values beyond it are added.
+fn trimmed_to(high: u64) -> Histogram<u64> {
+    let mut h = Histogram::new_with_bounds(1, high.max(2), SIGNIFICANT_DIGITS)
+        .expect("1 <= low, high >= 2 * low, 3 significant digits");
+    h.auto(true);
+    h
+}
+
 /// `(name id, item)` for every filled slot of a table indexed by name id.
 fn filled<T>(table: &[Option<T>]) -> impl Iterator<Item = (usize, &T)> {
     table
@@ -194,15 +214,14 @@ impl Collector {
             total.merge(w);
             // Every step seen so far gets a row, so the series has stable columns.
             let histograms = self.info.histograms.then(|| {
-                let empty = || Histogram::new_from(&w.latency);
                 Arc::new(IntervalHistograms {
-                    latency: w.latency.clone(),
-                    service_time: w.service_time.clone(),
-                    schedule_lag: w.schedule_lag.clone(),
+                    latency: trimmed(&w.latency),
+                    service_time: trimmed(&w.service_time),
+                    schedule_lag: trimmed(&w.schedule_lag),
                     steps: filled(&total.steps)
                         .map(|(id, _)| match w.steps.get(id).and_then(Option::as_ref) {
-                            Some(step) => step.latency.clone(),
-                            None => empty(),
+                            Some(step) => trimmed(&step.latency),
+                            None => trimmed_to(2),
                         })
                         .collect(),
                 })
@@ -311,9 +330,11 @@ impl Collector {
     ) -> Summary {
         let names = names::names();
         let request_names = names::request_names();
-        let mut latency = new_histogram();
-        let mut service_time = new_histogram();
-        let mut schedule_lag = new_histogram();
+        // The run's, from its scenarios': trimmed, as they are taken again
+        // at every tick for the reporters that show the run so far.
+        let mut latency = trimmed_to(2);
+        let mut service_time = trimmed_to(2);
+        let mut schedule_lag = trimmed_to(2);
         let mut errors = ErrorTable::default();
         let mut totals = Totals::default();
         let mut scenarios = Vec::with_capacity(self.totals.scenarios.len());
@@ -332,7 +353,8 @@ impl Collector {
                 (&mut service_time, &t.service_time),
                 (&mut schedule_lag, &t.schedule_lag),
             ] {
-                acc.add(h).expect("histograms share their bounds");
+                acc.add(h)
+                    .expect("a trimmed histogram grows to take any value");
             }
             errors.merge(&t.errors);
             scenarios.push(scenario_summary(
@@ -453,7 +475,7 @@ fn request_summaries(
     names: &[&str],
     request_names: &[&str],
 ) -> Vec<RequestSummary> {
-    let empty = new_histogram();
+    let empty = trimmed_to(2);
     table
         .entries
         .iter()
