@@ -25,16 +25,21 @@ pub fn fmt_unix_ms(ms: u64) -> String {
     )
 }
 
-/// Formats microseconds for people: `850µs`, `12.3ms`, `4.50s`, `2m05s`.
+/// Formats microseconds for people: `850µs`, `12.3ms`, `4.50s`, `2m05s`,
+/// `24h00m00s`.
 pub fn fmt_us(us: u64) -> String {
     match us {
         0..1_000 => format!("{us}µs"),
         1_000..10_000 => format!("{:.2}ms", us as f64 / 1e3),
         10_000..1_000_000 => format!("{:.1}ms", us as f64 / 1e3),
         1_000_000..60_000_000 => format!("{:.2}s", us as f64 / 1e6),
-        _ => {
+        60_000_000..3_600_000_000 => {
             let s = us / 1_000_000;
             format!("{}m{:02}s", s / 60, s % 60)
+        }
+        _ => {
+            let s = us / 1_000_000;
+            format!("{}h{:02}m{:02}s", s / 3600, s / 60 % 60, s % 60)
         }
     }
 }
@@ -84,6 +89,10 @@ mod tests {
             (12_345, "12.3ms"),
             (4_500_000, "4.50s"),
             (125_000_000, "2m05s"),
+            (3_599_999_999, "59m59s"),
+            (3_600_000_000, "1h00m00s"),
+            (86_400_000_000, "24h00m00s"),
+            (90_061_000_000, "25h01m01s"),
         ] {
             assert_eq!(fmt_us(us), want);
         }
