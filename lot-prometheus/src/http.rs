@@ -91,9 +91,15 @@ impl Client {
             Some(s) => s,
             None => self.connect().await?,
         };
-        let mut request = hyper::Request::post(target)
-            .header(hyper::header::HOST, self.authority.as_str())
-            .header(hyper::header::USER_AGENT, USER_AGENT);
+        let mut request =
+            hyper::Request::post(target).header(hyper::header::HOST, self.authority.as_str());
+        // A `User-Agent` among the target's headers replaces lot's.
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("user-agent"))
+        {
+            request = request.header(hyper::header::USER_AGENT, USER_AGENT);
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }

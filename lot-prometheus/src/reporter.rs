@@ -241,7 +241,7 @@ impl RemoteWrite {
     /// Its value is treated as a secret. The headers of the protocol
     /// (`Content-Type`, `Content-Encoding`, ...) cannot be set; an
     /// `Authorization` header is replaced by basic auth or a bearer token
-    /// when one is set.
+    /// when one is set; a `User-Agent` replaces lot's (`lot/VERSION`).
     pub fn header(mut self, name: &str, value: &str) -> Result<RemoteWrite, Error> {
         config::check_header(name, value)?;
         self.headers

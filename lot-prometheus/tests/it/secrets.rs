@@ -143,6 +143,45 @@ async fn secrets_reach_the_receiver_and_are_shown_nowhere() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Every request names lot as its `User-Agent`, unless a header given
+/// names another, which then replaces it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_agent_header_replaces_lots() {
+    for (given, want) in [
+        (
+            None,
+            format!("user-agent: lot/{}", env!("CARGO_PKG_VERSION")),
+        ),
+        (Some("probe/7"), "user-agent: probe/7".to_owned()),
+    ] {
+        let (url, heads) = echoing_receiver().await;
+        let mut output = RemoteWrite::new(&url)
+            .unwrap()
+            .attempts(1)
+            .flush_timeout(Duration::from_secs(2));
+        if let Some(agent) = given {
+            output = output.header("User-Agent", agent).unwrap();
+        }
+        let mut executor = Executor::new();
+        executor
+            .add_stage(10, 10, Duration::from_millis(500))
+            .terminal(false)
+            .handle_signals(false)
+            .reporter(output);
+        executor.run(|| async { Ok(()) }).await;
+        let heads = heads.lock().unwrap().clone();
+        assert!(!heads.is_empty());
+        for head in &heads {
+            let agents: Vec<String> = head
+                .lines()
+                .map(str::to_ascii_lowercase)
+                .filter(|l| l.starts_with("user-agent:"))
+                .collect();
+            assert_eq!(agents, std::slice::from_ref(&want), "{head}");
+        }
+    }
+}
+
 #[test]
 fn setting_errors_show_no_secret() {
     let errors = [
