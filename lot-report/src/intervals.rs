@@ -148,6 +148,50 @@ impl IntervalLatency {
     }
 }
 
+/// How many ticks of `tick_us` the intervals of `series` (a run's, its
+/// last on its own) each cover: the median of the others' lengths in ticks,
+/// rounded to a power of two, as the run's folding makes them (a tick that
+/// a stall skipped lengthens one interval, not the median).
+pub(crate) fn stride_of(series: &[Interval], tick_us: u64) -> u64 {
+    let Some((_, rest)) = series.split_last() else {
+        return 1;
+    };
+    if rest.is_empty() || tick_us == 0 {
+        return 1;
+    }
+    let mut lengths: Vec<u64> = rest.iter().map(|i| i.duration_us).collect();
+    let mid = lengths.len() / 2;
+    let (_, &mut median, _) = lengths.select_nth_unstable(mid);
+    let ticks = (median as f64 / tick_us as f64).round().max(1.0);
+    // The power of two nearest to `ticks`, on a log scale.
+    let exponent = ticks.log2().round().clamp(0.0, 62.0) as u32;
+    1 << exponent
+}
+
+/// `series` (a run's, its last on its own) with the neighbours whose
+/// starts fall in the same window of `window_us` folded into one, as the
+/// run folds its own; the last stays on its own.
+pub(crate) fn coarsen(series: &[Interval], window_us: u64) -> Vec<Interval> {
+    let Some((last, rest)) = series.split_last() else {
+        return Vec::new();
+    };
+    let window_us = window_us.max(1);
+    let mut out: Vec<Interval> = Vec::with_capacity(rest.len());
+    for interval in rest {
+        match out.last_mut() {
+            Some(open) if open.start_us / window_us == interval.start_us / window_us => {
+                absorb(open, interval);
+            }
+            _ => out.push(interval.clone()),
+        }
+    }
+    out.push(last.clone());
+    for (index, interval) in out.iter_mut().enumerate() {
+        interval.index = index as u64;
+    }
+    out
+}
+
 /// `tick` without what only live intervals carry.
 fn bare(mut tick: Interval) -> Interval {
     tick.snapshot = None;
@@ -299,6 +343,42 @@ mod tests {
             scenarios: vec![scenario("a"), scenario("b")],
             snapshot: None,
         }
+    }
+
+    #[test]
+    fn strides_are_read_from_the_lengths_of_the_intervals() {
+        let series = |ticks: &[u64]| -> Vec<Interval> {
+            let mut start = 0;
+            let mut out: Vec<Interval> = ticks
+                .iter()
+                .map(|&n| {
+                    let mut i = tick(0);
+                    i.start_us = start;
+                    i.duration_us = n * 1_000_000;
+                    start += i.duration_us;
+                    i
+                })
+                .collect();
+            let mut sliver = tick(0);
+            sliver.start_us = start;
+            sliver.duration_us = 9_000;
+            out.push(sliver);
+            out
+        };
+        assert_eq!(stride_of(&series(&[1, 1, 1, 1]), 1_000_000), 1);
+        // A tick skipped after a stall lengthens one interval only.
+        assert_eq!(stride_of(&series(&[1, 1, 3, 1, 1]), 1_000_000), 1);
+        // The filling interval at the end is shorter.
+        assert_eq!(stride_of(&series(&[2, 2, 2, 1]), 1_000_000), 2);
+        assert_eq!(stride_of(&series(&[4, 4, 4, 3]), 1_000_000), 4);
+        assert_eq!(stride_of(&series(&[]), 1_000_000), 1);
+        assert_eq!(stride_of(&[], 1_000_000), 1);
+        // Folding to 2 s windows pairs the 1 s ticks; the last stays alone.
+        let folded = coarsen(&series(&[1, 1, 1, 1, 1]), 2_000_000);
+        let lengths: Vec<u64> = folded.iter().map(|i| i.duration_us).collect();
+        assert_eq!(lengths, [2_000_000, 2_000_000, 1_000_000, 9_000]);
+        let indices: Vec<u64> = folded.iter().map(|i| i.index).collect();
+        assert_eq!(indices, [0, 1, 2, 3]);
     }
 
     #[test]

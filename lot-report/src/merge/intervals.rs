@@ -1,5 +1,6 @@
 //! The merged interval series, aligned by start offset.
 
+use crate::intervals::{coarsen, stride_of};
 use crate::merge::error::MergeError;
 use crate::merge::requests::sum_http;
 use crate::merge::sum::{Part, by_name, sum, sum_totals};
@@ -51,33 +52,46 @@ fn carried(last: &Interval) -> Interval {
 }
 
 pub(super) fn merge_intervals(all: &[Part<Summary>]) -> Result<Vec<Interval>, MergeError> {
+    // A shard whose run folded its series once more than another's (its
+    // ticks reached a fold the other's did not) covers twice the time per
+    // interval: the finer series are folded to its windows first, so that
+    // the merged intervals do not interleave short and long ones.
+    let window = |s: &Summary| {
+        stride_of(&s.intervals, s.limits.interval_us).saturating_mul(s.limits.interval_us)
+    };
+    let widest = all.iter().map(|(_, s)| window(s)).max().unwrap_or(0);
+    let folded: Vec<Option<Vec<Interval>>> = all
+        .iter()
+        .map(|(_, s)| (window(s) < widest).then(|| coarsen(&s.intervals, widest)))
+        .collect();
+    let series: Vec<(&str, &[Interval])> = all
+        .iter()
+        .zip(&folded)
+        .map(|((label, s), f)| (*label, f.as_deref().unwrap_or(&s.intervals)))
+        .collect();
     // Shards start together, so their ticks mostly coincide; merge at every
     // start offset any shard has.
-    let mut starts: Vec<u64> = all
+    let mut starts: Vec<u64> = series
         .iter()
-        .flat_map(|(_, s)| s.intervals.iter().map(|i| i.start_us))
+        .flat_map(|(_, intervals)| intervals.iter().map(|i| i.start_us))
         .collect();
     starts.sort_unstable();
     starts.dedup();
-    let mut cursor = vec![0usize; all.len()];
-    let mut last: Vec<Option<&Interval>> = vec![None; all.len()];
+    let mut cursor = vec![0usize; series.len()];
+    let mut last: Vec<Option<&Interval>> = vec![None; series.len()];
     starts
         .into_iter()
         .enumerate()
         .map(|(index, start)| {
-            let owned: Vec<(&str, Interval)> = all
+            let owned: Vec<(&str, Interval)> = series
                 .iter()
                 .enumerate()
-                .filter_map(|(k, (label, s))| {
-                    while s
-                        .intervals
-                        .get(cursor[k])
-                        .is_some_and(|i| i.start_us < start)
-                    {
-                        last[k] = Some(&s.intervals[cursor[k]]);
+                .filter_map(|(k, (label, intervals))| {
+                    while intervals.get(cursor[k]).is_some_and(|i| i.start_us < start) {
+                        last[k] = Some(&intervals[cursor[k]]);
                         cursor[k] += 1;
                     }
-                    let interval = match s.intervals.get(cursor[k]) {
+                    let interval = match intervals.get(cursor[k]) {
                         Some(i) if i.start_us == start => {
                             last[k] = Some(i);
                             cursor[k] += 1;

@@ -21,6 +21,11 @@
 //! maximum, and p50/p90/p99 are the count-weighted means of the shards'
 //! (intervals carry no histogram, so these are estimates; the run's own
 //! percentiles are exact). Gauges are the sum of the shards' last values.
+//! A long run folds its series (see [`intervals`](crate::intervals)), and
+//! shards whose tick counts fall either side of a fold hold intervals of
+//! different lengths: the finer series are first folded to the coarsest
+//! one's windows, so the merged series does not alternate long intervals
+//! with short ones holding part of the load.
 //!
 //! The merged `aborted_by` is the shards' earliest (by `at_us`): the first
 //! abort-on-fail threshold to stop any shard, which fails on the merged

@@ -252,6 +252,67 @@ mod merging {
         assert_eq!(ok, merged.totals.ok, "the series adds up");
     }
 
+    /// `intervals` (1 s ticks and a last sliver) as a run that folded
+    /// them once keeps them: pairs of ticks as one interval of 2 s, an odd
+    /// tick on its own, the sliver last.
+    fn folded_once(intervals: &[lot_report::Interval]) -> Vec<lot_report::Interval> {
+        let (sliver, ticks) = intervals.split_last().unwrap();
+        let mut out: Vec<lot_report::Interval> = ticks
+            .chunks(2)
+            .map(|pair| {
+                let mut a = pair[0].clone();
+                if let Some(b) = pair.get(1) {
+                    a.duration_us += b.duration_us;
+                    a.counts.add(&b.counts);
+                    a.started += b.started;
+                    a.cumulative = b.cumulative;
+                    a.latency.count += b.latency.count;
+                    a.scenarios[0].counts.add(&b.scenarios[0].counts);
+                    a.scenarios[0].latency.count += b.scenarios[0].latency.count;
+                }
+                a
+            })
+            .collect();
+        out.push(sliver.clone());
+        for (i, interval) in out.iter_mut().enumerate() {
+            interval.index = i as u64;
+        }
+        out
+    }
+
+    /// A shard whose run folded its series once (it reached the fold) and
+    /// one whose run did not: the merged series is at the coarser one's
+    /// windows, every interval holding both shards' counts for it, rather
+    /// than alternating 2 s intervals with 1 s ones that hold half the load.
+    #[test]
+    fn shards_folded_differently_merge_at_the_coarser_windows() {
+        let a = shard(0, 2);
+        let mut b = shard(1, 2);
+        b.intervals = folded_once(&a.intervals);
+        assert_eq!(b.intervals.len(), 9);
+        let merged = merge(&labelled(vec![a.clone(), b.clone()]), false).unwrap();
+        let starts: Vec<u64> = merged
+            .intervals
+            .iter()
+            .map(|i| i.start_us / 1_000_000)
+            .collect();
+        assert_eq!(starts, [0, 2, 4, 6, 8, 10, 12, 14, 15]);
+        let ok: u64 = merged.intervals.iter().map(|i| i.counts.ok).sum();
+        assert_eq!(ok, merged.totals.ok, "the series adds up");
+        for (m, folded) in merged.intervals.iter().zip(&b.intervals) {
+            assert_eq!(
+                m.counts.ok,
+                2 * folded.counts.ok,
+                "at {} s",
+                m.start_us / 1_000_000
+            );
+            assert_eq!(m.duration_us, folded.duration_us);
+        }
+        // Merged the other way round, the same series.
+        let again = merge(&labelled(vec![b, a]), false).unwrap();
+        assert_eq!(again.intervals, merged.intervals);
+    }
+
     #[test]
     fn the_earliest_abort_stops_the_merged_run_and_fails_its_threshold() {
         let abort = |expression: &str, at_us| lot_report::Abort {
