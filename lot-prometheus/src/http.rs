@@ -87,9 +87,9 @@ impl Client {
             Some(mut s) => s.ready().await.is_ok().then_some(s),
             None => None,
         };
-        let mut sender = match kept {
-            Some(s) => s,
-            None => self.connect().await?,
+        let (mut sender, reused) = match kept {
+            Some(s) => (s, true),
+            None => (self.connect().await?, false),
         };
         let mut request =
             hyper::Request::post(target).header(hyper::header::HOST, self.authority.as_str());
@@ -106,10 +106,20 @@ impl Client {
         let request = request
             .body(Full::new(body))
             .map_err(|e| format!("the request could not be built: {e}"))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| format!("sending the request failed: {}", chain(&e)))?;
+        let failed = |e: &hyper::Error| format!("sending the request failed: {}", chain(e));
+        let response = match sender.try_send_request(request).await {
+            Ok(response) => response,
+            Err(mut e) => match e.take_message() {
+                // The receiver closed the kept connection before the request
+                // went out (an idle timeout): once more on a new one, as
+                // hyper's pooled clients do.
+                Some(request) if reused => {
+                    sender = self.connect().await?;
+                    sender.send_request(request).await.map_err(|e| failed(&e))?
+                }
+                _ => return Err(failed(e.error())),
+            },
+        };
         let status = response.status().as_u16();
         let mut incoming = response.into_body();
         let mut body = Vec::new();

@@ -114,3 +114,27 @@ async fn a_receiver_that_never_answers_delays_nothing() {
         "{notices:?}"
     );
 }
+
+/// A receiver that closes every connection after one answer, as one whose
+/// idle timeout is shorter than the interval does: every batch is
+/// delivered at the first attempt, each over a connection of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_closes_each_connection_gets_every_batch() {
+    fn accept(_head: &str) -> String {
+        "HTTP/1.1 204 No Content\r\n\r\n".to_owned()
+    }
+    let (origin, received) = crate::receiver::start(accept, true).await;
+    let output = RemoteWrite::new(&format!("{origin}/api/v1/write"))
+        .unwrap()
+        .attempts(1)
+        .flush_timeout(Duration::from_secs(2));
+    let delivery = output.delivery();
+    let (scheduled, _, notices) = run(output, 2).await;
+    assert_eq!(scheduled, 100);
+    assert_eq!(delivery.unsent_batches(), 0, "{delivery:?} {notices:?}");
+    assert_eq!(delivery.last_error(), None);
+    let requests = received.heads().len();
+    assert_eq!(requests as u64, delivery.sent_batches());
+    assert!(requests >= 5, "{requests}");
+    assert_eq!(received.connections(), requests);
+}

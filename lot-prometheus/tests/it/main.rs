@@ -9,5 +9,6 @@ mod dashboard;
 mod dead;
 mod prometheus;
 mod push;
+mod receiver;
 mod secrets;
 mod tls;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use lot::executor::Executor;
 use lot::report::{BoxError, Notice, Reporter, async_trait};
 use lot_prometheus::RemoteWrite;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::receiver;
 
 const PASSWORD: &str = "pw-SECRET-1";
 const HEADER: &str = "hdr-SECRET-2";
@@ -33,59 +34,14 @@ impl Reporter for Listen {
 /// A receiver that refuses every request with 401 and a body echoing the
 /// request's head, credentials included; it keeps the heads it received.
 async fn echoing_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let heads = Arc::new(Mutex::new(Vec::new()));
-    let kept = heads.clone();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let kept = kept.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0; 1 << 16];
-                let mut len = 0;
-                loop {
-                    let Ok(n) = stream.read(&mut buf[len..]).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    len += n;
-                    let text = String::from_utf8_lossy(&buf[..len]).to_string();
-                    let Some(end) = text.find("\r\n\r\n") else {
-                        continue;
-                    };
-                    let head = text[..end].to_owned();
-                    let body_len: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse().unwrap_or(0))
-                        })
-                        .unwrap_or(0);
-                    while len < end + 4 + body_len {
-                        let Ok(n) = stream.read(&mut buf[len..]).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        len += n;
-                    }
-                    kept.lock().unwrap().push(head.clone());
-                    let answer = format!(
-                        "HTTP/1.1 401 Unauthorized\r\ncontent-length: {}\r\n\r\n{head}",
-                        head.len()
-                    );
-                    let _ = stream.write_all(answer.as_bytes()).await;
-                    buf.copy_within(end + 4 + body_len..len, 0);
-                    len -= end + 4 + body_len;
-                }
-            });
-        }
-    });
-    (format!("http://{addr}/api/v1/write?{QUERY}"), heads)
+    fn echo(head: &str) -> String {
+        format!(
+            "HTTP/1.1 401 Unauthorized\r\ncontent-length: {}\r\n\r\n{head}",
+            head.len()
+        )
+    }
+    let (origin, received) = receiver::start(echo, false).await;
+    (format!("{origin}/api/v1/write?{QUERY}"), received.heads)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
