@@ -86,15 +86,19 @@ async fn a_receiver_killed_mid_run_delays_nothing_and_the_unsent_are_reported() 
     );
 }
 
+/// A receiver that never answers: the run is not delayed, every batch is
+/// counted unsent, and each abandoned request's connection is closed
+/// rather than left open (one per attempt would grow without bound).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_that_never_answers_delays_nothing() {
     // Accepts connections and never answers them.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let holding = held.clone();
     std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming() {
-            held.push(stream);
+        for stream in listener.incoming().flatten() {
+            holding.lock().unwrap().push(stream);
         }
     });
     let output = RemoteWrite::new(&format!("http://{addr}/api/v1/write"))
@@ -113,6 +117,28 @@ async fn a_receiver_that_never_answers_delays_nothing() {
         notices.iter().any(|n| n.contains("were not delivered")),
         "{notices:?}"
     );
+    // Every connection the exporter opened is closed by now (a moment's
+    // grace for the last, abandoned as the flush ran out).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let held = std::mem::take(&mut *held.lock().unwrap());
+    assert!(!held.is_empty());
+    let open: Vec<_> = held
+        .into_iter()
+        .filter(|stream| {
+            use std::io::Read as _;
+            stream.set_nonblocking(true).unwrap();
+            let mut byte = [0u8; 4096];
+            loop {
+                match (&*stream).read(&mut byte) {
+                    Ok(0) => return false,
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+                    Err(_) => return false,
+                }
+            }
+        })
+        .collect();
+    assert!(open.is_empty(), "{} connections left open", open.len());
 }
 
 /// A receiver that closes every connection after one answer, as one whose
