@@ -101,21 +101,25 @@ impl Bounds {
 
 /// Encodes `histogram` as a `hdr` field of `bounds`' kind: base64 of the
 /// V2 deflate encoding, the bytes hdrhistogram's `V2DeflateSerializer`
-/// writes. A histogram trimmed below `bounds`' highest value, with their
-/// lowest value and precision (the run's accumulators start small and grow
-/// with what they are given), is written as one of `bounds`: V2's counts
-/// depend on the lowest value and the precision alone, so the encodings
-/// differ only in the header's highest trackable value, written as
-/// `bounds`'.
+/// writes. A histogram sized otherwise, with `bounds`' lowest value and
+/// precision and no more counts (the run's accumulators start small and
+/// grow with what they are given, up to the top of the largest value's
+/// bucket), is written as one of `bounds`: V2's counts depend on the
+/// lowest value and the precision alone, so the encodings differ only in
+/// the header's highest trackable value, written as `bounds`'.
 pub(crate) fn encode(histogram: &Histogram<u64>, bounds: &Bounds) -> String {
     let mut v2 = Vec::new();
     V2Serializer::new()
         .serialize(histogram, &mut v2)
         .expect("serializing into a Vec cannot fail for a histogram of u64 counts");
-    let trimmed = histogram.low() == bounds.low
+    // Sized otherwise than lot's but with its counts' layout: trimmed
+    // below the hour, or grown by `add` to the top of a value's bucket
+    // just past it (the counts of lot's own histogram reach that far).
+    let resized = histogram.low() == bounds.low
         && histogram.sigfig() == bounds.digits
-        && histogram.high() < bounds.high;
-    if trimmed {
+        && histogram.high() != bounds.high
+        && histogram.distinct_values() <= bounds.counts_len;
+    if resized {
         v2[HIGH_AT..HIGH_AT + 8].copy_from_slice(&bounds.high.to_be_bytes());
     }
     let mut out = Vec::with_capacity(8 + v2.len() / 2);
@@ -510,5 +514,24 @@ mod tests {
         // And an empty one.
         let empty = Histogram::new_with_bounds(1, 2, SIGNIFICANT_DIGITS).unwrap();
         assert_eq!(encode(&empty, &bounds), encode(&new_histogram(), &bounds));
+    }
+
+    /// Values of an hour and more (lot's histograms keep what their counts
+    /// reach, a little past the hour) grow a trimmed histogram past lot's
+    /// highest value: it still encodes as lot's, and decodes.
+    #[test]
+    fn a_trimmed_histogram_grown_past_the_hour_reads_as_lots() {
+        let bounds = us();
+        for value in [3_599_000_000, HIGHEST_TRACKABLE_US, 4_000_000_000, u64::MAX] {
+            let mut full = new_histogram();
+            full.saturating_record(value);
+            full.record(10).unwrap();
+            let mut trimmed = Histogram::new_with_bounds(1, 2, SIGNIFICANT_DIGITS).unwrap();
+            trimmed.auto(true);
+            trimmed.add(&full).unwrap();
+            assert_eq!(encode(&trimmed, &bounds), encode(&full, &bounds), "{value}");
+            let back = decode(&encode(&trimmed, &bounds), &bounds).unwrap();
+            assert_eq!(back, full, "{value}");
+        }
     }
 }

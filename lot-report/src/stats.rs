@@ -115,9 +115,9 @@ impl Stats {
     /// Computes the statistics of `histogram` and encodes it.
     ///
     /// `histogram` has the bounds of [`new_histogram`], or its lowest value
-    /// and precision with a lower highest value (a histogram sized to what
-    /// it holds, grown as values come): `hdr` is then what the same values
-    /// in a histogram of [`new_histogram`] encode to.
+    /// and precision sized to what it holds (grown as values come, up to
+    /// the top of its largest value's bucket): `hdr` is then what the same
+    /// values in a histogram of [`new_histogram`] encode to.
     pub fn from_histogram(histogram: &Histogram<u64>) -> Stats {
         let [
             count,
