@@ -95,8 +95,11 @@
 //! timeout, 429 or 5xx after 250 ms, doubling to 4 s; a batch the
 //! receiver refuses (another 4xx) is not retried. Batches go over one
 //! kept-alive HTTP/1.1 connection; one that fails or runs out of time is
-//! closed, and the next attempt opens another, so a receiver that hangs
-//! holds no connection of lot's. The queue holds at most
+//! closed at once, and the next attempt opens another, so a receiver that
+//! hangs or stops reading holds no connection of lot's. The status decides:
+//! a 2xx is accepted whatever its body does, and of another answer's body
+//! (the receiver's reason) at most 4 KiB is read, for at most 1 s. The
+//! queue holds at most
 //! [`DEFAULT_MAX_QUEUE`] batches and [`DEFAULT_MAX_QUEUE_BYTES`]
 //! ([`RemoteWrite::max_queue`]); beyond that its oldest batches are
 //! dropped, so memory stays bounded whatever the receiver does. At the
