@@ -87,12 +87,38 @@ impl Endpoint {
             t if t.starts_with('?') => format!("/{t}"),
             t => t.to_owned(),
         };
+        // Non-ASCII letters are sent percent-encoded (UTF-8), as browsers
+        // and curl send them.
+        let target = percent_encode_non_ascii(&target);
+        // What a request line can carry, checked now rather than at every
+        // request; the error shows nothing of the target (its query may
+        // hold a key).
+        if hyper::http::uri::PathAndQuery::try_from(target.as_str()).is_err() {
+            return Err(invalid(
+                "its path or query holds a character a request cannot carry (such as `\"`, `<`, `>` or `{`); percent-encode it",
+            ));
+        }
         Ok(Endpoint {
             origin: format!("{}://{authority}", scheme.to_ascii_lowercase()),
             target: Secret::new(target),
             shown,
         })
     }
+}
+
+/// `target` with every byte outside ASCII written `%XX`.
+fn percent_encode_non_ascii(target: &str) -> String {
+    let mut out = String::with_capacity(target.len());
+    for c in target.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// `url` without its query, fragment or user information.
@@ -315,6 +341,16 @@ mod tests {
             Ok(("https://mimir.example", "/api/v1/push?key=1")),
         );
         check("http://[::1]:9090", Ok(("http://[::1]:9090", "/")));
+        check(
+            "http://h/api/v1/write?key=\"s3cret\"",
+            Err(
+                "invalid remote-write URL `http://h/api/v1/write`: its path or query holds a character a request cannot carry (such as `\"`, `<`, `>` or `{`); percent-encode it",
+            ),
+        );
+        check(
+            "http://h/wr\u{ee}te?\u{e9}",
+            Ok(("http://h", "/wr%C3%AEte?%C3%A9")),
+        );
         check(
             "127.0.0.1:9090/api/v1/write",
             Err(
