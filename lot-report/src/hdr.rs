@@ -204,7 +204,7 @@ fn inflate(hdr: &str, bounds: &Bounds) -> Result<Option<(Vec<u8>, u64)>, DecodeE
     let field = |at: usize| be_u32(&v2, at).unwrap_or_default();
     let wide = |at: usize| be_u64(&v2, at).unwrap_or_default();
     let (inner, payload_len, offset, digits) = (field(0), field(4), field(8), field(12));
-    let (low, high, ratio) = (wide(16), wide(24), f64::from_bits(wide(32)));
+    let (low, high, ratio) = (wide(16), wide(HIGH_AT), f64::from_bits(wide(32)));
     if inner != V2_COOKIE {
         return Err(invalid(format!(
             "the inner cookie is {inner:#010x}; expected {V2_COOKIE:#010x} (HdrHistogram V2)"
