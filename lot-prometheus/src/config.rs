@@ -2,7 +2,7 @@
 //! headers and labels, each checked when it is set, and their environment
 //! variables. Secrets are kept in [`Secret`], whose `Debug` hides them.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -114,7 +114,7 @@ fn percent_encode_non_ascii(target: &str) -> String {
             out.push(c);
         } else {
             for b in c.encode_utf8(&mut [0; 4]).bytes() {
-                out.push_str(&format!("%{b:02X}"));
+                let _ = write!(out, "%{b:02X}");
             }
         }
     }
