@@ -313,6 +313,21 @@ mod merging {
         assert_eq!(again.intervals, merged.intervals);
     }
 
+    /// Crafted lengths (every interval of a shard claiming `u64::MAX` µs)
+    /// fold the other shard's series into one window: no overflow, no
+    /// panic, and the counts still add up.
+    #[test]
+    fn crafted_interval_lengths_fold_without_overflow() {
+        let a = shard(0, 2);
+        let mut b = shard(1, 2);
+        for interval in &mut b.intervals {
+            interval.duration_us = u64::MAX;
+        }
+        let merged = merge(&labelled(vec![a, b]), false).unwrap();
+        let ok: u64 = merged.intervals.iter().map(|i| i.counts.ok).sum();
+        assert_eq!(ok, merged.totals.ok, "the series adds up");
+    }
+
     #[test]
     fn the_earliest_abort_stops_the_merged_run_and_fails_its_threshold() {
         let abort = |expression: &str, at_us| lot_report::Abort {
