@@ -106,6 +106,12 @@ impl Reporter for Dashboard {
             let mut inner = self.shared.lock();
             let before = inner.data.points();
             let added = inner.data.push_interval(interval);
+            // With no page open there is nobody to tell: a page that opens
+            // later starts from the data (`Shared::snapshot`), which has
+            // this interval already.
+            if self.shared.open_streams() == 0 {
+                return Ok(());
+            }
             if inner.data.points() < before + usize::from(added) {
                 // Thinned: the pages' points no longer line up with these.
                 ("data", inner.data.to_json())
@@ -118,13 +124,20 @@ impl Reporter for Dashboard {
     }
 
     async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
-        let report: Arc<str> = lot_report::html::render(summary).into();
-        {
+        let report = {
             let mut inner = self.shared.lock();
             inner.data = ChartData::from_summary(summary);
-            inner.report = Some(report.clone());
+            inner.ended = Some(Arc::new(summary.clone()));
+            // Rendered only for a page to take: one that opens later
+            // renders it then (the results are kept, and a stream counted
+            // open by now gets the event).
+            (self.shared.open_streams() > 0)
+                .then(|| inner.report())
+                .flatten()
+        };
+        if let Some(report) = report {
+            self.shared.send(summary_event(&report));
         }
-        self.shared.send(summary_event(&report));
         // Each open page's stream ends once it has taken the report; give
         // them a moment to, and the bytes a moment more to leave.
         let deadline = Instant::now() + FINAL_DELIVERY;

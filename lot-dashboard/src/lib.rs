@@ -45,7 +45,9 @@
 //! points per series (a longer run keeps every second interval, then every
 //! fourth...), the event channel the last 8 events, each page's stream at
 //! most one event, and it serves at most 64 connections. A page that cannot
-//! keep up never slows the run: it skips to the latest data. At the end,
+//! keep up never slows the run: it skips to the latest data. With no page
+//! open, an interval is added to the chart data and sent nowhere, and the
+//! report is rendered only when a page first asks for it. At the end,
 //! [`Reporter::summary`](lot_report::Reporter::summary) waits up to
 //! [`FINAL_DELIVERY`] for open pages to take the report; the server stops
 //! when the dashboard is dropped, as the run ends.

@@ -96,15 +96,15 @@ fn handle(req: &Request<Incoming>, shared: &Arc<Shared>) -> Reply {
     }
     match req.uri().path() {
         "/" => {
-            let inner = shared.lock();
-            let html = match &inner.report {
+            let mut inner = shared.lock();
+            let html = match inner.report() {
                 Some(report) => report.to_string(),
                 None => page(&inner.data, &Sections::default(), Some("/events")),
             };
             drop(inner);
             html_reply(html)
         }
-        "/report.html" => match shared.lock().report.clone() {
+        "/report.html" => match shared.lock().report() {
             Some(report) => html_reply(report.to_string()),
             None => text(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -1,10 +1,12 @@
 //! What the dashboard's server shares with the reporter: the chart data so
-//! far, the final report once there is one, and the channel of events.
+//! far, the run's results once it has ended (and their report, rendered
+//! when first asked for), and the channel of events.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use hyper::body::Bytes;
+use lot_report::Summary;
 use lot_report::html::ChartData;
 use tokio::sync::broadcast;
 
@@ -23,8 +25,22 @@ pub(crate) struct Event {
 #[derive(Default)]
 pub(crate) struct Inner {
     pub(crate) data: ChartData,
-    /// The finished run's report, once the run has ended.
-    pub(crate) report: Option<Arc<str>>,
+    /// The finished run's results, once the run has ended.
+    pub(crate) ended: Option<Arc<Summary>>,
+    /// Their report, once a page or the last event has asked for it: a run
+    /// that ends with no page open renders nothing.
+    report: Option<Arc<str>>,
+}
+
+impl Inner {
+    /// The finished run's report, rendered on the first call.
+    pub(crate) fn report(&mut self) -> Option<Arc<str>> {
+        if self.report.is_none() {
+            let summary = self.ended.as_ref()?;
+            self.report = Some(lot_report::html::render(summary).into());
+        }
+        self.report.clone()
+    }
 }
 
 pub(crate) struct Shared {
@@ -78,7 +94,7 @@ impl Shared {
 
     /// The `summary` event, if the run has ended.
     pub(crate) fn summary(&self) -> Option<Event> {
-        let report = self.lock().report.clone()?;
+        let report = self.lock().report()?;
         Some(summary_event(&report))
     }
 }

@@ -195,3 +195,50 @@ async fn a_page_that_never_reads_costs_the_run_nothing() {
         "and took all so far instead"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_opened_after_the_run_gets_everything_and_the_report() {
+    let summary = a_run().await;
+    let mut dashboard = Dashboard::bind("127.0.0.1:0").unwrap();
+    let url = dashboard.url();
+    dashboard.start(&start_of(&summary)).await.unwrap();
+    // Nobody watches: the intervals are kept, not sent, and the end does
+    // not wait for a page.
+    for i in &summary.intervals {
+        dashboard.interval(i).await.unwrap();
+    }
+    let ended = Instant::now();
+    dashboard.summary(&summary).await.unwrap();
+    assert!(
+        ended.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        ended.elapsed()
+    );
+
+    // A page that comes now still gets the whole run, then the report.
+    let report = lot::report::html::render(&summary);
+    let events = reqwest::get(format!("{url}events")).await.unwrap();
+    let text = tokio::time::timeout(Duration::from_secs(10), events.text())
+        .await
+        .expect("the stream ends with the report")
+        .unwrap();
+    let (data, rest) = text
+        .strip_prefix("retry: 1000\n\nevent: data\ndata: ")
+        .and_then(|t| t.split_once("\n\n"))
+        .unwrap_or_else(|| panic!("not the data first: {:.80}", text));
+    let data: serde_json::Value = serde_json::from_str(data).unwrap();
+    let cumulative = &summary.intervals.last().unwrap().cumulative;
+    assert_eq!(data["now"]["totals"]["ok"], cumulative.ok);
+    let last: serde_json::Value = serde_json::from_str(
+        rest.strip_prefix("event: summary\ndata: ")
+            .expect("then the summary")
+            .trim_end(),
+    )
+    .unwrap();
+    assert_eq!(last["report"], report);
+    assert_eq!(
+        get(&format!("{url}report.html")).await,
+        (200, report.clone())
+    );
+    assert_eq!(get(&url).await, (200, report));
+}
