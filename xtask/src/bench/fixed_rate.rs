@@ -163,6 +163,7 @@ impl Comparison<'_> {
             achieved: done / plan.fixed_secs as f64,
             cpu_per: us_per(run.usage.cpu, done),
             peak_rss_kb: run.usage.peak_rss_kb,
+            peak_anon_kb: run.usage.peak_anon_kb,
             finished: f64::NAN,
             failed: f64::NAN,
             reached: f64::NAN,

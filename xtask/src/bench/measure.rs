@@ -13,6 +13,10 @@ use super::procfs;
 pub(super) struct Usage {
     pub(super) cpu: Duration,
     pub(super) peak_rss_kb: u64,
+    /// The most anonymous memory (`RssAnon`: heap, stacks; not the
+    /// program's code and data pages) seen at a sample: a peak between two
+    /// samples can be missed.
+    pub(super) peak_anon_kb: u64,
     wall: Duration,
 }
 
@@ -87,6 +91,9 @@ pub(super) fn measure(mut cmd: Command, log: &mut Vec<String>) -> Run {
         }
         if let Some(kb) = procfs::status_kb(&pid, "VmHWM") {
             usage.peak_rss_kb = kb;
+        }
+        if let Some(kb) = procfs::status_kb(&pid, "RssAnon") {
+            usage.peak_anon_kb = usage.peak_anon_kb.max(kb);
         }
         match child.try_wait() {
             Ok(Some(status)) => break status,

@@ -32,7 +32,10 @@
 //! write to the server, which reads and discards it without counting it,
 //! and the dashboard on a free port), the no-op at 500,000/s and HTTP at
 //! 5,000/s run again in the same rounds as without; their rows show the
-//! CPU time and peak RSS with them, and the ratios live/off.
+//! CPU time and peak RSS with them, the ratios live/off, and the
+//! anonymous memory of each (`RssAnon`, sampled every 20 ms): the peak RSS
+//! also counts the pages of the program's code the reporters run, which
+//! the kernel maps ahead of use (fault-around, up to 64 KiB at a time).
 //!
 //! The compare section (alone with `--compare`) times `lot-report compare`
 //! of two generated documents of 100 scenarios with a step each, of an

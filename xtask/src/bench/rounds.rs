@@ -14,6 +14,8 @@ pub(super) struct Sample {
     /// CPU time per iteration or request, in microseconds.
     pub(super) cpu_per: f64,
     pub(super) peak_rss_kb: u64,
+    /// The most anonymous memory sampled (see `Usage::peak_anon_kb`).
+    pub(super) peak_anon_kb: u64,
     /// lot's ok + failed and its failed alone (NaN for oha, which does not
     /// let its last requests finish), and the requests the server counted
     /// meanwhile (NaN if none was asked). A request that failed before it
@@ -37,6 +39,7 @@ impl Sample {
             achieved: num(&kv, "achieved_rps"),
             cpu_per: us_per(run.usage.cpu, num(&kv, "ok")),
             peak_rss_kb: run.usage.peak_rss_kb,
+            peak_anon_kb: run.usage.peak_anon_kb,
             finished: num(&kv, "ok") + num(&kv, "failed"),
             failed: num(&kv, "failed"),
             reached,
@@ -54,10 +57,11 @@ pub(super) struct Rounds {
 }
 
 /// The columns [`Rounds::live_columns`] adds beside the CPU time.
-const LIVE_LABELS: [&str; 4] = [
+const LIVE_LABELS: [&str; 5] = [
     "exporter + dashboard peak RSS",
     "CPU ratio live/off (per round)",
     "RSS ratio live/off",
+    "of which anonymous off, live",
     "remote writes accepted",
 ];
 
@@ -122,6 +126,15 @@ impl Rounds {
         self.runs(who)
             .iter()
             .map(|r| r.peak_rss_kb)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The highest anonymous memory sampled in the rounds, in kB.
+    fn anon_kb(&self, who: &str) -> u64 {
+        self.runs(who)
+            .iter()
+            .map(|r| r.peak_anon_kb)
             .max()
             .unwrap_or(0)
     }
@@ -195,6 +208,7 @@ impl Rounds {
         }
         let ratios = self.ratios(live, off);
         let (kb, kb_off) = (self.rss_kb(live), self.rss_kb(off));
+        let (anon, anon_off) = (self.anon_kb(live), self.anon_kb(off));
         let sum = |key| runs.iter().map(|r| num(&r.kv, key)).sum::<f64>();
         let values = [
             format!("{:.digits$}µs", self.cpu(live)),
@@ -204,6 +218,12 @@ impl Rounds {
                 "{:.2} ({:+.1}MB)",
                 kb as f64 / kb_off as f64,
                 (kb as f64 - kb_off as f64) / 1024.0
+            ),
+            format!(
+                "{}, {} ({:+.1}MB)",
+                mb(anon_off),
+                mb(anon),
+                (anon as f64 - anon_off as f64) / 1024.0
             ),
             format!(
                 "{:.0} per run, {:.0} given up",
@@ -304,6 +324,7 @@ mod tests {
         Sample {
             cpu_per,
             peak_rss_kb,
+            peak_anon_kb: peak_rss_kb / 2,
             ..Sample::of_gen(&run, f64::NAN, None)
         }
     }
@@ -333,11 +354,12 @@ mod tests {
                 "2.0MB",
                 "1.05 (1.10 1.00)",
                 "2.00 (+1.0MB)",
+                "0.5MB, 1.0MB (+0.5MB)",
                 "4 per run, 0 given up"
             ]
         );
         let none = rounds.live_columns("off", "absent", "CPU", 2);
-        assert_eq!(none.len(), 5);
+        assert_eq!(none.len(), 6);
         assert!(none.iter().all(|(_, v)| v == "–"));
     }
 }
