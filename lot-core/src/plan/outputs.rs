@@ -109,18 +109,35 @@ pub(crate) fn open_dashboard(addr: &str) -> Result<(Box<dyn Reporter>, String), 
     ))
 }
 
-/// `url` with the password of its user information, if any, replaced by
-/// `***`, for messages: `https://user:***@host/path`.
+/// `url` as messages show it, without its secrets (as lot-prometheus
+/// treats them): the password of its user information becomes `***`
+/// (`https://user:***@host/path`), user information without a password
+/// (a token, as some receivers take one) becomes `***@`, and the query
+/// and fragment become `?***` and `#***`.
 pub(crate) fn redact(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let Some((user_info, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
     };
-    let user = user_info.split(':').next().unwrap_or_default();
-    let sep = if scheme.is_empty() { "" } else { "://" };
-    format!("{scheme}{sep}{user}:***@{host}{path}")
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("***@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+    let (path, after) = tail.split_at(path_end);
+    let mut shown = format!("{scheme}{authority}{path}");
+    if after.starts_with('?') {
+        shown.push_str("?***");
+    }
+    if after.contains('#') {
+        shown.push_str("#***");
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -128,13 +145,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_password_in_a_url_is_hidden() {
-        assert_eq!(
-            redact("https://ada:s3cret@mimir.example/api/v1/push"),
-            "https://ada:***@mimir.example/api/v1/push"
-        );
-        assert_eq!(redact("http://host:9090/x"), "http://host:9090/x");
-        assert_eq!(redact("https://token@h"), "https://token:***@h");
+    fn the_secrets_of_a_url_are_hidden() {
+        for (url, shown) in [
+            (
+                "https://ada:s3cret@mimir.example/api/v1/push",
+                "https://ada:***@mimir.example/api/v1/push",
+            ),
+            ("http://host:9090/x", "http://host:9090/x"),
+            ("https://t0ken@h", "https://***@h"),
+            ("https://h/w?key=s3cret&x=1", "https://h/w?***"),
+            ("https://h?key=s3cret", "https://h?***"),
+            ("https://h/w#s3cret", "https://h/w#***"),
+            ("https://a:b@h/w?k=s3cret#f", "https://a:***@h/w?***#***"),
+            ("h:1/w?s3cret", "h:1/w?***"),
+            ("", ""),
+        ] {
+            assert_eq!(redact(url), shown, "{url}");
+        }
     }
 
     #[test]
@@ -155,10 +182,11 @@ mod tests {
             let e = parsed.unwrap_err().to_string();
             assert!(e.contains("needs lot's `prometheus` feature"), "{e}");
         }
-        // A password in the URL is never shown.
-        let e = Output::parse_list("prometheus=ftp://u:hunter2@h/w").unwrap_err();
+        // A password or query in the URL is never shown.
+        let e = Output::parse_list("prometheus=ftp://u:hunter2@h/w?key=s3cret").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
-        assert!(e.to_string().contains("u:***@h/w"), "{e}");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        assert!(e.to_string().contains("u:***@h/w?***"), "{e}");
     }
 
     #[test]
