@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lot::executor::Executor;
-use lot::http::{Client, Request};
+use lot::http::{Client, Request, ResponseFutureExt};
 use lot::report::Report;
 
 /// The requests of one iteration, built once.
@@ -46,15 +46,16 @@ async fn main() -> Result<Report, lot::http::Error> {
             let requests = requests.clone();
             async move {
                 let index = lot::iteration().map_or(0, |it| it.index());
-                let page = lot::step("home", requests.home.send()).await?;
+                // `error_for_status` on the request's future, inside the
+                // step: a 4xx or 5xx fails the step itself, not only the
+                // iteration after it.
+                let page = lot::step("home", requests.home.send().error_for_status()).await?;
                 lot::check("home says ok", page.body() == b"ok");
                 if index % 10 == 0 {
-                    lot::step("order", requests.order.send())
-                        .await?
-                        .error_for_status()?;
+                    lot::step("order", requests.order.send().error_for_status()).await?;
                 }
                 if index % 100 == 0 {
-                    requests.unavailable.send().await?.error_for_status()?;
+                    requests.unavailable.send().error_for_status().await?;
                 }
                 Ok(())
             }
