@@ -18,9 +18,12 @@
 //! in every request summary ([`RequestSummary::is_balanced`]; reading a
 //! document checks it). `reused` counts requests sent on a kept-alive
 //! connection, failed ones included, so `reused <= count`. Each phase's
-//! histogram holds at most `count` values: a phase that did not happen is
-//! not recorded (connect and TLS on a reused connection, as k6 reports 0 for
-//! them; the response's phases of a failed request).
+//! histogram holds at most `count` values. Connect and TLS, as k6's
+//! `http_req_connecting` and `http_req_tls_handshaking`, hold one for every
+//! request that got a connection: zero where it needed none (a reused
+//! connection; TLS on a new plain-HTTP one), so `http_connect p50` of a
+//! kept-alive run is 0. The response's phases hold none for a failed
+//! request.
 //!
 //! An interval's counts ([`HttpInterval`]) are those of the requests that
 //! ended in it, by status class; a code outside 100 to 599 is in no class,

@@ -6,7 +6,7 @@
 //! entry at most [`MAX_STATUS_CODES`] distinct codes (then they are counted
 //! as other codes). An entry's histograms are allocated when first
 //! recorded into (a request on a reused connection records no connect or
-//! TLS time), each about 190 KB, so an entry costs up to about 1.1 MB per
+//! TLS time here: the summary adds their zeros), each about 190 KB, so an entry costs up to about 1.1 MB per
 //! copy of the records (one per worker thread, three in the collector).
 
 use std::time::Duration;

@@ -488,6 +488,24 @@ fn request_summaries(
                 .collect();
             status.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
             let phase = |i: usize| Stats::from_histogram(s.phases[i].as_deref().unwrap_or(&empty));
+            // Connect and TLS read as k6's do: zero for a request that
+            // needed neither (a reused connection; no TLS on a new plain
+            // one), so their percentiles are over every request that got a
+            // connection. The recorder keeps only the times that happened;
+            // the zeros are added here, off the hot path.
+            let with_zeros = |i: usize, zeros: u64| {
+                let mut h = trimmed_to(2);
+                if let Some(recorded) = s.phases[i].as_deref() {
+                    h.add(recorded)
+                        .expect("a trimmed histogram grows to take any value");
+                }
+                h.record_n(0, zeros)
+                    .expect("zero is within every histogram's range");
+                Stats::from_histogram(&h)
+            };
+            let opened = s.phases[0].as_ref().map_or(0, |h| h.len());
+            let handshakes = s.phases[1].as_ref().map_or(0, |h| h.len());
+            let plain = opened.saturating_sub(handshakes);
             RequestSummary {
                 name: request_names[*name as usize].to_owned(),
                 step: (*step != NO_STEP).then(|| names[*step as usize].to_owned()),
@@ -498,8 +516,8 @@ fn request_summaries(
                 bytes_received: s.bytes_received,
                 status,
                 status_other: s.status_other,
-                connect: phase(0),
-                tls: phase(1),
+                connect: with_zeros(0, s.reused),
+                tls: with_zeros(1, s.reused.saturating_add(plain)),
                 send: phase(2),
                 wait: phase(3),
                 receive: phase(4),
