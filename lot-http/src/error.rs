@@ -36,8 +36,11 @@ pub enum ErrorKind {
     /// (`tls: certificate expired`, `tls: unknown issuer`), the handshake
     /// failed (`tls: handshake failed: alert handshake_failure`, `tls: no
     /// client certificate (the target requires one)`), or the TLS layer
-    /// failed during an exchange. The error's
-    /// [`source`](std::error::Error::source) is rustls' own error.
+    /// failed during an exchange. That one clause is the whole text lot
+    /// counts: rustls' own error is in the `Debug` text, not returned as
+    /// [`source`](std::error::Error::source). An I/O failure beneath the
+    /// handshake (`tls: the connection failed during the handshake`) is
+    /// its source, as for [`Io`](ErrorKind::Io).
     Tls,
     /// A redirect could not be followed: it leads to another origin
     /// (`redirect: to another origin (not followed)`), or there were more
@@ -69,6 +72,11 @@ pub struct Error {
     /// back (see `is_unanswered`).
     unanswered: bool,
     source: Option<io::Error>,
+    /// Whether `message` says all of `source` in lot's words (rustls'
+    /// error under a TLS clause): the source is then shown by `Debug` but
+    /// not returned by `source()`, so a run counts the error under its one
+    /// clause.
+    described: bool,
 }
 
 impl Error {
@@ -79,6 +87,7 @@ impl Error {
             status: None,
             unanswered: false,
             source: None,
+            described: false,
         }
     }
 
@@ -99,12 +108,21 @@ impl Error {
         }
     }
 
-    /// An error of kind [`ErrorKind::Tls`]: `message` names the cause,
-    /// `source` holds rustls' error (or the I/O error beneath the
-    /// handshake).
+    /// An error of kind [`ErrorKind::Tls`] for the I/O error beneath the
+    /// handshake: `message` names the step, `source` the cause.
     #[cfg(feature = "tls")]
     pub(crate) fn tls(message: impl Into<String>, source: io::Error) -> Error {
         Error::io(ErrorKind::Tls, message, source)
+    }
+
+    /// An error of kind [`ErrorKind::Tls`] for rustls' error `source`, which
+    /// `message` says whole, in one clause.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_described(message: impl Into<String>, source: io::Error) -> Error {
+        Error {
+            described: true,
+            ..Error::tls(message, source)
+        }
     }
 
     pub(crate) fn status_error(status: u16) -> Error {
@@ -159,6 +177,9 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if self.described {
+            return None;
+        }
         self.source
             .as_ref()
             .map(|e| e as &(dyn std::error::Error + 'static))

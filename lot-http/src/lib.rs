@@ -82,7 +82,8 @@
 //! - **Failures are of kind [`ErrorKind::Tls`]**, one short clause that
 //!   names the cause (`tls: certificate expired`, `tls: unknown issuer`,
 //!   `tls: certificate not valid for name "localhost"`, `tls: handshake
-//!   failed: alert handshake_failure`), rustls' own error as the source.
+//!   failed: alert handshake_failure`): the whole text a run counts it
+//!   under, with rustls' own error in its `Debug` text only.
 //!
 //! ```no_run
 //! # #[cfg(feature = "tls")]

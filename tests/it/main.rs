@@ -19,3 +19,4 @@ mod require;
 mod settings;
 mod shards;
 mod thresholds;
+mod tls;

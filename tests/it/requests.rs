@@ -241,7 +241,10 @@ async fn lot_http_records_its_phases_statuses_and_bytes() {
         assert_eq!((r.connect.count, r.tls.count), (20, 20), "{r:?}");
         assert_eq!(r.tls.max_us, 0, "{r:?}");
     }
-    assert!(requests.iter().any(|r| r.connect.max_us > 0), "{requests:?}");
+    assert!(
+        requests.iter().any(|r| r.connect.max_us > 0),
+        "{requests:?}"
+    );
     // Thresholds read them: half the responses were 503s.
     let passed: Vec<bool> = s.thresholds.iter().map(|t| t.passed).collect();
     assert_eq!(passed, [false, true, true], "{:?}", s.thresholds);
