@@ -190,6 +190,23 @@ mod tests {
     }
 
     #[test]
+    fn the_dashboard_binds_or_names_its_feature() {
+        match open_dashboard("127.0.0.1:0") {
+            Ok((_, url)) => {
+                assert!(cfg!(feature = "dashboard"));
+                assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+            }
+            Err(e) => {
+                assert!(!cfg!(feature = "dashboard"), "{e}");
+                assert_eq!(
+                    e.to_string(),
+                    "invalid output `dashboard 127.0.0.1:0`: the live dashboard needs lot's `dashboard` feature, which this build leaves out"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn an_unknown_format_lists_the_streams_too() {
         let e = Output::parse_list("jsn=x.json").unwrap_err().to_string();
         assert!(e.contains("json, csv, html, md, text, prometheus"), "{e}");
