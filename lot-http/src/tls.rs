@@ -493,7 +493,10 @@ mod tests {
         assert_eq!(e.to_string(), "tls: certificate expired");
         assert!(std::error::Error::source(&e).is_none(), "{e:?}");
         let debug = format!("{e:?}");
-        assert!(debug.contains("Expired") && !debug.contains("2000"), "{debug}");
+        assert!(
+            debug.contains("Expired") && !debug.contains("2000"),
+            "{debug}"
+        );
 
         let name = rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
             expected: ServerName::try_from("localhost").unwrap(),

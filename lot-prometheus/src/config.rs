@@ -178,12 +178,18 @@ impl Auth {
         }
     }
 
-    /// The secret parts, to scrub from any text a receiver sends back.
+    /// The secret parts, to scrub from any text a receiver sends back:
+    /// the header's value, and what it is made of (the password, the
+    /// base64 of `user:password`, the token), which a receiver may echo
+    /// on its own.
     pub(crate) fn secrets(&self) -> Vec<String> {
         let header = self.header().expose().to_owned();
+        let bare = header
+            .split_once(' ')
+            .map_or(String::new(), |(_, v)| v.to_owned());
         match self {
-            Auth::Basic { password, .. } => vec![password.expose().to_owned(), header],
-            Auth::Bearer(token) => vec![token.expose().to_owned(), header],
+            Auth::Basic { password, .. } => vec![header, bare, password.expose().to_owned()],
+            Auth::Bearer(token) => vec![header, token.expose().to_owned()],
         }
     }
 }

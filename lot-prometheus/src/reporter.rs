@@ -340,9 +340,18 @@ impl RemoteWrite {
 
     fn target(&self) -> Target {
         let mut headers: Vec<(String, Secret)> = Vec::new();
-        // The query may hold a key; the path alone is no secret.
+        // The query may hold a key, whole or a value of it; the path alone
+        // is no secret.
         let mut secrets: Vec<String> = match self.endpoint.target.expose().split_once('?') {
-            Some((_, query)) if !query.is_empty() => vec![query.to_owned()],
+            Some((_, query)) if !query.is_empty() => std::iter::once(query)
+                .chain(query.split('&'))
+                .chain(
+                    query
+                        .split('&')
+                        .filter_map(|pair| Some(pair.split_once('=')?.1)),
+                )
+                .map(str::to_owned)
+                .collect(),
             _ => Vec::new(),
         };
         if let Some(auth) = &self.auth {

@@ -236,10 +236,14 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// `text` with every secret replaced by `***`.
+    /// `text` with every secret replaced by `***`, the longest first (so a
+    /// secret that holds another is replaced whole). Secrets of fewer than
+    /// 3 bytes are left: replacing them would blank out common text.
     fn scrub(&self, text: &str) -> String {
         let mut text = text.to_owned();
-        for secret in self.secrets.iter().filter(|s| s.len() >= 3) {
+        let mut secrets: Vec<&String> = self.secrets.iter().filter(|s| s.len() >= 3).collect();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        for secret in secrets {
             text = text.replace(secret.as_str(), "***");
         }
         text
@@ -404,11 +408,14 @@ mod tests {
         let target = Target {
             endpoint: Endpoint::parse("http://h/x").unwrap(),
             headers: vec![],
-            secrets: vec!["s3cret".into()],
+            secrets: vec!["s3cret".into(), "key=s3cret".into(), "ab".into()],
             insecure: false,
             timeout: Duration::from_secs(1),
             attempts: 1,
         };
         assert_eq!(target.scrub("bad token s3cret!"), "bad token ***!");
+        // The longest first, so a secret holding another goes whole; a
+        // secret too short to be told from text is left.
+        assert_eq!(target.scrub("key=s3cret, ab"), "***, ab");
     }
 }

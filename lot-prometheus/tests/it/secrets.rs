@@ -171,3 +171,81 @@ fn setting_errors_show_no_secret() {
         .unwrap();
     assert_clean("Debug", &format!("{token:?}"));
 }
+
+const TOKEN: &str = "tok-SECRET-4";
+
+/// The outputs a run configured from the environment writes, each named by
+/// its format.
+const FORMATS: [&str; 5] = ["json", "html", "md", "text", "csv"];
+
+/// Run by `secrets_from_the_environment_are_shown_nowhere` as a process of
+/// its own, whose environment (`LOT_OUT`, `LOT_PROMETHEUS_*`) sets
+/// everything: the remote write, its credentials and every file output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a child process of secrets_from_the_environment_are_shown_nowhere"]
+async fn a_run_configured_by_its_environment() {
+    let mut executor = Executor::new();
+    executor
+        .add_stage(20, 20, Duration::from_secs(1))
+        .handle_signals(false);
+    let report = executor.run(|| async { Ok(()) }).await;
+    assert_eq!(report.expect_summary().totals.ok, 20);
+    println!("failed outputs: {:?}", report.failed_outputs());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_from_the_environment_are_shown_nowhere() {
+    let (url, heads) = echoing_receiver().await;
+    let dir = std::env::temp_dir().join(format!("lot-prom-env-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut outputs: Vec<String> = FORMATS
+        .iter()
+        .map(|f| format!("{f}={}", dir.join(format!("run.{f}")).display()))
+        .collect();
+    outputs.push(format!("prometheus={url}"));
+    let child = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "secrets::a_run_configured_by_its_environment",
+            "--nocapture",
+        ])
+        .env("LOT_OUT", outputs.join(","))
+        .env("LOT_PROMETHEUS_BEARER_TOKEN", TOKEN)
+        .env("LOT_PROMETHEUS_HEADERS", format!("X-Api-Key:{HEADER}"))
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), child)
+        .await
+        .expect("the child run ends")
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 passed"), "{text}");
+    // The terminal showed the run and what was not delivered, no secret.
+    assert!(text.contains("not delivered"), "{text}");
+    assert_clean("the terminal", &text);
+    for format in FORMATS {
+        let written = std::fs::read_to_string(dir.join(format!("run.{format}"))).unwrap();
+        assert!(!written.is_empty(), "{format}");
+        assert_clean(format, &written);
+    }
+    // The receiver did get them: the token, the header, the query.
+    let heads = heads.lock().unwrap().clone();
+    assert!(!heads.is_empty());
+    let head = heads[0].to_ascii_lowercase();
+    assert!(
+        head.contains(&format!(
+            "authorization: bearer {}",
+            TOKEN.to_ascii_lowercase()
+        )),
+        "{head}"
+    );
+    assert!(head.contains(&format!("x-api-key: {}", HEADER.to_ascii_lowercase())));
+    assert!(head.contains(&QUERY.to_ascii_lowercase()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
