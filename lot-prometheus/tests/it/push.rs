@@ -175,8 +175,32 @@ async fn counters_equal_the_json_totals_and_the_p99_agrees_within_the_bucket_err
     );
 }
 
+/// One shard of `two_shard_processes_add_up_in_promql`, run as a process of
+/// its own: `LOT_SEGMENT` and `LOT_START_AT` say which and when, and
+/// `LOT_TEST_WRITE_URL` and `LOT_TEST_JSON` where to push and to write its
+/// results. It prints how many batches it could not deliver.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_shards_add_up_in_promql() {
+#[ignore = "a child process of two_shard_processes_add_up_in_promql"]
+async fn a_shard_pushing_its_share() {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    let output = RemoteWrite::new(&var("LOT_TEST_WRITE_URL")).unwrap();
+    let delivery = output.delivery();
+    let mut executor = Executor::new();
+    executor
+        .add_stage(100, 100, Duration::from_secs(2))
+        .terminal(false)
+        .handle_signals(false)
+        .output(format!("json={}", var("LOT_TEST_JSON")))
+        .reporter(output);
+    let report = executor
+        .run(lot::scenario::named("checkout", scenario()))
+        .await;
+    assert!(report.summary().unwrap().segment.is_some());
+    println!("unsent_batches={}", delivery.unsent_batches());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_shard_processes_add_up_in_promql() {
     let Some(prometheus) = Prometheus::start("shards").await else {
         return;
     };
@@ -184,34 +208,53 @@ async fn two_shards_add_up_in_promql() {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
-        + 2;
+        + 3;
+    let dir = std::env::temp_dir().join(format!("lot-prom-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     let shard = |index: u32| {
-        let output = RemoteWrite::new(&prometheus.write_url()).unwrap();
-        let delivery = output.delivery();
-        let mut executor = Executor::new();
-        executor
+        let json = dir.join(format!("shard-{index}.json"));
+        let child = tokio::process::Command::new(std::env::current_exe().unwrap())
             .args([
-                "--segment".to_owned(),
-                format!("{index}/2"),
-                "--start-at".to_owned(),
-                start_at.to_string(),
+                "--ignored",
+                "--exact",
+                "push::a_shard_pushing_its_share",
+                "--nocapture",
             ])
-            .add_stage(100, 100, Duration::from_secs(2))
-            .terminal(false)
-            .handle_signals(false)
-            .reporter(output);
+            .env("LOT_SEGMENT", format!("{index}/2"))
+            .env("LOT_START_AT", start_at.to_string())
+            .env("LOT_TEST_WRITE_URL", prometheus.write_url())
+            .env("LOT_TEST_JSON", &json)
+            .kill_on_drop(true)
+            .output();
         async move {
-            let report = executor
-                .run(lot::scenario::named("checkout", scenario()))
-                .await;
-            (report.expect_summary().clone(), delivery)
+            let out = tokio::time::timeout(Duration::from_secs(60), child)
+                .await
+                .expect("the shard ends")
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(
+                out.status.success(),
+                "shard {index}: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let unsent: u64 = text
+                .lines()
+                .find_map(|l| l.strip_prefix("unsent_batches="))
+                .unwrap_or_else(|| panic!("shard {index} said what it sent: {text}"))
+                .trim()
+                .parse()
+                .unwrap();
+            let summary = lot::report::read::read_summary(&json, 1 << 30).unwrap();
+            (summary, unsent)
         }
     };
-    let ((s0, d0), (s1, d1)) = tokio::join!(shard(0), shard(1));
-    assert_eq!((d0.unsent_batches(), d1.unsent_batches()), (0, 0));
+    let ((s0, u0), (s1, u1)) = tokio::join!(shard(0), shard(1));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((u0, u1), (0, 0));
     assert_eq!(s0.started_at_unix_ms, s1.started_at_unix_ms);
     let t = after(&s0).max(after(&s1));
-    // One test id, the default, shared by the shards; a shard label each.
+    // One test id, the default, shared by the shards' processes; a shard
+    // label each.
     let ids = prometheus
         .query("group by (testid) (lot_iterations_scheduled_total)", t)
         .await;
