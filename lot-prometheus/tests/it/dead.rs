@@ -86,21 +86,29 @@ async fn a_receiver_killed_mid_run_delays_nothing_and_the_unsent_are_reported() 
     );
 }
 
-/// A receiver that never answers: the run is not delayed, every batch is
-/// counted unsent, and each abandoned request's connection is closed
-/// rather than left open (one per attempt would grow without bound).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_receiver_that_never_answers_delays_nothing() {
-    // Accepts connections and never answers them.
+type Held = Arc<Mutex<Vec<std::net::TcpStream>>>;
+
+/// A receiver that accepts connections and never answers them; it holds
+/// them, open, to be looked at.
+fn silent_receiver() -> (std::net::SocketAddr, Held) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let held = Arc::new(Mutex::new(Vec::new()));
+    let held = Held::default();
     let holding = held.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             holding.lock().unwrap().push(stream);
         }
     });
+    (addr, held)
+}
+
+/// A receiver that never answers: the run is not delayed, every batch is
+/// counted unsent, and each abandoned request's connection is closed
+/// rather than left open (one per attempt would grow without bound).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_never_answers_delays_nothing() {
+    let (addr, held) = silent_receiver();
     let output = RemoteWrite::new(&format!("http://{addr}/api/v1/write"))
         .unwrap()
         .request_timeout(Duration::from_millis(300))
@@ -139,6 +147,27 @@ async fn a_receiver_that_never_answers_delays_nothing() {
         })
         .collect();
     assert!(open.is_empty(), "{} connections left open", open.len());
+}
+
+/// With the default settings, a receiver that never answers holds the end
+/// of the run for at most the documented flush timeout (10 s), not the 4
+/// attempts of 5 s each a batch may take.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_a_silent_receiver_holds_the_end_for_the_flush_timeout_at_most() {
+    let (addr, _held) = silent_receiver();
+    let output = RemoteWrite::new(&format!("http://{addr}/api/v1/write")).unwrap();
+    let delivery = output.delivery();
+    let (scheduled, took, notices) = run(output, 2).await;
+    assert_eq!(scheduled, 100);
+    // 2 s of load, the flush timeout, and slack for a loaded machine.
+    let bound = Duration::from_secs(2) + lot_prometheus::DEFAULT_FLUSH_TIMEOUT;
+    assert!(took < bound + Duration::from_secs(3), "{took:?}");
+    assert_eq!(delivery.sent_batches(), 0);
+    assert!(delivery.unsent_batches() > 0, "{delivery:?}");
+    assert!(
+        notices.iter().any(|n| n.contains("were not delivered")),
+        "{notices:?}"
+    );
 }
 
 /// A receiver that closes every connection after one answer, as one whose
