@@ -242,3 +242,66 @@ async fn a_page_opened_after_the_run_gets_everything_and_the_report() {
     );
     assert_eq!(get(&url).await, (200, report));
 }
+
+/// Passes each notice's text on.
+struct Notices(tokio::sync::mpsc::UnboundedSender<String>);
+
+#[lot::report::async_trait]
+impl Reporter for Notices {
+    async fn notice(&mut self, notice: &lot::report::Notice) -> Result<(), lot::report::BoxError> {
+        let _ = self.0.send(notice.text.clone());
+        Ok(())
+    }
+}
+
+/// `Executor::dashboard` and `--dashboard` (the flag of `LOT_DASHBOARD`)
+/// serve the page while the run goes on, at the URL the run tells, and
+/// stop with the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_told_to_serve_the_dashboard_serves_it_at_the_url_it_tells() {
+    for by_flag in [false, true] {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut executor = Executor::new();
+        executor
+            .add_stage(20, 20, Duration::from_secs(2))
+            .terminal(false)
+            .handle_signals(false)
+            .reporter(Notices(tx));
+        if by_flag {
+            executor.args(["--dashboard".to_owned(), "127.0.0.1:0".to_owned()]);
+        } else {
+            executor.dashboard("127.0.0.1:0");
+        }
+        let visit = tokio::spawn(async move {
+            let url = loop {
+                let text = rx.recv().await.expect("the run tells the dashboard's URL");
+                if let Some(url) = text.strip_prefix("dashboard: ") {
+                    break url.to_owned();
+                }
+            };
+            let (status, page) = get(&url).await;
+            let mut events = reqwest::get(format!("{url}events")).await.unwrap();
+            let first = events.chunk().await.unwrap().unwrap();
+            (
+                url,
+                status,
+                page,
+                String::from_utf8(first.to_vec()).unwrap(),
+            )
+        });
+        let report = executor.run(|| async { Ok(()) }).await;
+        assert_eq!(report.expect_summary().totals.ok, 40);
+        let (url, status, page, first) = visit.await.unwrap();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("data-live=\"/events\""), "{by_flag}");
+        assert!(first.starts_with("retry: 1000\n\nevent: data\n"), "{first}");
+        // The server ends with the run (its task is aborted as the run
+        // ends: a moment's grace for that to take).
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while reqwest::get(&url).await.is_ok() {
+            assert!(Instant::now() < deadline, "{url} still answers");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
