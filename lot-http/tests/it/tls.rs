@@ -620,3 +620,98 @@ fn bad_pems_fail_at_build() {
         .build()
         .unwrap();
 }
+
+/// A request over TLS to a hostile target that must fail on its own.
+async fn fails_over_tls(pki: &Pki, url: &str) -> Error {
+    let client = trusting(pki, url);
+    let e = within("a hostile target over TLS", client.get("/").send())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        client.idle_connections(),
+        0,
+        "a failed connection is closed"
+    );
+    e
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resets_and_garbage_over_tls_fail_in_one_clause() {
+    let pki = Pki::new();
+    // The target resets; the front closes the client's connection, with
+    // or without a close_notify.
+    for abrupt in [false, true] {
+        let target = Target::start(Mode::Reset);
+        let config = server_config(&pki.leaf, None);
+        let front = if abrupt {
+            TlsFront::start_abrupt(target.addr, config)
+        } else {
+            TlsFront::start(target.addr, config)
+        };
+        let e = fails_over_tls(&pki, &front.url("localhost", "")).await;
+        assert_exact(
+            &e,
+            ErrorKind::Io,
+            "connection closed before the response began",
+        );
+        assert_eq!(
+            target.accepted(),
+            1,
+            "a new connection's failure is not retried"
+        );
+    }
+    let (target, _front, url) = hostile(&pki, Mode::Garbage);
+    let e = fails_over_tls(&pki, &url).await;
+    assert_exact(
+        &e,
+        ErrorKind::Protocol,
+        "invalid response head: invalid HTTP version",
+    );
+    assert_eq!(target.wait_ended(1, Duration::from_secs(10)), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_or_dripping_target_over_tls_is_bounded_by_the_callers_timeout() {
+    const PATIENCE: Duration = Duration::from_millis(1500);
+    let pki = Pki::new();
+    for mode in [Mode::Hang, Mode::Drip] {
+        let (target, _front, url) = hostile(&pki, mode);
+        let client = trusting(&pki, &url);
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(PATIENCE, client.get("/").send()).await;
+        assert!(outcome.is_err(), "{mode:?}: {outcome:?}");
+        assert!(started.elapsed() < PATIENCE * 2, "{:?}", started.elapsed());
+        assert_eq!(client.idle_connections(), 0, "{mode:?}");
+        drop(client);
+        assert_eq!(target.wait_ended(1, Duration::from_secs(10)), 1, "{mode:?}");
+    }
+}
+
+/// Many requests at once over TLS to a target that streams without end
+/// keep memory within the limits: 32 bodies of at most 4 MiB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_endless_bodies_over_tls_keep_memory_bounded() {
+    let pki = Pki::new();
+    let (target, _front, url) = hostile(&pki, Mode::EndlessChunked);
+    let client = Client::builder(&url)
+        .add_root_certificate(pki.ca_pem.as_bytes())
+        .max_body(4 << 20)
+        .build()
+        .unwrap();
+    let request = client.get("/").build().unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..32 {
+        tasks.spawn(request.send());
+    }
+    while let Some(outcome) = within("32 endless bodies over TLS", tasks.join_next()).await {
+        let e = outcome.unwrap().unwrap_err();
+        assert_exact(
+            &e,
+            ErrorKind::TooLarge,
+            "response body over the 4 MiB limit",
+        );
+    }
+    assert_eq!(target.wait_ended(32, Duration::from_secs(10)), 32);
+    let peak = peak_rss_mib();
+    assert!(peak < 256, "peak RSS {peak} MiB");
+}
