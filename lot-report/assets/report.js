@@ -162,6 +162,12 @@
     }
     fig.setAttribute('data-series-drawn', String(n));
     fig.setAttribute('data-points', String(u.data[0].length));
+    // What a reader can check: the series in drawing order (the last on
+    // top), the step between the value axis's ticks, the chart's width.
+    fig.setAttribute('data-labels', u.series.slice(1).map(function (se) { return se.label; }).join(','));
+    var ticks = u.axes[1]._splits;
+    if (ticks && ticks.length > 1) fig.setAttribute('data-y-step', String(+(ticks[1] - ticks[0]).toPrecision(6)));
+    fig.setAttribute('data-width', String(Math.round(fig.getBoundingClientRect().width)));
     mark();
   }
 

@@ -58,6 +58,7 @@ async fn html_report_renders_its_charts_in_a_real_browser() {
         &browser,
         &run.path("profile-dom"),
         &[
+            "--window-size=1280,2400".to_owned(),
             "--virtual-time-budget=5000".to_owned(),
             "--dump-dom".to_owned(),
             page.clone(),
@@ -88,6 +89,40 @@ async fn html_report_renders_its_charts_in_a_real_browser() {
     ] {
         assert!(charts.iter().any(|c| c.0 == id), "{id} in {charts:?}");
     }
+    // What a new user saw wrong in the report before, each checked on the
+    // page as drawn: the target drawn over achieved, no users series on a
+    // run without users, ticks 1, 2 or 5 times a power of ten apart (no
+    // 37.5 ms), and the odd last chart of a group across the whole width.
+    let fig = |id: &str| -> &str {
+        dom.split("<figure ")
+            .find(|f| f.contains(&format!("id=\"{id}\"")))
+            .and_then(|f| f.split('>').next())
+            .unwrap_or_else(|| panic!("no {id} in {head}"))
+    };
+    let attr = |id: &str, name: &str| -> String {
+        let tag = fig(id);
+        let at = tag
+            .find(&format!(" {name}=\""))
+            .unwrap_or_else(|| panic!("{id} has no {name}: {tag}"));
+        tag[at + name.len() + 3..].split('"').next().unwrap().to_owned()
+    };
+    assert_eq!(attr("chart-rate", "data-labels"), "achieved,target");
+    assert_eq!(attr("chart-concurrency", "data-labels"), "in flight");
+    for (id, _, _) in &charts {
+        let step: f64 = attr(id, "data-y-step").parse().unwrap();
+        let mantissa = step / 10f64.powf(step.log10().floor());
+        assert!(
+            [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6),
+            "{id}: ticks {step} apart"
+        );
+    }
+    let width = |id: &str| attr(id, "data-width").parse::<f64>().unwrap();
+    assert!(
+        width("chart-distribution") > 1.8 * width("chart-rate"),
+        "the run's fifth chart, alone on its row, spans it: {} vs {}",
+        width("chart-distribution"),
+        width("chart-rate")
+    );
     let n = charts.len();
     assert!(
         dom.contains(&format!("data-charts=\"{n}\" data-charts-drawn=\"{n}\"")),
