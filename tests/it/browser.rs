@@ -104,7 +104,11 @@ async fn html_report_renders_its_charts_in_a_real_browser() {
         let at = tag
             .find(&format!(" {name}=\""))
             .unwrap_or_else(|| panic!("{id} has no {name}: {tag}"));
-        tag[at + name.len() + 3..].split('"').next().unwrap().to_owned()
+        tag[at + name.len() + 3..]
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
     };
     assert_eq!(attr("chart-rate", "data-labels"), "achieved,target");
     assert_eq!(attr("chart-concurrency", "data-labels"), "in flight");

@@ -1,4 +1,5 @@
-//! The Grafana dashboard parses and reads only series this crate emits.
+//! The Grafana dashboard parses and reads only series this crate emits
+//! (`push.rs` runs its queries against a real Prometheus).
 
 use serde_json::Value;
 
@@ -60,4 +61,16 @@ fn every_metric_the_dashboard_queries_is_one_lot_emits() {
             "the dashboard does not show {needed}"
         );
     }
+}
+
+/// The PromQL of every panel of the dashboard, in panel order.
+pub(crate) fn panel_queries() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/grafana/lot.json");
+    let dashboard: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        exprs(&panel["targets"], &mut out);
+    }
+    assert!(out.len() >= 8, "{out:?}");
+    out
 }

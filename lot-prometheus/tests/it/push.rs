@@ -173,6 +173,20 @@ async fn counters_equal_the_json_totals_and_the_p99_agrees_within_the_bucket_err
         (step_p99 - want).abs() <= want * error + 1e-9,
         "{step_p99} {want}"
     );
+
+    // Every query of the Grafana dashboard runs on what was pushed, with
+    // its variables as Grafana fills them, and finds the run: all but
+    // lot::http's series, which this run has none of.
+    for panel_query in crate::dashboard::panel_queries() {
+        let promql = panel_query
+            .replace("$testid", "push")
+            .replace("$scenario", ".*")
+            .replace("$__rate_interval", "1m")
+            .replace("$__range", "10m");
+        let found = prometheus.query(&promql, t).await;
+        let none_expected = promql.contains("lot_http_");
+        assert_eq!(found.is_empty(), none_expected, "{promql}: {found:?}");
+    }
 }
 
 /// One shard of `two_shard_processes_add_up_in_promql`, run as a process of
