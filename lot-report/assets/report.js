@@ -44,6 +44,14 @@
   }
   // A percentile from x = log10(1 / (1 - q)), with as many decimals as
   // its nines need: 90%, 99%, 99.9%, 99.99%.
+  function bytes(v) {
+    if (v == null || !isFinite(v)) return '–';
+    var a = Math.abs(v);
+    if (a >= 1073741824) return trim(v / 1073741824) + ' GiB/s';
+    if (a >= 1048576) return trim(v / 1048576) + ' MiB/s';
+    if (a >= 1024) return trim(v / 1024) + ' KiB/s';
+    return trim(v) + ' B/s';
+  }
   function pct(x) {
     if (x <= 0) return '0%';
     var digits = Math.max(0, Math.min(6, Math.ceil(x - 1e-9) - 2));
@@ -52,7 +60,8 @@
   var UNITS = {
     rate: { fmt: function (v) { return v == null ? '–' : num(v) + '/s'; }, min: 1e-3 },
     us: { fmt: us, min: 1 },
-    count: { fmt: num, min: 1 }
+    count: { fmt: num, min: 1 },
+    bytes: { fmt: bytes, min: 1 }
   };
   // Ticks at 1, 2 and 5 times a power of ten only: no 37.5 ms.
   function incrs(min) {
@@ -97,6 +106,17 @@
     if (D.users) conc.push(s('users', T.users, C.orange));
     out.push({ id: 'chart-concurrency', title: D.users ? 'Iterations in flight and users' :
       'Iterations in flight', unit: 'count', series: conc });
+    var H = D.http;
+    if (H) {
+      var statuses = [s('2xx', H.s2xx, C.green), s('3xx', H.s3xx, C.blue),
+        s('4xx', H.s4xx, C.orange), s('5xx', H.s5xx, C.red)];
+      if (has(H.s1xx)) statuses.unshift(s('1xx', H.s1xx, C.gray));
+      if (has(H.failed)) statuses.push(s('no response', H.failed, C.purple, [4, 3]));
+      out.push({ id: 'chart-http-status', title: 'HTTP responses per second by status',
+        unit: 'rate', series: statuses });
+      out.push({ id: 'chart-http-bytes', title: 'HTTP bytes per second', unit: 'bytes',
+        series: [s('received', H.received, C.blue), s('sent', H.sent, C.orange, [6, 4])] });
+    }
     if (D.spectrum && D.spectrum.x.length) {
       out.push({ id: 'chart-distribution', title: 'Latency distribution (percentile spectrum)',
         unit: 'us', x: 'spectrum', series: [s('latency', D.spectrum.latency, C.blue),
@@ -408,6 +428,10 @@
     var n0 = D.t.length, n = n0 + p.t.length;
     D.t = D.t.concat(p.t);
     appendCols(D.total, p.total, n0, n);
+    if (p.http || D.http) {
+      D.http = D.http || {};
+      appendCols(D.http, p.http || {}, n0, n);
+    }
     p.scenarios.forEach(function (ps) { byName(D.scenarios, ps, n0); });
     D.scenarios.forEach(function (sc) {
       var ps = p.scenarios.filter(function (x) { return x.name === sc.name; })[0] ||

@@ -195,3 +195,66 @@ fn charts_drawn(dom: &str) -> Vec<(String, usize, usize)> {
         })
         .collect()
 }
+
+/// A run of `lot::http` requests draws its HTTP charts: responses per
+/// second by status class, and bytes per second, from the interval series.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_of_http_requests_draws_its_status_and_bytes_charts() {
+    let Some(browser) = find_chromium() else {
+        crate::require::missing("chromium", "apt-get install chromium; .ci/run installs it");
+        return;
+    };
+    let server = crate::server::TestServer::start().await;
+    let dir = std::env::temp_dir().join(format!("lot-browser-http-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let html = dir.join("report.html");
+    let client = lot::http::Client::new(&server.url()).unwrap();
+    let (ok, unavailable) = (
+        client.get("/").build().unwrap(),
+        client.get("/status/503").build().unwrap(),
+    );
+    let mut executor = lot::executor::Executor::new();
+    executor
+        .add_stage(40, 40, Duration::from_secs(2))
+        .interval(Duration::from_millis(500))
+        .terminal(false)
+        .output(format!("html={}", html.display()));
+    let report = executor
+        .run(move || {
+            let (ok, unavailable) = (ok.send(), unavailable.send());
+            async move {
+                ok.await?;
+                unavailable.await?;
+                Ok(())
+            }
+        })
+        .await;
+    assert_eq!(report.expect_summary().totals.ok, 80);
+    let dom = chromium(
+        &browser,
+        &dir.join("profile"),
+        &[
+            "--window-size=1280,2400".to_owned(),
+            "--virtual-time-budget=5000".to_owned(),
+            "--dump-dom".to_owned(),
+            format!("file://{}", html.display()),
+        ],
+    )
+    .await;
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let charts = charts_drawn(&dom);
+    for id in ["chart-http-status", "chart-http-bytes"] {
+        let (_, series, drawn) = charts
+            .iter()
+            .find(|c| c.0 == id)
+            .unwrap_or_else(|| panic!("{id} in {charts:?}"));
+        assert!(*series >= 2 && drawn == series, "{id}: {drawn} of {series}");
+    }
+    let tag = dom
+        .split("<figure ")
+        .find(|f| f.contains("id=\"chart-http-status\""))
+        .and_then(|f| f.split('>').next())
+        .unwrap();
+    assert!(tag.contains("data-labels=\"2xx,3xx,4xx,5xx\""), "{tag}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

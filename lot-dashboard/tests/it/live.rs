@@ -14,8 +14,14 @@ use crate::server::TestServer;
 use crate::webdriver::{Browser, find};
 
 #[lot::scenario(name = "browse </script><script>alert(1)</script>")]
-async fn browse(client: reqwest::Client, base: std::sync::Arc<str>) -> anyhow::Result<()> {
+async fn browse(
+    client: reqwest::Client,
+    base: std::sync::Arc<str>,
+    home: lot::http::Request,
+) -> anyhow::Result<()> {
     let index = lot::iteration().map_or(0, |it| it.index());
+    // One request through lot::http, whose series the page charts too.
+    home.send().await?;
     let code = if index % 5 == 0 { 500 } else { 200 };
     lot::step("page", async {
         client
@@ -79,9 +85,14 @@ async fn the_live_page_follows_the_run_and_ends_as_the_report() {
         .output(format!("html={}", html_output.display()))
         .reporter(dashboard);
     let target = server.url();
+    let home = lot::http::Client::new(&target)
+        .unwrap()
+        .get("/")
+        .build()
+        .unwrap();
     let run = tokio::spawn(async move {
         let report = executor
-            .run(browse(reqwest::Client::new(), target.into()))
+            .run(browse(reqwest::Client::new(), target.into(), home))
             .await;
         report.expect_summary().clone()
     });
@@ -95,6 +106,19 @@ async fn the_live_page_follows_the_run_and_ends_as_the_report() {
     );
     let second = browser.wait("a later interval", long, &later).await;
     browser.wait("the live charts", long, CHARTS).await;
+    // lot::http's chart gains its points as the intervals come.
+    let points = |more_than: &Value| {
+        format!(
+            "var f = document.getElementById('chart-http-status'); \
+             return f && +f.dataset.points > {more_than} ? +f.dataset.points : null;"
+        )
+    };
+    let had = browser
+        .wait("the live HTTP chart", long, &points(&Value::from(0)))
+        .await;
+    browser
+        .wait("the HTTP chart's next point", long, &points(&had))
+        .await;
     // The thresholds, on the run so far, before it ends.
     let thresholds = browser
         .wait(

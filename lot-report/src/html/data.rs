@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::model::{Interval, IntervalLatency, Start, Summary, Totals};
+use crate::requests::HttpInterval;
 use crate::stats::Stats;
 
 /// The most points a series holds. When a series would grow past it, every
@@ -40,6 +41,10 @@ pub struct ChartData {
     is_final: bool,
     t: Vec<f64>,
     total: Series,
+    /// The run's `lot::http` requests, from the first interval that had
+    /// any (the points before it are zeros).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http: Option<HttpSeries>,
     scenarios: Vec<ScenarioSeries>,
     #[serde(skip_serializing_if = "Option::is_none")]
     spectrum: Option<Spectrum>,
@@ -85,6 +90,59 @@ struct StepSeries {
     failed: Vec<f64>,
     #[serde(flatten)]
     latency: Latency,
+}
+
+/// The run's HTTP requests per second: responses by status class, those
+/// that ended without one, and bytes sent and received.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+struct HttpSeries {
+    s1xx: Vec<f64>,
+    s2xx: Vec<f64>,
+    s3xx: Vec<f64>,
+    s4xx: Vec<f64>,
+    s5xx: Vec<f64>,
+    failed: Vec<f64>,
+    sent: Vec<f64>,
+    received: Vec<f64>,
+}
+
+impl HttpSeries {
+    fn columns(&mut self) -> [&mut Vec<f64>; 8] {
+        [
+            &mut self.s1xx,
+            &mut self.s2xx,
+            &mut self.s3xx,
+            &mut self.s4xx,
+            &mut self.s5xx,
+            &mut self.failed,
+            &mut self.sent,
+            &mut self.received,
+        ]
+    }
+
+    fn push(&mut self, h: &HttpInterval, duration_us: u64) {
+        let values = [
+            h.status_1xx,
+            h.status_2xx,
+            h.status_3xx,
+            h.status_4xx,
+            h.status_5xx,
+            h.failed,
+            h.bytes_sent,
+            h.bytes_received,
+        ];
+        for (column, n) in self.columns().into_iter().zip(values) {
+            column.push(per_second(n, duration_us));
+        }
+    }
+
+    fn slice(&self, from: usize) -> HttpSeries {
+        let mut out = self.clone();
+        for column in out.columns() {
+            column.drain(..from.min(column.len()));
+        }
+        out
+    }
 }
 
 /// The whole run's percentile spectrum: `x` = log10(1 / (1 - q)).
@@ -354,6 +412,14 @@ impl ChartData {
             users: i.users,
             latency: &i.latency,
         });
+        let http = i.http();
+        if self.http.is_some() || !http.is_empty() {
+            let series = self.http.get_or_insert_with(HttpSeries::default);
+            for column in series.columns() {
+                pad(column, n, 0.0);
+            }
+            series.push(&http, i.duration_us);
+        }
         for sc in &i.scenarios {
             let series = self.scenario(&sc.name, n);
             series.series.push(&Point {
@@ -412,6 +478,9 @@ impl ChartData {
     fn thin(&mut self) {
         thin(&mut self.t);
         self.total.thin();
+        if let Some(http) = &mut self.http {
+            http.columns().into_iter().for_each(thin);
+        }
         for sc in &mut self.scenarios {
             sc.series.thin();
             for st in &mut sc.steps {
@@ -440,6 +509,7 @@ impl ChartData {
         ChartData {
             t: self.t[from..].to_vec(),
             total: self.total.slice(from),
+            http: self.http.as_ref().map(|h| h.slice(from)),
             scenarios: self
                 .scenarios
                 .iter()
@@ -585,6 +655,34 @@ mod tests {
         assert_eq!(steps[1].latency.p99, [None, None, Some(3000), Some(3000)]);
         assert_eq!(d.tail(1).t, [4.0]);
         assert_eq!(d.tail(1).scenarios[0].steps[1].ok, [1.0]);
+    }
+
+    #[test]
+    fn http_series_start_with_the_first_requests_and_are_per_second() {
+        let mut d = start();
+        d.push_interval(&interval(0, 1_000_000));
+        assert!(d.http.is_none(), "no requests, no series");
+        for k in 1..3 {
+            let mut i = interval(k, 500_000);
+            i.scenarios[0].http = HttpInterval {
+                requests: 6,
+                failed: 1,
+                bytes_sent: 100,
+                bytes_received: 1000,
+                status_2xx: 4,
+                status_5xx: 1,
+                ..HttpInterval::default()
+            };
+            d.push_interval(&i);
+        }
+        let http = d.http.as_ref().unwrap();
+        // The point before the first requests is a zero; rates are per second.
+        assert_eq!(http.s2xx, [0.0, 8.0, 8.0]);
+        assert_eq!(http.s5xx, [0.0, 2.0, 2.0]);
+        assert_eq!(http.failed, [0.0, 2.0, 2.0]);
+        assert_eq!(http.received, [0.0, 2000.0, 2000.0]);
+        assert_eq!(d.tail(1).http.unwrap().sent, [200.0]);
+        assert!(d.to_json().contains("\"http\":{\"s1xx\":[0.0,0.0,0.0]"));
     }
 
     #[test]
