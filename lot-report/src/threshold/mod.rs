@@ -40,7 +40,7 @@
 //! | `scheduled` … `interrupted` | the outcome count | a scenario |
 //! | `http_connect`, `http_tls`, `http_send`, `http_wait`, `http_receive`, `http_duration` | the statistic of the request phase (see [`requests`](crate::requests)), over every request | a scenario (its requests), or else a step (the requests made inside it, in every scenario), or else a request name (in every scenario and step) |
 //! | `http_status` | responses of the class (`5xx`) or with the code (`404`): a count, or with `%` a fraction of the requests (failed ones included) | as above |
-//! | `http_failed` | `failed / requests` | as above |
+//! | `http_failed` | `failed / requests`: requests that ended without a whole response (unlike k6's `http_req_failed`, a 4xx or 5xx is a response, counted by `http_status`: gate on `http_status 5xx < 1%`) | as above |
 //! | `http_reused` | requests sent on a kept-alive connection over requests | as above |
 //! | `http_requests`, `http_bytes_sent`, `http_bytes_received` | requests ended, bytes sent, bytes received | as above |
 //!
