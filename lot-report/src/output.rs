@@ -2,7 +2,10 @@
 //!
 //! `LOT_OUT` is a comma-separated list of `FORMAT=PATH`, with `FORMAT` one of
 //! `json`, `csv`, `html`, `md`, `text`. `PATH` is a file, or `-` for standard
-//! output. Files are written atomically: into a temporary
+//! output. A comma starts a new entry only where a `NAME=` follows it
+//! ([`entries`]), so a comma inside a path or a URL's query
+//! (`prometheus=http://h/w?extra_label=a,b`) stays in its entry; write one
+//! that is followed by `NAME=` as `%2C` in a URL. Files are written atomically: into a temporary
 //! file beside the destination, then renamed over it, so a reader never sees a
 //! half-written report. The temporary file is created when the output is
 //! opened, before any load is sent, so an unwritable path is reported first.
@@ -111,16 +114,39 @@ pub struct OutputSpec {
     pub destination: Destination,
 }
 
+/// The entries of a `LOT_OUT` list, trimmed, empty ones (a trailing comma)
+/// left out. A comma separates two entries only where what follows it is a
+/// name of letters and `=` (`json=`, `prometheus =`), so commas inside a
+/// path or a URL's query stay in their entry.
+pub fn entries(list: &str) -> Vec<&str> {
+    let starts_entry = |rest: &str| {
+        let rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        let name = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        rest.is_empty() || (name > 0 && rest[name..].trim_start().starts_with('='))
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (at, _) in list.match_indices(',') {
+        if starts_entry(&list[at + 1..]) {
+            out.push(list[start..at].trim());
+            start = at + 1;
+        }
+    }
+    out.push(list[start..].trim());
+    out.retain(|entry| !entry.is_empty());
+    out
+}
+
 impl OutputSpec {
-    /// Parses a comma-separated `FORMAT=PATH` list such as `json=run.json,json=-`.
+    /// Parses a comma-separated `FORMAT=PATH` list such as `json=run.json,json=-`
+    /// (split by [`entries`]).
     ///
     /// Empty entries (a trailing comma) are ignored.
     pub fn parse_list(list: &str) -> Result<Vec<OutputSpec>, OutputError> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
-            .map(OutputSpec::parse)
-            .collect()
+        entries(list).into_iter().map(OutputSpec::parse).collect()
     }
 
     /// Parses one `FORMAT=PATH` entry.
@@ -427,6 +453,25 @@ mod tests {
                 assert_eq!(got, want, "{list}");
             }
             Err(message) => assert_eq!(got.unwrap_err().to_string(), message, "{list}"),
+        }
+    }
+
+    #[test]
+    fn commas_split_entries_only_before_a_name() {
+        for (list, want) in [
+            ("json=a.json,csv=b.csv", vec!["json=a.json", "csv=b.csv"]),
+            (" json = a.json , md=- ,", vec!["json = a.json", "md=-"]),
+            (
+                "prometheus=http://h/w?extra_label=a,b,json=-",
+                vec!["prometheus=http://h/w?extra_label=a,b", "json=-"],
+            ),
+            ("json=run,1.json", vec!["json=run,1.json"]),
+            ("json=x.json,,", vec!["json=x.json"]),
+            ("json=a,,csv=b", vec!["json=a", "csv=b"]),
+            ("jsn=x.json", vec!["jsn=x.json"]),
+            ("", vec![]),
+        ] {
+            assert_eq!(entries(list), want, "{list}");
         }
     }
 

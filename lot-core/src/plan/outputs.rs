@@ -24,9 +24,8 @@ impl Output {
     /// Parses a comma-separated `LOT_OUT` list: lot-report's formats, and
     /// `prometheus=URL`.
     pub(crate) fn parse_list(list: &str) -> Result<Vec<Output>, OutputError> {
-        list.split(',')
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
+        lot_report::output::entries(list)
+            .into_iter()
             .map(Output::parse)
             .collect()
     }
@@ -181,6 +180,15 @@ mod tests {
         } else {
             let e = parsed.unwrap_err().to_string();
             assert!(e.contains("needs lot's `prometheus` feature"), "{e}");
+        }
+        // A comma in a URL's query stays in it.
+        let parsed = Output::parse_list("prometheus=http://h:9090/w?extra_label=a,b, json=-");
+        if let Ok(parsed) = parsed {
+            assert!(
+                matches!(&parsed[0], Output::Prometheus { url, .. } if url == "http://h:9090/w?extra_label=a,b"),
+                "{parsed:?}"
+            );
+            assert_eq!(parsed.len(), 2);
         }
         // A password or query in the URL is never shown.
         let e = Output::parse_list("prometheus=ftp://u:hunter2@h/w?key=s3cret").unwrap_err();
