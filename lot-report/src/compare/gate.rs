@@ -190,16 +190,10 @@ impl Gate {
             None
         };
         let op = words.next().unwrap_or("");
-        let operator = match op {
-            ">" => Operator::Gt,
-            ">=" => Operator::Ge,
-            "<" => Operator::Lt,
-            "<=" => Operator::Le,
-            other => {
-                return Err(fail(format!(
-                    "expected an operator (>, >=, <, <=), not `{other}`"
-                )));
-            }
+        let Some(operator) = Operator::from_symbol(op).filter(|o| o.orders()) else {
+            return Err(fail(format!(
+                "expected an operator (>, >=, <, <=), not `{op}`"
+            )));
         };
         let delta = parse_delta(metric, words.next().unwrap_or("")).map_err(fail)?;
         let significant = match words.next() {

@@ -210,6 +210,20 @@ pub(super) const OPERATORS: &[(&str, Operator)] = &[
 ];
 
 impl Operator {
+    /// The operator written `symbol` (`<`, `<=`, `==`, ...), if any.
+    pub fn from_symbol(symbol: &str) -> Option<Operator> {
+        OPERATORS
+            .iter()
+            .find(|(s, _)| *s == symbol)
+            .map(|(_, o)| *o)
+    }
+
+    /// Whether it orders (`<`, `<=`, `>`, `>=`) rather than compares for
+    /// (in)equality.
+    pub fn orders(self) -> bool {
+        !matches!(self, Operator::Eq | Operator::Ne)
+    }
+
     /// The operator as written: `<`, `<=`, ...
     pub fn symbol(self) -> &'static str {
         OPERATORS
