@@ -2,6 +2,13 @@
 
 use crate::model::Summary;
 
+/// Writes a summary as the JSON results document, pretty-printed, as
+/// [`to_json`] makes it, without holding it whole.
+pub fn write_json(summary: &Summary, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, summary).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 /// Serializes a summary as the JSON results document, pretty-printed.
 pub fn to_json(summary: &Summary) -> String {
     let mut text =

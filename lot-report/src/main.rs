@@ -226,7 +226,7 @@ fn render(args: &[String], merging: bool) -> Result<(), Failure> {
         read(&inputs[0], max_bytes)?
     };
     let mut sink = Sink::open(&destination).map_err(|e| failed(e.to_string()))?;
-    sink.commit(format.render(&summary).as_bytes())
+    sink.commit_with(|out| format.write(&summary, out))
         .map_err(|e| failed(format!("cannot write `{destination}`: {e}")))?;
     if merging && !summary.thresholds_passed() {
         return Err(Failure {

@@ -75,6 +75,17 @@ impl Format {
         Format::ALL.iter().copied().find(|f| f.name() == name)
     }
 
+    /// Writes `summary` in this format to `out`, the same bytes as
+    /// [`render`](Format::render). The JSON document is written as it is
+    /// serialized, never held whole: a long run's document can be hundreds
+    /// of megabytes.
+    pub fn write(self, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            Format::Json => crate::json::write_json(summary, out),
+            other => out.write_all(other.render(summary).as_bytes()),
+        }
+    }
+
     /// Renders `summary` in this format.
     pub fn render(self, summary: &Summary) -> String {
         match self {
@@ -348,9 +359,23 @@ impl Sink {
 
     /// Writes `bytes` as the whole content of the destination.
     pub fn commit(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.commit_with(|out| out.write_all(bytes))
+    }
+
+    /// Writes the whole content of the destination with `write`, through a
+    /// buffer; a file is then synced and renamed into place, as with
+    /// [`commit`](Sink::commit). If `write` fails, the destination is
+    /// untouched.
+    pub fn commit_with(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
         match (&self.destination, self.temp.take()) {
-            (Destination::File(path), Some((temp_path, mut file))) => {
-                let written = file.write_all(bytes).and_then(|()| file.sync_all());
+            (Destination::File(path), Some((temp_path, file))) => {
+                let mut out = io::BufWriter::new(file);
+                let written = write(&mut out)
+                    .and_then(|()| out.into_inner().map_err(io::IntoInnerError::into_error))
+                    .and_then(|file| file.sync_all());
                 let written = {
                     let mut files = temp_files();
                     let renamed = written.and_then(|()| std::fs::rename(&temp_path, path));
@@ -374,8 +399,8 @@ impl Sink {
                 path.display()
             ))),
             (Destination::Stdout, _) => {
-                let mut out = io::stdout().lock();
-                out.write_all(bytes)?;
+                let mut out = io::BufWriter::new(io::stdout().lock());
+                write(&mut out)?;
                 out.flush()
             }
         }
@@ -414,7 +439,8 @@ impl Reporter for FileReporter {
     }
 
     async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
-        self.sink.commit(self.format.render(summary).as_bytes())?;
+        let format = self.format;
+        self.sink.commit_with(|out| format.write(summary, out))?;
         Ok(())
     }
 }

@@ -489,3 +489,32 @@ mod merging {
         );
     }
 }
+
+/// Every format written through a sink is, byte for byte, what it renders;
+/// a write that fails leaves the destination as it was.
+#[test]
+fn formats_write_what_they_render_and_a_failed_write_changes_nothing() {
+    use lot_report::output::{Destination, Sink};
+    let summary: Summary =
+        serde_json::from_str(&std::fs::read_to_string(fixture()).unwrap()).unwrap();
+    let dir = temp_dir("write");
+    for format in Format::ALL {
+        let mut written = Vec::new();
+        format.write(&summary, &mut written).unwrap();
+        assert_eq!(written, format.render(&summary).into_bytes(), "{format:?}");
+    }
+    let path = dir.join("kept.json");
+    std::fs::write(&path, b"before").unwrap();
+    let mut sink = Sink::open(&Destination::File(path.clone())).unwrap();
+    let e = sink
+        .commit_with(|out| {
+            out.write_all(b"half a document")?;
+            Err(std::io::Error::other("the disk is full"))
+        })
+        .unwrap_err();
+    assert_eq!(e.to_string(), "the disk is full");
+    assert_eq!(std::fs::read(&path).unwrap(), b"before");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file is left: {left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
