@@ -33,10 +33,13 @@ impl Browser {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
+        // A process group of its own, which the browser it starts joins, so
+        // that dropping the `Browser` (a failed test too) ends both.
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver starts");
@@ -154,5 +157,18 @@ impl Browser {
     /// Ends the session (and the browser).
     pub async fn quit(self) {
         let _ = self.call("DELETE", &self.session(""), Value::Null).await;
+    }
+}
+
+impl Drop for Browser {
+    /// Ends chromedriver's process group: the browser too, even when a
+    /// failed test never got to [`quit`](Browser::quit).
+    fn drop(&mut self) {
+        if let Some(id) = self._driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{id}")])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
