@@ -277,6 +277,7 @@ impl Client {
             measure.opened(connected - start, connected.elapsed());
             return Ok(Conn::tls(handshake?));
         }
+        measure.plain();
         Ok(Conn::plain(tcp))
     }
 }

@@ -18,6 +18,8 @@ pub(crate) struct Measure<'a> {
     /// Whether the request is recorded: its client's setting.
     record: bool,
     reused: bool,
+    /// Over a new plain-HTTP connection that connected.
+    plain: bool,
     connect: Duration,
     tls: Duration,
     timing: Timing,
@@ -35,6 +37,7 @@ impl<'a> Measure<'a> {
             message,
             record,
             reused: false,
+            plain: false,
             connect: Duration::ZERO,
             tls: Duration::ZERO,
             timing: Timing::default(),
@@ -47,6 +50,7 @@ impl<'a> Measure<'a> {
     /// The request goes on a kept-alive connection.
     pub(crate) fn reused(&mut self) {
         self.reused = true;
+        self.plain = false;
     }
 
     /// The request goes on a new connection, whose TCP connect and TLS
@@ -54,8 +58,15 @@ impl<'a> Measure<'a> {
     /// connection that turned out closed) is forgotten.
     pub(crate) fn opened(&mut self, connect: Duration, tls: Duration) {
         self.reused = false;
+        self.plain = false;
         (self.connect, self.tls) = (connect, tls);
         self.timing = Timing::default();
+    }
+
+    /// The connection just opened is plain HTTP, connected: no TLS was
+    /// needed.
+    pub(crate) fn plain(&mut self) {
+        self.plain = true;
     }
 
     /// An exchange starts now: what the connection measures of it goes into
@@ -88,6 +99,7 @@ impl Drop for Measure<'_> {
             let mut r = lot_core::context::HttpRequest::new(&self.message.name);
             r.status = self.status;
             r.reused = self.reused;
+            r.plain = self.plain;
             r.bytes_sent = t.bytes_sent;
             r.bytes_received = t.bytes_received;
             r.connect = self.connect;

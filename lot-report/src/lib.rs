@@ -55,8 +55,9 @@
 //! iteration spent waiting for a late generator counts against the target, as
 //! in wrk2. `hdr` is base64 of the HdrHistogram V2 deflate encoding of the
 //! microsecond histogram (see [`stats`]). A request's phases follow k6's
-//! `http_req_*` metrics: `connect` and `tls` only on a new connection,
-//! `wait` to the first byte of the response, and `duration` the whole
+//! `http_req_*` metrics: `connect` and `tls` zero where they were not
+//! needed (a reused connection; TLS over plain HTTP), `wait` to the first
+//! byte of the response, and `duration` the whole
 //! request, send to last byte.
 //!
 //! # Writing reporters

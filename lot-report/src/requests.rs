@@ -21,9 +21,10 @@
 //! histogram holds at most `count` values. Connect and TLS, as k6's
 //! `http_req_connecting` and `http_req_tls_handshaking`, hold one for every
 //! request that got a connection: zero where it needed none (a reused
-//! connection; TLS on a new plain-HTTP one), so `http_connect p50` of a
-//! kept-alive run is 0. The response's phases hold none for a failed
-//! request.
+//! connection; TLS on a new plain-HTTP one, as the client tells), so
+//! `http_connect p50` of a kept-alive run is 0. A handshake that never
+//! finished (refused, cancelled) adds no value, not a zero. The response's
+//! phases hold none for a failed request.
 //!
 //! An interval's counts ([`HttpInterval`]) are those of the requests that
 //! ended in it, by status class; a code outside 100 to 599 is in no class,
@@ -91,10 +92,11 @@ pub struct RequestSummary {
     /// Responses whose code did not fit in `status`.
     #[serde(default)]
     pub status_other: u64,
-    /// Time to open the TCP connection (new connections only).
+    /// Time to open the TCP connection; zero on a reused connection.
     #[serde(default)]
     pub connect: Stats,
-    /// Time of the TLS handshake (new TLS connections only).
+    /// Time of the TLS handshake; zero on a reused connection and on a new
+    /// plain-HTTP one. A handshake that never finished has no value.
     #[serde(default)]
     pub tls: Stats,
     /// Time to write the request.

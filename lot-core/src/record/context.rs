@@ -430,6 +430,10 @@ pub struct HttpRequest<'a> {
     pub status: Option<u16>,
     /// Whether it went over a kept-alive connection.
     pub reused: bool,
+    /// Whether it went over a new plain-HTTP connection, connected: one
+    /// that needed no TLS handshake (its `tls` counts as zero, as a reused
+    /// connection's does).
+    pub plain: bool,
     /// Bytes written: the request's head and body.
     pub bytes_sent: u64,
     /// Bytes read: the response's head and body, as received.
@@ -496,6 +500,7 @@ pub fn record_http(request: &HttpRequest<'_>) {
         let exchange = Exchange {
             status: request.status,
             reused: request.reused,
+            plain: request.plain,
             bytes_sent: request.bytes_sent,
             bytes_received: request.bytes_received,
             phases: [

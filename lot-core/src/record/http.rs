@@ -6,7 +6,8 @@
 //! entry at most [`MAX_STATUS_CODES`] distinct codes (then they are counted
 //! as other codes). An entry's histograms are allocated when first
 //! recorded into (a request on a reused connection records no connect or
-//! TLS time here: the summary adds their zeros), each about 190 KB, so an entry costs up to about 1.1 MB per
+//! TLS time here, one on a new plain connection no TLS time: they are
+//! counted, and the summary adds their zeros), each about 190 KB, so an entry costs up to about 1.1 MB per
 //! copy of the records (one per worker thread, three in the collector).
 
 use std::time::Duration;
@@ -31,6 +32,8 @@ pub(crate) const PHASES: usize = 6;
 pub(crate) struct Exchange {
     pub(crate) status: Option<u16>,
     pub(crate) reused: bool,
+    /// Over a new plain-HTTP connection, connected.
+    pub(crate) plain: bool,
     pub(crate) bytes_sent: u64,
     pub(crate) bytes_received: u64,
     /// connect, tls, send, wait, receive, duration.
@@ -43,6 +46,8 @@ pub(crate) struct HttpShard {
     pub(crate) count: u64,
     pub(crate) failed: u64,
     pub(crate) reused: u64,
+    /// Requests over a new plain-HTTP connection (no TLS needed).
+    pub(crate) plain: u64,
     pub(crate) bytes_sent: u64,
     pub(crate) bytes_received: u64,
     /// `(code, count)`, in order of first sight.
@@ -59,6 +64,9 @@ impl HttpShard {
         self.bytes_received = self.bytes_received.saturating_add(e.bytes_received);
         if e.reused {
             self.reused = self.reused.saturating_add(1);
+        }
+        if e.plain {
+            self.plain = self.plain.saturating_add(1);
         }
         match e.status {
             Some(code) => self.add_status(code, 1),
@@ -102,6 +110,7 @@ impl HttpShard {
         self.count = self.count.saturating_add(other.count);
         self.failed = self.failed.saturating_add(other.failed);
         self.reused = self.reused.saturating_add(other.reused);
+        self.plain = self.plain.saturating_add(other.plain);
         self.bytes_sent = self.bytes_sent.saturating_add(other.bytes_sent);
         self.bytes_received = self.bytes_received.saturating_add(other.bytes_received);
         for &(code, n) in &other.status {
@@ -121,6 +130,7 @@ impl HttpShard {
         self.count = 0;
         self.failed = 0;
         self.reused = 0;
+        self.plain = 0;
         self.bytes_sent = 0;
         self.bytes_received = 0;
         self.status.clear();
@@ -183,6 +193,7 @@ mod tests {
         Exchange {
             status,
             reused,
+            plain: false,
             bytes_sent: 100,
             bytes_received: 1000,
             phases: [

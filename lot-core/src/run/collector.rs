@@ -490,9 +490,11 @@ fn request_summaries(
             let phase = |i: usize| Stats::from_histogram(s.phases[i].as_deref().unwrap_or(&empty));
             // Connect and TLS read as k6's do: zero for a request that
             // needed neither (a reused connection; no TLS on a new plain
-            // one), so their percentiles are over every request that got a
-            // connection. The recorder keeps only the times that happened;
-            // the zeros are added here, off the hot path.
+            // one, which the client says), so their percentiles are over
+            // every request that got a connection. The recorder keeps only
+            // the times that happened; the zeros are added here, off the
+            // hot path. A handshake that never finished (refused,
+            // cancelled) adds no zero.
             let with_zeros = |i: usize, zeros: u64| {
                 let mut h = trimmed_to(2);
                 if let Some(recorded) = s.phases[i].as_deref() {
@@ -503,9 +505,6 @@ fn request_summaries(
                     .expect("zero is within every histogram's range");
                 Stats::from_histogram(&h)
             };
-            let opened = s.phases[0].as_ref().map_or(0, |h| h.len());
-            let handshakes = s.phases[1].as_ref().map_or(0, |h| h.len());
-            let plain = opened.saturating_sub(handshakes);
             RequestSummary {
                 name: request_names[*name as usize].to_owned(),
                 step: (*step != NO_STEP).then(|| names[*step as usize].to_owned()),
@@ -517,7 +516,7 @@ fn request_summaries(
                 status,
                 status_other: s.status_other,
                 connect: with_zeros(0, s.reused),
-                tls: with_zeros(1, s.reused.saturating_add(plain)),
+                tls: with_zeros(1, s.reused.saturating_add(s.plain)),
                 send: phase(2),
                 wait: phase(3),
                 receive: phase(4),

@@ -36,7 +36,8 @@ pub(super) fn requests_tables(out: &mut String, s: &Summary, names: &[String]) {
 const CELL_CLASSES: [&str; 8] = [TEXT, TEXT, "", "", "", "", "", " class=\"text status\""];
 
 /// A request's phases, a row each, with their p50, p90, p99 and max (a
-/// phase that never happened, such as TLS on plain connections, shows –).
+/// phase with no value, such as the response's phases of requests that
+/// all failed, shows –).
 fn phases_table(out: &mut String, r: &RequestSummary) {
     out.push_str("<table class=\"phases\"><thead><tr><th></th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr></thead><tbody>");
     for (phase, st) in PHASES.iter().zip(r.phases()) {
