@@ -62,9 +62,11 @@ impl Endpoint {
             Some(i) => rest.split_at(i),
             None => (rest, ""),
         };
-        if authority.contains('@') {
+        // Anywhere in the URL: a password may hold `/`, `?` or `#`, which
+        // would otherwise make part of it read as the port or the path.
+        if rest.contains('@') {
             return Err(invalid(
-                "credentials in the URL are not supported; set LOT_PROMETHEUS_USERNAME and LOT_PROMETHEUS_PASSWORD (or `basic_auth`) instead",
+                "credentials in the URL are not supported (a `@` in its path or query is written %40); set LOT_PROMETHEUS_USERNAME and LOT_PROMETHEUS_PASSWORD (or `basic_auth`) instead",
             ));
         }
         if authority.is_empty() {
@@ -121,22 +123,13 @@ fn percent_encode_non_ascii(target: &str) -> String {
     out
 }
 
-/// `url` without its query, fragment or user information.
+/// `url` without its query, fragment or user information (as
+/// [`redact_url`](lot_report::output::redact_url) hides them), for names
+/// and error texts.
 fn shown_url(url: &str) -> String {
-    let cut = url.find(['?', '#']).unwrap_or(url.len());
-    let url = &url[..cut];
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find('/').unwrap_or(rest.len());
-            match rest[..end].rfind('@') {
-                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
-                None => url.to_owned(),
-            }
-        }
-        None => url.to_owned(),
-    }
-    .escape_debug()
-    .to_string()
+    let redacted = lot_report::output::redact_url(url);
+    let end = redacted.find(['?', '#']).unwrap_or(redacted.len());
+    redacted[..end].escape_debug().to_string()
 }
 
 fn check_authority(authority: &str) -> Result<(), String> {
@@ -378,7 +371,7 @@ mod tests {
         check(
             "https://user:s3cret@h/x",
             Err(
-                "invalid remote-write URL `https://***@h/x`: credentials in the URL are not supported; set LOT_PROMETHEUS_USERNAME and LOT_PROMETHEUS_PASSWORD (or `basic_auth`) instead",
+                "invalid remote-write URL `https://***@h/x`: credentials in the URL are not supported (a `@` in its path or query is written %40); set LOT_PROMETHEUS_USERNAME and LOT_PROMETHEUS_PASSWORD (or `basic_auth`) instead",
             ),
         );
     }

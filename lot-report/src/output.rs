@@ -125,6 +125,32 @@ pub struct OutputSpec {
     pub destination: Destination,
 }
 
+/// `url` as messages show it, without what may be secret: user information
+/// becomes `***@` (`https://***@host/path`), a query `?***` and a fragment
+/// `#***`. The user information is taken to end at the URL's last `@`,
+/// since a password may hold `/`, `?` or `#`: a `@` in a path or query
+/// hides more than it needs to, never less.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (&url[..scheme.len() + 3], rest),
+        None => ("", url),
+    };
+    let (user, rest) = match rest.rfind('@') {
+        Some(at) => ("***@", &rest[at + 1..]),
+        None => ("", rest),
+    };
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (head, after) = rest.split_at(end);
+    let mut shown = format!("{scheme}{user}{head}");
+    if after.starts_with('?') {
+        shown.push_str("?***");
+    }
+    if after.contains('#') {
+        shown.push_str("#***");
+    }
+    shown
+}
+
 /// The entries of a `LOT_OUT` list, trimmed, empty ones (a trailing comma)
 /// left out. A comma separates two entries only where what follows it is a
 /// name of letters and `=` (`json=`, `prometheus =`), so commas inside a
@@ -479,6 +505,32 @@ mod tests {
                 assert_eq!(got, want, "{list}");
             }
             Err(message) => assert_eq!(got.unwrap_err().to_string(), message, "{list}"),
+        }
+    }
+
+    #[test]
+    fn the_secrets_of_a_url_are_hidden() {
+        for (url, shown) in [
+            (
+                "https://ada:s3cret@mimir.example/api/v1/push",
+                "https://***@mimir.example/api/v1/push",
+            ),
+            ("http://host:9090/x", "http://host:9090/x"),
+            ("https://t0ken@h", "https://***@h"),
+            ("https://h/w?key=s3cret&x=1", "https://h/w?***"),
+            ("https://h?key=s3cret", "https://h?***"),
+            ("https://h/w#s3cret", "https://h/w#***"),
+            ("https://a:b@h/w?k=s3cret#f", "https://***@h/w?***#***"),
+            // A password holding `/`, `?`, `#` or `@` is hidden whole.
+            ("https://u:pa/ss@h/w", "https://***@h/w"),
+            ("https://u:se?cret@h", "https://***@h"),
+            ("https://u:se#cret@h/w?k=v", "https://***@h/w?***"),
+            ("http://a@b@c/", "http://***@c/"),
+            ("http://[::1]:9090/w", "http://[::1]:9090/w"),
+            ("h:1/w?s3cret", "h:1/w?***"),
+            ("", ""),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
         }
     }
 

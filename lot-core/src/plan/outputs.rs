@@ -7,7 +7,7 @@
 //! features; without them, asking for either is a configuration error
 //! that names the feature.
 
-use lot_report::output::STREAMS;
+use lot_report::output::{STREAMS, redact_url};
 use lot_report::{OutputError, OutputSpec, Reporter};
 
 /// One output entry.
@@ -24,17 +24,34 @@ impl Output {
     /// Parses a comma-separated `LOT_OUT` list: lot-report's formats, and
     /// `prometheus=URL`.
     pub(crate) fn parse_list(list: &str) -> Result<Vec<Output>, OutputError> {
-        lot_report::output::entries(list)
-            .into_iter()
-            .map(Output::parse)
-            .collect()
+        let mut outputs: Vec<Output> = Vec::new();
+        for entry in lot_report::output::entries(list) {
+            let parsed = Output::parse(entry).map_err(|e| {
+                // Right after a remote-write URL's query, `NAME=value` may
+                // be the rest of that query, cut at its comma: a key, which
+                // the error must not show.
+                let after_query = matches!(
+                    outputs.last(),
+                    Some(Output::Prometheus { url, .. }) if url.contains('?')
+                );
+                match entry.split_once('=') {
+                    Some((name, _)) if after_query => OutputError::invalid(
+                        &format!("{}=…", name.trim()),
+                        "not an output; if it belongs to the prometheus URL's query before it, write its comma as %2C",
+                    ),
+                    _ => e,
+                }
+            })?;
+            outputs.push(parsed);
+        }
+        Ok(outputs)
     }
 
     fn parse(entry: &str) -> Result<Output, OutputError> {
         match entry.split_once('=') {
             Some((format, url)) if format.trim() == STREAMS[0] => {
                 let url = url.trim();
-                let shown = format!("{}={}", STREAMS[0], redact(url));
+                let shown = format!("{}={}", STREAMS[0], redact_url(url));
                 if !cfg!(feature = "prometheus") {
                     return Err(OutputError::invalid(
                         &shown,
@@ -108,60 +125,9 @@ pub(crate) fn open_dashboard(addr: &str) -> Result<(Box<dyn Reporter>, String), 
     ))
 }
 
-/// `url` as messages show it, without its secrets (as lot-prometheus
-/// treats them): the password of its user information becomes `***`
-/// (`https://user:***@host/path`), user information without a password
-/// (a token, as some receivers take one) becomes `***@`, and the query
-/// and fragment become `?***` and `#***`.
-pub(crate) fn redact(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (format!("{scheme}://"), rest),
-        None => (String::new(), url),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _)) => format!("{user}:***@{host}"),
-            None => format!("***@{host}"),
-        },
-        None => authority.to_owned(),
-    };
-    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
-    let (path, after) = tail.split_at(path_end);
-    let mut shown = format!("{scheme}{authority}{path}");
-    if after.starts_with('?') {
-        shown.push_str("?***");
-    }
-    if after.contains('#') {
-        shown.push_str("#***");
-    }
-    shown
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_secrets_of_a_url_are_hidden() {
-        for (url, shown) in [
-            (
-                "https://ada:s3cret@mimir.example/api/v1/push",
-                "https://ada:***@mimir.example/api/v1/push",
-            ),
-            ("http://host:9090/x", "http://host:9090/x"),
-            ("https://t0ken@h", "https://***@h"),
-            ("https://h/w?key=s3cret&x=1", "https://h/w?***"),
-            ("https://h?key=s3cret", "https://h?***"),
-            ("https://h/w#s3cret", "https://h/w#***"),
-            ("https://a:b@h/w?k=s3cret#f", "https://a:***@h/w?***#***"),
-            ("h:1/w?s3cret", "h:1/w?***"),
-            ("", ""),
-        ] {
-            assert_eq!(redact(url), shown, "{url}");
-        }
-    }
 
     #[test]
     fn prometheus_entries_are_parsed_beside_files() {
@@ -192,11 +158,20 @@ mod tests {
             );
             assert_eq!(parsed.len(), 2);
         }
+        // Nor is the rest of a query cut at a comma followed by `NAME=`.
+        #[cfg(feature = "prometheus")]
+        {
+            let e = Output::parse_list("prometheus=http://h/w?a=1,key=s3cret")
+                .unwrap_err()
+                .to_string();
+            assert!(!e.contains("s3cret"), "{e}");
+            assert!(e.contains("`key=…`") && e.contains("%2C"), "{e}");
+        }
         // A password or query in the URL is never shown.
         let e = Output::parse_list("prometheus=ftp://u:hunter2@h/w?key=s3cret").unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(!e.to_string().contains("s3cret"), "{e}");
-        assert!(e.to_string().contains("u:***@h/w?***"), "{e}");
+        assert!(e.to_string().contains("ftp://***@h/w?***"), "{e}");
     }
 
     #[test]

@@ -143,6 +143,11 @@ fn setting_errors_show_no_secret() {
     let errors = [
         RemoteWrite::new("https://alice:pw-SECRET@mimir.example/api/v1/push").unwrap_err(),
         RemoteWrite::new("http://h:99999/x?key=q-SECRET").unwrap_err(),
+        // Passwords holding `/`, `?` or `#`: nothing of them reads as the
+        // port or the path.
+        RemoteWrite::new("https://alice:pw/SECRET@h/x").unwrap_err(),
+        RemoteWrite::new("https://alice:SECRET?x@h/x").unwrap_err(),
+        RemoteWrite::new("https://alice:SE#CRET@h:1/x").unwrap_err(),
         RemoteWrite::new("http://h/x")
             .unwrap()
             .header("X-Api-Key", "hdr-SECRET\n")
@@ -163,7 +168,7 @@ fn setting_errors_show_no_secret() {
     }
     assert_eq!(
         errors[0].to_string(),
-        "invalid remote-write URL `https://***@mimir.example/api/v1/push`: credentials in the URL are not supported; set LOT_PROMETHEUS_USERNAME and LOT_PROMETHEUS_PASSWORD (or `basic_auth`) instead"
+        "invalid remote-write URL `https://***@mimir.example/api/v1/push`: credentials in the URL are not supported (a `@` in its path or query is written %40); set LOT_PROMETHEUS_USERNAME and LOT_PROMETHEUS_PASSWORD (or `basic_auth`) instead"
     );
     let token = RemoteWrite::new("https://h/x")
         .unwrap()
