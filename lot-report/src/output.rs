@@ -396,40 +396,49 @@ impl Sink {
         &mut self,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> io::Result<()> {
-        match (&self.destination, self.temp.take()) {
-            (Destination::File(path), Some((temp_path, file))) => {
-                let mut out = io::BufWriter::new(file);
-                let written = write(&mut out)
-                    .and_then(|()| out.into_inner().map_err(io::IntoInnerError::into_error))
-                    .and_then(|file| file.sync_all());
-                let written = {
-                    let mut files = temp_files();
-                    let renamed = written.and_then(|()| std::fs::rename(&temp_path, path));
-                    if renamed.is_err() {
-                        let _ = std::fs::remove_file(&temp_path);
-                    }
-                    forget_temp_file(&mut files, &temp_path);
-                    renamed
-                };
-                if written.is_ok() {
-                    // Make the rename itself durable (best effort: not every
-                    // platform can sync a directory).
-                    if let Ok(dir) = File::open(parent_of(path)) {
-                        let _ = dir.sync_all();
-                    }
-                }
-                written
-            }
-            (Destination::File(path), None) => Err(io::Error::other(format!(
-                "output `{}` was already written",
-                path.display()
-            ))),
-            (Destination::Stdout, _) => {
+        let path = match &self.destination {
+            Destination::Stdout => {
                 let mut out = io::BufWriter::new(io::stdout().lock());
                 write(&mut out)?;
-                out.flush()
+                return out.flush();
+            }
+            Destination::File(path) => path.clone(),
+        };
+        // The temporary file stays the sink's while `write` runs, so that if
+        // it panics, dropping the sink still removes the file.
+        let Some((_, file)) = self.temp.as_mut() else {
+            return Err(io::Error::other(format!(
+                "output `{}` was already written",
+                path.display()
+            )));
+        };
+        let written = {
+            let mut out = io::BufWriter::new(&*file);
+            write(&mut out).and_then(|()| out.flush())
+        }
+        .and_then(|()| file.sync_all());
+        let (temp_path, file) = self
+            .temp
+            .take()
+            .expect("the temporary file was just written");
+        drop(file);
+        let written = {
+            let mut files = temp_files();
+            let renamed = written.and_then(|()| std::fs::rename(&temp_path, &path));
+            if renamed.is_err() {
+                let _ = std::fs::remove_file(&temp_path);
+            }
+            forget_temp_file(&mut files, &temp_path);
+            renamed
+        };
+        if written.is_ok() {
+            // Make the rename itself durable (best effort: not every
+            // platform can sync a directory).
+            if let Ok(dir) = File::open(parent_of(&path)) {
+                let _ = dir.sync_all();
             }
         }
+        written
     }
 }
 

@@ -516,5 +516,18 @@ fn formats_write_what_they_render_and_a_failed_write_changes_nothing() {
     assert_eq!(std::fs::read(&path).unwrap(), b"before");
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(left.len(), 1, "no temporary file is left: {left:?}");
+    // A renderer that panics midway: dropping the sink removes its file.
+    let mut sink = Sink::open(&Destination::File(path.clone())).unwrap();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = sink.commit_with(|out| {
+            out.write_all(b"half a document")?;
+            panic!("a renderer's bug");
+        });
+    }));
+    assert!(panicked.is_err());
+    drop(sink);
+    assert_eq!(std::fs::read(&path).unwrap(), b"before");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file is left: {left:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
