@@ -124,18 +124,16 @@ impl Reporter for Dashboard {
     }
 
     async fn summary(&mut self, summary: &Summary) -> Result<(), BoxError> {
-        let report = {
+        let watched = {
             let mut inner = self.shared.lock();
             inner.data = ChartData::from_summary(summary);
             inner.ended = Some(Arc::new(summary.clone()));
-            // Rendered only for a page to take: one that opens later
-            // renders it then (the results are kept, and a stream counted
-            // open by now gets the event).
-            (self.shared.open_streams() > 0)
-                .then(|| inner.report())
-                .flatten()
+            self.shared.open_streams() > 0
         };
-        if let Some(report) = report {
+        // Rendered only for a page to take: one that opens later renders it
+        // then (the results are kept, and a stream counted open by now gets
+        // the event).
+        if let Some(report) = watched.then(|| self.shared.report()).flatten() {
             self.shared.send(summary_event(&report));
         }
         // Each open page's stream ends once it has taken the report; give

@@ -96,15 +96,13 @@ fn handle(req: &Request<Incoming>, shared: &Arc<Shared>) -> Reply {
     }
     match req.uri().path() {
         "/" => {
-            let mut inner = shared.lock();
-            let html = match inner.report() {
+            let html = match shared.report() {
                 Some(report) => report.to_string(),
-                None => page(&inner.data, &Sections::default(), Some("/events")),
+                None => page(&shared.lock().data, &Sections::default(), Some("/events")),
             };
-            drop(inner);
             html_reply(html)
         }
-        "/report.html" => match shared.lock().report() {
+        "/report.html" => match shared.report() {
             Some(report) => html_reply(report.to_string()),
             None => text(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -32,17 +32,6 @@ pub(crate) struct Inner {
     report: Option<Arc<str>>,
 }
 
-impl Inner {
-    /// The finished run's report, rendered on the first call.
-    pub(crate) fn report(&mut self) -> Option<Arc<str>> {
-        if self.report.is_none() {
-            let summary = self.ended.as_ref()?;
-            self.report = Some(lot_report::html::render(summary).into());
-        }
-        self.report.clone()
-    }
-}
-
 pub(crate) struct Shared {
     inner: Mutex<Inner>,
     events: broadcast::Sender<Event>,
@@ -92,9 +81,24 @@ impl Shared {
         event("data", &json, false)
     }
 
+    /// The finished run's report, if it has ended: rendered on the first
+    /// call, outside the lock (a long run's report takes a while, and the
+    /// other requests need the lock meanwhile).
+    pub(crate) fn report(&self) -> Option<Arc<str>> {
+        let summary = {
+            let inner = self.lock();
+            if let Some(report) = &inner.report {
+                return Some(report.clone());
+            }
+            inner.ended.clone()?
+        };
+        let rendered: Arc<str> = lot_report::html::render(&summary).into();
+        Some(self.lock().report.get_or_insert(rendered).clone())
+    }
+
     /// The `summary` event, if the run has ended.
     pub(crate) fn summary(&self) -> Option<Event> {
-        let report = self.lock().report()?;
+        let report = self.report()?;
         Some(summary_event(&report))
     }
 }
