@@ -36,11 +36,13 @@ pub enum ErrorKind {
     /// (`tls: certificate expired`, `tls: unknown issuer`), the handshake
     /// failed (`tls: handshake failed: alert handshake_failure`, `tls: no
     /// client certificate (the target requires one)`), or the TLS layer
-    /// failed during an exchange. That one clause is the whole text lot
-    /// counts: rustls' own error is in the `Debug` text, not returned as
-    /// [`source`](std::error::Error::source). An I/O failure beneath the
-    /// handshake (`tls: the connection failed during the handshake`) is
-    /// its source, as for [`Io`](ErrorKind::Io).
+    /// failed during an exchange. Where that one clause names the cause, it
+    /// is the whole text lot counts: rustls' own error is in the `Debug`
+    /// text, not returned as [`source`](std::error::Error::source). The
+    /// catch-all clauses (`tls: handshake failed`, `tls: invalid
+    /// certificate`) keep rustls' error as their source, and an I/O failure
+    /// beneath the handshake (`tls: the connection failed during the
+    /// handshake`) is its source, as for [`Io`](ErrorKind::Io).
     Tls,
     /// A redirect could not be followed: it leads to another origin
     /// (`redirect: to another origin (not followed)`), or there were more

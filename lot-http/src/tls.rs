@@ -302,11 +302,19 @@ pub(crate) fn from_io(e: io::Error) -> Result<Error, io::Error> {
         unreachable!("the error holds a rustls::Error, checked just above")
     };
     let error = without_times(*error);
-    Ok(Error::tls_described(
-        describe(&error),
-        io::Error::new(kind, error),
-    ))
+    let clause = describe(&error);
+    let source = io::Error::new(kind, error);
+    // The catch-all clauses say little: their cause stays the source, so a
+    // run's error kind keeps rustls' words after them.
+    Ok(if CATCH_ALL.contains(&clause.as_str()) {
+        Error::tls(clause, source)
+    } else {
+        Error::tls_described(clause, source)
+    })
 }
+
+/// The clauses of [`describe`] that do not say the cause.
+const CATCH_ALL: [&str; 2] = ["tls: handshake failed", "tls: invalid certificate"];
 
 /// `error` without the instants some certificate errors carry, which would
 /// make the error's `Debug` text differ from one handshake to the next.
@@ -507,6 +515,16 @@ mod tests {
             e.to_string(),
             "tls: certificate not valid for name \"localhost\""
         );
+
+        // A cause the catch-all clause does not say stays the source, so a
+        // run's error kind keeps it.
+        let general = rustls::Error::General("an odd failure".to_owned());
+        let e = from_io(io::Error::new(io::ErrorKind::InvalidData, general)).unwrap();
+        assert_eq!(e.to_string(), "tls: handshake failed");
+        let source = std::error::Error::source(&e)
+            .expect("the cause")
+            .to_string();
+        assert!(source.contains("an odd failure"), "{source}");
 
         // Anything but a rustls error is given back as it is.
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
