@@ -340,8 +340,9 @@ impl RemoteWrite {
 
     fn target(&self) -> Target {
         let mut headers: Vec<(String, Secret)> = Vec::new();
-        // The query may hold a key, whole or a value of it; the path alone
-        // is no secret.
+        // The query may hold a key, whole or a value of it (as sent, and
+        // percent-decoded, as a receiver may echo it); the path alone is no
+        // secret.
         let mut secrets: Vec<String> = match self.endpoint.target.expose().split_once('?') {
             Some((_, query)) if !query.is_empty() => std::iter::once(query)
                 .chain(query.split('&'))
@@ -350,7 +351,7 @@ impl RemoteWrite {
                         .split('&')
                         .filter_map(|pair| Some(pair.split_once('=')?.1)),
                 )
-                .map(str::to_owned)
+                .flat_map(|part| [part.to_owned(), percent_decode(part)])
                 .collect(),
             _ => Vec::new(),
         };
@@ -363,7 +364,13 @@ impl RemoteWrite {
                 continue;
             }
             headers.push((name.clone(), value.clone()));
-            secrets.push(value.expose().to_owned());
+            // The value, and its last word on its own (the token of
+            // `Bearer TOKEN`), which a receiver may echo alone.
+            let value = value.expose();
+            secrets.push(value.to_owned());
+            if let Some((_, word)) = value.trim().rsplit_once(' ') {
+                secrets.push(word.to_owned());
+            }
         }
         Target {
             endpoint: self.endpoint.clone(),
@@ -384,6 +391,28 @@ impl RemoteWrite {
             points: request.points(),
         });
     }
+}
+
+/// `text` with each `%XX` read as the byte it stands for (and `+` as a
+/// space), invalid UTF-8 replaced.
+fn percent_decode(text: &str) -> String {
+    let hex = |b: Option<&u8>| b.and_then(|&b| (b as char).to_digit(16));
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i] == b'%')
+            .then(|| Some((hex(bytes.get(i + 1))?, hex(bytes.get(i + 2))?)))
+            .flatten();
+        if let Some((hi, lo)) = pair {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[async_trait]
@@ -470,6 +499,26 @@ mod tests {
         list.iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn bare_parts_of_secrets_are_scrubbed_too() {
+        let rw = RemoteWrite::new("https://h/w?key=a%2Fs3cret&x=1")
+            .unwrap()
+            .header("Authorization", "Bearer t0ken-s3cret")
+            .unwrap();
+        let target = rw.target();
+        for echoed in [
+            "t0ken-s3cret",
+            "Bearer t0ken-s3cret",
+            "a%2Fs3cret",
+            "a/s3cret",
+            "key=a%2Fs3cret",
+        ] {
+            let text = target.scrub(&format!("refused: {echoed}"));
+            assert!(!text.contains("s3cret"), "{echoed}: {text}");
+        }
+        assert_eq!(percent_decode("a%2fb+c%zz%4"), "a/b c%zz%4");
     }
 
     #[test]

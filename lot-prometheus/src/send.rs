@@ -239,7 +239,7 @@ impl Target {
     /// `text` with every secret replaced by `***`, the longest first (so a
     /// secret that holds another is replaced whole). Secrets of fewer than
     /// 3 bytes are left: replacing them would blank out common text.
-    fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         let mut text = text.to_owned();
         let mut secrets: Vec<&String> = self.secrets.iter().filter(|s| s.len() >= 3).collect();
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
