@@ -2,10 +2,11 @@
 //! headers and labels, each checked when it is set, and their environment
 //! variables. Secrets are kept in [`Secret`], whose `Debug` hides them.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use percent_encoding::{CONTROLS, utf8_percent_encode};
 
 use crate::error::Error;
 
@@ -90,8 +91,9 @@ impl Endpoint {
             t => t.to_owned(),
         };
         // Non-ASCII letters are sent percent-encoded (UTF-8), as browsers
-        // and curl send them.
-        let target = percent_encode_non_ascii(&target);
+        // and curl send them (the controls the set also holds were refused
+        // above).
+        let target = utf8_percent_encode(&target, CONTROLS).to_string();
         // What a request line can carry, checked now rather than at every
         // request; the error shows nothing of the target (its query may
         // hold a key).
@@ -106,21 +108,6 @@ impl Endpoint {
             shown,
         })
     }
-}
-
-/// `target` with every byte outside ASCII written `%XX`.
-fn percent_encode_non_ascii(target: &str) -> String {
-    let mut out = String::with_capacity(target.len());
-    for c in target.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            for b in c.encode_utf8(&mut [0; 4]).bytes() {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
 }
 
 /// `url` without its query, fragment or user information (as
@@ -172,19 +159,25 @@ impl Auth {
     }
 
     /// The secret parts, to scrub from any text a receiver sends back:
-    /// the header's value, and what it is made of (the password, the
-    /// base64 of `user:password`, the token), which a receiver may echo
-    /// on its own.
+    /// the header's value and its token ([`value_secrets`]: the base64 of
+    /// `user:password`, the bearer token), and a basic password alone.
     pub(crate) fn secrets(&self) -> Vec<String> {
-        let header = self.header().expose().to_owned();
-        let bare = header
-            .split_once(' ')
-            .map_or(String::new(), |(_, v)| v.to_owned());
-        match self {
-            Auth::Basic { password, .. } => vec![header, bare, password.expose().to_owned()],
-            Auth::Bearer(token) => vec![header, token.expose().to_owned()],
+        let mut secrets = value_secrets(self.header().expose());
+        if let Auth::Basic { password, .. } = self {
+            secrets.push(password.expose().to_owned());
         }
+        secrets
     }
+}
+
+/// The secret parts of a header's value: the value, and its last word on
+/// its own (the token of `Bearer TOKEN`), which a receiver may echo alone.
+pub(crate) fn value_secrets(value: &str) -> Vec<String> {
+    let mut secrets = vec![value.to_owned()];
+    if let Some((_, word)) = value.trim().rsplit_once(' ') {
+        secrets.push(word.to_owned());
+    }
+    secrets
 }
 
 fn is_token(b: u8) -> bool {

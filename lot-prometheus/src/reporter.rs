@@ -364,14 +364,12 @@ impl RemoteWrite {
                 continue;
             }
             headers.push((name.clone(), value.clone()));
-            // The value, and its last word on its own (the token of
-            // `Bearer TOKEN`), which a receiver may echo alone.
-            let value = value.expose();
-            secrets.push(value.to_owned());
-            if let Some((_, word)) = value.trim().rsplit_once(' ') {
-                secrets.push(word.to_owned());
-            }
+            secrets.extend(config::value_secrets(value.expose()));
         }
+        // Scrubbed longest first, so a secret that holds another is
+        // replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
         Target {
             endpoint: self.endpoint.clone(),
             headers,
@@ -393,26 +391,12 @@ impl RemoteWrite {
     }
 }
 
-/// `text` with each `%XX` read as the byte it stands for (and `+` as a
-/// space), invalid UTF-8 replaced.
+/// `text` as a form decodes it: each `%XX` the byte it stands for, `+` a
+/// space, invalid UTF-8 replaced.
 fn percent_decode(text: &str) -> String {
-    let hex = |b: Option<&u8>| b.and_then(|&b| (b as char).to_digit(16));
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let pair = (bytes[i] == b'%')
-            .then(|| Some((hex(bytes.get(i + 1))?, hex(bytes.get(i + 2))?)))
-            .flatten();
-        if let Some((hi, lo)) = pair {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[async_trait]
@@ -518,6 +502,8 @@ mod tests {
             let text = target.scrub(&format!("refused: {echoed}"));
             assert!(!text.contains("s3cret"), "{echoed}: {text}");
         }
+        // The whole pair goes, not its value within it.
+        assert_eq!(target.scrub("refused: key=a%2Fs3cret"), "refused: ***");
         assert_eq!(percent_decode("a%2fb+c%zz%4"), "a/b c%zz%4");
     }
 

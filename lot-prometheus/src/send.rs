@@ -228,7 +228,7 @@ pub(crate) struct Target {
     pub(crate) endpoint: Endpoint,
     /// Headers, `Authorization` included, in order.
     pub(crate) headers: Vec<(String, Secret)>,
-    /// Every secret, to scrub from error texts.
+    /// Every secret, longest first, to scrub from error texts.
     pub(crate) secrets: Vec<String>,
     pub(crate) insecure: bool,
     pub(crate) timeout: Duration,
@@ -236,14 +236,12 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// `text` with every secret replaced by `***`, the longest first (so a
-    /// secret that holds another is replaced whole). Secrets of fewer than
-    /// 3 bytes are left: replacing them would blank out common text.
+    /// `text` with every secret replaced by `***`, in the order of
+    /// `secrets` (the longest first). Secrets of fewer than 3 bytes are
+    /// left: replacing them would blank out common text.
     pub(crate) fn scrub(&self, text: &str) -> String {
         let mut text = text.to_owned();
-        let mut secrets: Vec<&String> = self.secrets.iter().filter(|s| s.len() >= 3).collect();
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        for secret in secrets {
+        for secret in self.secrets.iter().filter(|s| s.len() >= 3) {
             text = text.replace(secret.as_str(), "***");
         }
         text
@@ -408,14 +406,15 @@ mod tests {
         let target = Target {
             endpoint: Endpoint::parse("http://h/x").unwrap(),
             headers: vec![],
-            secrets: vec!["s3cret".into(), "key=s3cret".into(), "ab".into()],
+            secrets: vec!["key=s3cret".into(), "s3cret".into(), "ab".into()],
             insecure: false,
             timeout: Duration::from_secs(1),
             attempts: 1,
         };
         assert_eq!(target.scrub("bad token s3cret!"), "bad token ***!");
-        // The longest first, so a secret holding another goes whole; a
-        // secret too short to be told from text is left.
+        // In their order (the longest first, as `RemoteWrite` sorts them),
+        // so a secret holding another goes whole; a secret too short to be
+        // told from text is left.
         assert_eq!(target.scrub("key=s3cret, ab"), "***, ab");
     }
 }
