@@ -314,7 +314,9 @@ pub(crate) fn from_io(e: io::Error) -> Result<Error, io::Error> {
 }
 
 /// The clauses of [`describe`] that do not say the cause.
-const CATCH_ALL: [&str; 2] = ["tls: handshake failed", "tls: invalid certificate"];
+const HANDSHAKE_FAILED: &str = "tls: handshake failed";
+const INVALID_CERTIFICATE: &str = "tls: invalid certificate";
+const CATCH_ALL: [&str; 2] = [HANDSHAKE_FAILED, INVALID_CERTIFICATE];
 
 /// `error` without the instants some certificate errors carry, which would
 /// make the error's `Debug` text differ from one handshake to the next.
@@ -362,7 +364,7 @@ fn describe(error: &rustls::Error) -> String {
         }
         E::DecryptError => "tls: a record from the target failed to decrypt".to_owned(),
         E::PeerSentOversizedRecord => "tls: the target sent an oversized record".to_owned(),
-        _ => "tls: handshake failed".to_owned(),
+        _ => HANDSHAKE_FAILED.to_owned(),
     }
 }
 
@@ -390,7 +392,7 @@ fn certificate(error: &CertificateError) -> String {
         }
         C::BadEncoding => "tls: invalid certificate encoding",
         C::UnhandledCriticalExtension => "tls: certificate has an unknown critical extension",
-        _ => "tls: invalid certificate",
+        _ => INVALID_CERTIFICATE,
     };
     text.to_owned()
 }

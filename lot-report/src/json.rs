@@ -9,10 +9,10 @@ pub fn write_json(summary: &Summary, out: &mut dyn std::io::Write) -> std::io::R
     out.write_all(b"\n")
 }
 
-/// Serializes a summary as the JSON results document, pretty-printed.
+/// Serializes a summary as the JSON results document, pretty-printed
+/// ([`write_json`] into a string).
 pub fn to_json(summary: &Summary) -> String {
-    let mut text =
-        serde_json::to_string_pretty(summary).expect("a Summary holds only serializable data");
-    text.push('\n');
-    text
+    let mut text = Vec::new();
+    write_json(summary, &mut text).expect("a Summary holds only serializable data");
+    String::from_utf8(text).expect("serde_json writes UTF-8")
 }

@@ -7,8 +7,9 @@
 //! as other codes). An entry's histograms are allocated when first
 //! recorded into (a request on a reused connection records no connect or
 //! TLS time here, one on a new plain connection no TLS time: they are
-//! counted, and the summary adds their zeros), each about 190 KB, so an entry costs up to about 1.1 MB per
-//! copy of the records (one per worker thread, three in the collector).
+//! counted, and the summary adds their zeros), each about 190 KB, so an
+//! entry costs up to about 1.1 MB per copy of the records (one per worker
+//! thread, three in the collector).
 
 use std::time::Duration;
 

@@ -137,11 +137,17 @@ impl HttpSeries {
     }
 
     fn slice(&self, from: usize) -> HttpSeries {
-        let mut out = self.clone();
-        for column in out.columns() {
-            column.drain(..from.min(column.len()));
+        let tail = |c: &Vec<f64>| c[from.min(c.len())..].to_vec();
+        HttpSeries {
+            s1xx: tail(&self.s1xx),
+            s2xx: tail(&self.s2xx),
+            s3xx: tail(&self.s3xx),
+            s4xx: tail(&self.s4xx),
+            s5xx: tail(&self.s5xx),
+            failed: tail(&self.failed),
+            sent: tail(&self.sent),
+            received: tail(&self.received),
         }
-        out
     }
 }
 
