@@ -42,8 +42,7 @@
     var h = Math.floor(m / 60);
     return h + 'h' + (m % 60 ? ' ' + (m % 60) + 'm' : '');
   }
-  // A percentile from x = log10(1 / (1 - q)), with as many decimals as
-  // its nines need: 90%, 99%, 99.9%, 99.99%.
+  // Bytes per second in binary units, as the tables write bytes.
   function bytes(v) {
     if (v == null || !isFinite(v)) return '–';
     var a = Math.abs(v);
@@ -52,6 +51,8 @@
     if (a >= 1024) return trim(v / 1024) + ' KiB/s';
     return trim(v) + ' B/s';
   }
+  // A percentile from x = log10(1 / (1 - q)), with as many decimals as
+  // its nines need: 90%, 99%, 99.9%, 99.99%.
   function pct(x) {
     if (x <= 0) return '0%';
     var digits = Math.max(0, Math.min(6, Math.ceil(x - 1e-9) - 2));
