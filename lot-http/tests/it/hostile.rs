@@ -16,7 +16,7 @@ const PATIENCE: Duration = Duration::from_millis(1500);
 
 /// Checks that `e` has `kind` and exactly `text`, and that the text does
 /// not repeat its source's (a chain printed whole would say it twice).
-fn assert_exact(e: &Error, kind: ErrorKind, text: &str) {
+pub(crate) fn assert_exact(e: &Error, kind: ErrorKind, text: &str) {
     assert_eq!(e.kind(), kind, "{e:?}");
     assert_eq!(e.to_string(), text, "{e:?}");
     if let Some(source) = e.source() {
@@ -145,11 +145,16 @@ async fn endless_bodies_and_heads_fail_at_their_limits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_endless_bodies_keep_memory_bounded() {
     let target = Target::start(Mode::EndlessChunked);
-    let client = Client::builder(&target.url())
-        .max_body(4 << 20)
-        .build()
-        .unwrap();
-    let request = client.get("/").build().unwrap();
+    let client = Client::builder(&target.url()).max_body(4 << 20);
+    endless_bodies_at_once(client, &target).await;
+}
+
+/// 32 requests at once through a client of `builder` with a 4 MiB body
+/// limit, to `target` streaming endless bodies (directly or behind a TLS
+/// front): each fails at the limit, the target sees all 32 connections end,
+/// and memory stays bounded.
+pub(crate) async fn endless_bodies_at_once(builder: lot_http::ClientBuilder, target: &Target) {
+    let request = builder.build().unwrap().get("/").build().unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..32 {
         tasks.spawn(request.send());

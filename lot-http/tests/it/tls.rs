@@ -8,24 +8,12 @@ use std::time::{Duration, Instant};
 use lot_http::{Client, DEFAULT_MAX_BODY, Error, ErrorKind};
 use tokio_rustls::rustls::HandshakeKind;
 
+use crate::hostile::{assert_exact, endless_bodies_at_once};
 use crate::hostile_target::{Mode, Target, peak_rss_mib};
 use crate::support::tls::{Handshake, Identity, Pki, TlsFront, server_config};
 use crate::support::{BIG, HyperServer, RawServer, pattern, within};
 
 const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-
-/// Checks that `e` has `kind` and exactly `text`, and that the text does
-/// not repeat its source's.
-fn assert_exact(e: &Error, kind: ErrorKind, text: &str) {
-    assert_eq!(e.kind(), kind, "{e:?}");
-    assert_eq!(e.to_string(), text, "{e:?}");
-    if let Some(source) = e.source() {
-        assert!(
-            !text.contains(&source.to_string()),
-            "`{text}` repeats its source `{source}`"
-        );
-    }
-}
 
 /// A hyper server behind a TLS front presenting `identity`.
 async fn hyper_behind(identity: &Identity) -> (HyperServer, TlsFront) {
@@ -695,23 +683,6 @@ async fn concurrent_endless_bodies_over_tls_keep_memory_bounded() {
     let (target, _front, url) = hostile(&pki, Mode::EndlessChunked);
     let client = Client::builder(&url)
         .add_root_certificate(pki.ca_pem.as_bytes())
-        .max_body(4 << 20)
-        .build()
-        .unwrap();
-    let request = client.get("/").build().unwrap();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..32 {
-        tasks.spawn(request.send());
-    }
-    while let Some(outcome) = within("32 endless bodies over TLS", tasks.join_next()).await {
-        let e = outcome.unwrap().unwrap_err();
-        assert_exact(
-            &e,
-            ErrorKind::TooLarge,
-            "response body over the 4 MiB limit",
-        );
-    }
-    assert_eq!(target.wait_ended(32, Duration::from_secs(10)), 32);
-    let peak = peak_rss_mib();
-    assert!(peak < 256, "peak RSS {peak} MiB");
+        .max_body(4 << 20);
+    endless_bodies_at_once(client, &target).await;
 }
