@@ -107,9 +107,34 @@ struct SlowTarget {
     served: Arc<AtomicU64>,
 }
 
+/// Reads from `socket` into `pending` until it holds a whole request head
+/// (a request without a body), counting the bytes read into `read`, and
+/// takes the head out; false once the connection has ended.
+pub async fn next_head<S: tokio::io::AsyncRead + Unpin>(
+    socket: &mut S,
+    pending: &mut Vec<u8>,
+    read: &AtomicU64,
+) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(at) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            pending.drain(..at + 4);
+            return true;
+        }
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => {
+                read.fetch_add(n as u64, Ordering::SeqCst);
+                pending.extend_from_slice(&buf[..n]);
+            }
+        }
+    }
+}
+
 impl SlowTarget {
     async fn start(head: Duration, body: Duration) -> SlowTarget {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::AsyncWriteExt;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (read, written, served): (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>) =
@@ -124,19 +149,7 @@ impl SlowTarget {
                     (counts.0.clone(), counts.1.clone(), counts.2.clone());
                 tokio::spawn(async move {
                     let mut pending = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        while !pending.windows(4).any(|w| w == b"\r\n\r\n") {
-                            match socket.read(&mut buf).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => {
-                                    read.fetch_add(n as u64, Ordering::SeqCst);
-                                    pending.extend_from_slice(&buf[..n]);
-                                }
-                            }
-                        }
-                        let end = pending.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                        pending.drain(..end);
+                    while next_head(&mut socket, &mut pending, &read).await {
                         let n = served.fetch_add(1, Ordering::SeqCst);
                         let status = if n % 2 == 0 {
                             "200 OK"

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lot::executor::Executor;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -52,19 +52,7 @@ impl TlsTarget {
                     };
                     handshakes.fetch_add(1, Ordering::SeqCst);
                     let mut pending = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        while !pending.windows(4).any(|w| w == b"\r\n\r\n") {
-                            match tls.read(&mut buf).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => {
-                                    read.fetch_add(n as u64, Ordering::SeqCst);
-                                    pending.extend_from_slice(&buf[..n]);
-                                }
-                            }
-                        }
-                        let end = pending.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                        pending.drain(..end);
+                    while crate::requests::next_head(&mut tls, &mut pending, &read).await {
                         if tls.write_all(OK).await.is_err() {
                             return;
                         }
