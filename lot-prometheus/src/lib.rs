@@ -37,9 +37,10 @@
 //! | `lot_steps_total` | counter | `scenario`, `step`, `outcome` (`ok`, `failed`) | every interval |
 //! | `lot_http_requests_total` | counter | `scenario`, `status` (`1xx` … `5xx`, `failed`: no whole response, `other`) | every interval |
 //! | `lot_http_sent_bytes_total`, `lot_http_received_bytes_total` | counter | `scenario` | every interval |
-//! | `lot_target_rate` | gauge | `scenario` | every interval: arrivals per second the plan asked for |
+//! | `lot_target_rate` | gauge | `scenario` | every interval, for a scenario of an arrival-rate load: arrivals per second the plan asked for |
 //! | `lot_achieved_rate` | gauge | `scenario` | every interval: iterations launched per second |
-//! | `lot_in_flight`, `lot_users` | gauge | `scenario` | every interval: at its end |
+//! | `lot_in_flight` | gauge | `scenario` | every interval: at its end |
+//! | `lot_users` | gauge | `scenario` | every interval, for a scenario of a users load: at its end |
 //! | `lot_checks_total` | counter | `scenario`, `check`, `result` (`passed`, `failed`) | every interval |
 //! | `lot_errors_total` | counter | `scenario`, `kind` (lot's bounded kinds, at most 100) | every interval |
 //! | `lot_custom_counter_total`, `lot_custom_gauge` | counter, gauge | `metric` | every interval |

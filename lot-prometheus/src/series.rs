@@ -11,7 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use lot_report::{HttpInterval, Interval, ScenarioSummary, Start, Stats, Summary, Totals};
+use lot_report::{
+    HttpInterval, Interval, LoadModel, ScenarioSummary, Start, Stats, Summary, Totals,
+};
 
 use crate::native::Native;
 use crate::proto::{Label, Sample, TimeSeries, WriteRequest};
@@ -87,6 +89,11 @@ struct Running {
     /// The gauges of the last interval: target rate, achieved rate, in
     /// flight, users.
     gauges: [f64; 4],
+    /// Which of its loads' models run it: an arrival-rate load (which has a
+    /// target rate), a users load (which has users). Only those gauges are
+    /// sent, so a panel of users stays empty for a run without any.
+    arrivals: bool,
+    users: bool,
     /// The run's latency, service time and schedule lag so far, from the
     /// intervals' histograms; `None` until an interval brings them.
     durations: Option<[Native; 3]>,
@@ -216,6 +223,16 @@ impl Series {
         }
         for name in &start.scenarios {
             self.scenarios.entry(name.clone()).or_default();
+        }
+        for load in &start.plan.loads {
+            for weighted in &load.scenarios {
+                if let Some(running) = self.scenarios.get_mut(&weighted.name) {
+                    match load.model {
+                        LoadModel::ArrivalRate => running.arrivals = true,
+                        LoadModel::Users => running.users = true,
+                    }
+                }
+            }
         }
         let mut batch = self.batch(0);
         for name in &start.scenarios {
@@ -378,10 +395,14 @@ fn step_counters(batch: &mut Batch<'_>, scenario: &str, step: &str, ok: u64, fai
 fn running_series(batch: &mut Batch<'_>, scenario: &str, running: &Running) {
     let s = ("scenario", scenario);
     let [target, achieved, in_flight, users] = running.gauges;
-    batch.value(TARGET_RATE, &[s], target);
+    if running.arrivals {
+        batch.value(TARGET_RATE, &[s], target);
+    }
     batch.value(ACHIEVED_RATE, &[s], achieved);
     batch.value(IN_FLIGHT, &[s], in_flight);
-    batch.value(USERS, &[s], users);
+    if running.users {
+        batch.value(USERS, &[s], users);
+    }
     let h = &running.http;
     if h.is_empty() {
         return;
@@ -589,6 +610,56 @@ mod tests {
         sorted.sort();
         assert_eq!(names, sorted);
         assert!(names.contains(&"env") && names.contains(&"testid"));
+    }
+
+    /// A users load's scenario has users and no target rate; an
+    /// arrival-rate load's the other way round.
+    #[test]
+    fn each_scenario_has_the_gauges_of_its_load_model() {
+        let load = |model, name: &str| lot_report::LoadPlan {
+            model,
+            start_us: 0,
+            stages: vec![],
+            scenarios: vec![lot_report::WeightedScenario {
+                name: name.into(),
+                weight: 1,
+            }],
+            iterations: None,
+            max_in_flight: None,
+            think_us: None,
+            pacing_us: None,
+        };
+        let mut start = start();
+        start.scenarios = vec!["open".into(), "closed".into()];
+        start.plan.loads = vec![
+            load(LoadModel::ArrivalRate, "open"),
+            load(LoadModel::Users, "closed"),
+        ];
+        let mut series = Series::new(&[], None, 5);
+        series.start(&start);
+        let gauges = |name: &str, users: u64| ScenarioInterval {
+            name: name.into(),
+            target_rps: 10.0,
+            users,
+            ..ScenarioInterval::default()
+        };
+        let batch = series.interval(&Interval {
+            index: 0,
+            start_us: 0,
+            duration_us: 1_000_000,
+            scenarios: vec![gauges("open", 0), gauges("closed", 3)],
+            ..Interval::default()
+        });
+        let open = [("scenario", "open")];
+        let closed = [("scenario", "closed")];
+        assert_eq!(value(&batch, TARGET_RATE, &open), Some(10.0));
+        assert_eq!(value(&batch, USERS, &open), None);
+        assert_eq!(value(&batch, USERS, &closed), Some(3.0));
+        assert_eq!(value(&batch, TARGET_RATE, &closed), None);
+        for s in [&open, &closed] {
+            assert_eq!(value(&batch, ACHIEVED_RATE, s), Some(0.0));
+            assert_eq!(value(&batch, IN_FLIGHT, s), Some(0.0));
+        }
     }
 
     /// A long run's summary keeps its ticks folded; the final batch adds
