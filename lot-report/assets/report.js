@@ -183,6 +183,12 @@
     }
     fig.setAttribute('data-series-drawn', String(n));
     fig.setAttribute('data-points', String(u.data[0].length));
+    // Points with no value (not drawn), over all the series.
+    var gaps = 0;
+    for (var j = 1; j < u.data.length; j++) {
+      u.data[j].forEach(function (v) { if (v == null) gaps++; });
+    }
+    fig.setAttribute('data-gaps', String(gaps));
     // What a reader can check: the series in drawing order (the last on
     // top), the step between the value axis's ticks, the chart's width.
     fig.setAttribute('data-labels', u.series.slice(1).map(function (se) { return se.label; }).join(','));
@@ -410,12 +416,16 @@
     box.appendChild(table);
   }
 
-  function pad(col, n) { while (col.length < n) col.push(null); return col; }
-  function appendCols(into, from, n0, n) {
+  // Pads `col` to `n` points with `fill`: null (nothing to draw) where a
+  // series had not begun, 0 where its absence means none, as the report
+  // pads the HTTP series before the first request.
+  function pad(col, n, fill) { while (col.length < n) col.push(fill); return col; }
+  function appendCols(into, from, n0, n, fill) {
+    if (fill === undefined) fill = null;
     Object.keys(from).forEach(function (k) {
-      if (Array.isArray(from[k])) into[k] = pad(into[k] || [], n0).concat(from[k]);
+      if (Array.isArray(from[k])) into[k] = pad(into[k] || [], n0, fill).concat(from[k]);
     });
-    Object.keys(into).forEach(function (k) { if (Array.isArray(into[k])) pad(into[k], n); });
+    Object.keys(into).forEach(function (k) { if (Array.isArray(into[k])) pad(into[k], n, fill); });
   }
   function byName(list, item, n0) {
     for (var i = 0; i < list.length; i++) if (list[i].name === item.name) return list[i];
@@ -431,7 +441,7 @@
     appendCols(D.total, p.total, n0, n);
     if (p.http || D.http) {
       D.http = D.http || {};
-      appendCols(D.http, p.http || {}, n0, n);
+      appendCols(D.http, p.http || {}, n0, n, 0);
     }
     p.scenarios.forEach(function (ps) { byName(D.scenarios, ps, n0); });
     D.scenarios.forEach(function (sc) {

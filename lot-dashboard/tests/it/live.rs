@@ -4,6 +4,8 @@
 //! Screenshots of both are kept under `target/tmp/lot-dashboard/`.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lot::executor::Executor;
@@ -18,10 +20,14 @@ async fn browse(
     client: reqwest::Client,
     base: std::sync::Arc<str>,
     home: lot::http::Request,
+    requests: std::sync::Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
     let index = lot::iteration().map_or(0, |it| it.index());
-    // One request through lot::http, whose series the page charts too.
-    home.send().await?;
+    // One request through lot::http, whose series the page charts too,
+    // once the page has had intervals without any.
+    if requests.load(Ordering::Relaxed) {
+        home.send().await?;
+    }
     let code = if index % 5 == 0 { 500 } else { 200 };
     lot::step("page", async {
         client
@@ -90,9 +96,16 @@ async fn the_live_page_follows_the_run_and_ends_as_the_report() {
         .get("/")
         .build()
         .unwrap();
+    let requests = Arc::new(AtomicBool::new(false));
+    let start_requests = requests.clone();
     let run = tokio::spawn(async move {
         let report = executor
-            .run(browse(reqwest::Client::new(), target.into(), home))
+            .run(browse(
+                reqwest::Client::new(),
+                target.into(),
+                home,
+                requests,
+            ))
             .await;
         report.expect_summary().clone()
     });
@@ -106,7 +119,10 @@ async fn the_live_page_follows_the_run_and_ends_as_the_report() {
     );
     let second = browser.wait("a later interval", long, &later).await;
     browser.wait("the live charts", long, CHARTS).await;
-    // lot::http's chart gains its points as the intervals come.
+    start_requests.store(true, Ordering::Relaxed);
+    // lot::http's chart gains its points as the intervals come; before the
+    // first request it counts none (0), as the saved report does, not
+    // nothing (a gap).
     let points = |more_than: &Value| {
         format!(
             "var f = document.getElementById('chart-http-status'); \
@@ -119,6 +135,10 @@ async fn the_live_page_follows_the_run_and_ends_as_the_report() {
     browser
         .wait("the HTTP chart's next point", long, &points(&had))
         .await;
+    let gaps = browser
+        .eval("return document.getElementById('chart-http-status').dataset.gaps")
+        .await;
+    assert_eq!(gaps, "0");
     // The thresholds, on the run so far, before it ends.
     let thresholds = browser
         .wait(

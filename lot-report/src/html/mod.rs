@@ -30,7 +30,7 @@
 //! | `final` | whether this is a finished run's data |
 //! | `t` | the end of each point's interval, seconds since the start |
 //! | `total` | the run's series: `target`, `achieved` (arrival rates), `ok`, `failed`, `dropped`, `interrupted` (per second), `in_flight`, `users` (at the interval's end), `p50`, `p90`, `p99`, `max` (latency in µs, `null` where nothing completed) |
-//! | `http` | the run's `lot::http` requests per second (absent while there were none): `s1xx` … `s5xx` (responses by status class), `failed` (ended without one), `sent`, `received` (bytes) |
+//! | `http` | the run's `lot::http` requests per second (absent while there were none; once there are, 0 at the points before the first): `s1xx` … `s5xx` (responses by status class), `failed` (ended without one), `sent`, `received` (bytes) |
 //! | `scenarios[]` | `name`, `series` (as `total`), `steps[]`: `name`, `ok`, `failed` (per second), `p50`, `p90`, `p99`, `max` |
 //! | `spectrum` | a finished run's percentile spectrum: `x` (log10(1 / (1 − q))), `latency`, `service_time` (µs) |
 //! | `now` | the headline at the last interval: `elapsed_s`, `totals` (cumulative), `in_flight`, `users`, `achieved_rps`, `target_rps`, `p50_us`, `p99_us` |
