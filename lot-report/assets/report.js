@@ -176,7 +176,7 @@
     };
   }
 
-  function drawn(fig, u) {
+  function drawn(fig, u, ticks) {
     var n = 0;
     for (var k = 1; k < u.series.length; k++) {
       if (u.data[k].some(function (v) { return v != null && isFinite(v); })) n++;
@@ -192,7 +192,6 @@
     // What a reader can check: the series in drawing order (the last on
     // top), the step between the value axis's ticks, the chart's width.
     fig.setAttribute('data-labels', u.series.slice(1).map(function (se) { return se.label; }).join(','));
-    var ticks = u.axes[1]._splits;
     if (ticks && ticks.length > 1) fig.setAttribute('data-y-step', String(+(ticks[1] - ticks[0]).toPrecision(6)));
     fig.setAttribute('data-width', String(Math.round(fig.getBoundingClientRect().width)));
     mark();
@@ -242,6 +241,8 @@
     plot.className = 'plot';
     fig.appendChild(plot);
     var font = '13px system-ui,-apple-system,sans-serif';
+    // The value axis's ticks, as uPlot hands them to the axis's labels.
+    var ySplits = null;
     var axisX = { font: font, size: 36, stroke: '#4f5969', grid: { stroke: '#e3e7ee' },
       values: function (u, v) { return v.map(xfmt); } };
     if (spectrum) {
@@ -267,13 +268,13 @@
       },
       axes: [axisX, { font: font, size: 76, stroke: '#4f5969', grid: { stroke: '#e3e7ee' },
         incrs: incrs(unit.min), space: 36,
-        values: function (u, v) { return v.map(unit.fmt); } }],
+        values: function (u, v) { ySplits = v; return v.map(unit.fmt); } }],
       series: [{ label: spectrum ? 'percentile' : 'time', value: function (u, v) { return xfmt(v); } }]
         .concat(def.series.map(function (se) {
           return { label: se.label, stroke: se.color, width: 2, dash: se.dash, spanGaps: false,
             points: { show: false }, value: function (u, v) { return unit.fmt(v); } };
         })),
-      hooks: { draw: [function (u) { drawn(fig, u); }] }
+      hooks: { draw: [function (u) { drawn(fig, u, ySplits); }] }
     };
     return { def: def, fig: fig, u: new uPlot(opts, data, plot) };
   }
