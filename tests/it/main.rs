@@ -19,4 +19,5 @@ mod require;
 mod settings;
 mod shards;
 mod thresholds;
+#[cfg(feature = "tls")]
 mod tls;
