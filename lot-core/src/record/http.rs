@@ -16,6 +16,8 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use lot_report::stats::new_histogram;
 
+use crate::record::recorder::{clear, take_if_empty};
+
 /// The most (step, request name) entries a scenario keeps.
 pub const MAX_REQUEST_ENTRIES: usize = 16;
 
@@ -137,7 +139,7 @@ impl HttpShard {
         self.status.clear();
         self.status_other = 0;
         for h in self.phases.iter_mut().flatten() {
-            h.reset();
+            clear(h);
         }
     }
 }
@@ -175,6 +177,21 @@ impl HttpTable {
     pub(crate) fn merge(&mut self, other: &HttpTable) {
         for (step, name, shard) in &other.entries {
             self.entry(*step, *name).merge(shard);
+        }
+    }
+
+    /// Before merging `taken` in: swaps in each of its phase histograms
+    /// where this table's is empty (see `recorder::take_if_empty`). An
+    /// entry this table lacks gets its histograms here, so that `taken`
+    /// keeps one of each and records into it again without allocating.
+    pub(crate) fn take_if_empty(&mut self, taken: &mut HttpTable) {
+        for (step, name, shard) in &mut taken.entries {
+            let acc = self.entry(*step, *name);
+            for (acc, h) in acc.phases.iter_mut().zip(shard.phases.iter_mut()) {
+                if let Some(h) = h.as_deref_mut().filter(|h| !h.is_empty()) {
+                    take_if_empty(acc.get_or_insert_with(|| Box::new(new_histogram())), h);
+                }
+            }
         }
     }
 
@@ -248,6 +265,55 @@ mod tests {
         let s = &t.entries[0].2;
         assert_eq!(s.status.len(), MAX_STATUS_CODES);
         assert_eq!(s.status_other, 200 - MAX_STATUS_CODES as u64);
+    }
+
+    /// An entry's step, name, count and reuses, and each phase's count,
+    /// min, max and median (`None` where it has no histogram).
+    type Contents = (u32, u32, u64, u64, Vec<Option<[u64; 4]>>);
+
+    /// What a table records, entry by entry.
+    fn contents(t: &HttpTable) -> Vec<Contents> {
+        t.entries
+            .iter()
+            .map(|(step, name, s)| {
+                let phases = s.phases.iter().map(|h| {
+                    h.as_deref()
+                        .map(|h| [h.len(), h.min(), h.max(), h.value_at_quantile(0.5)])
+                });
+                (*step, *name, s.count, s.reused, phases.collect())
+            })
+            .collect()
+    }
+
+    /// Taking histograms by swap before the merge adds up to what merging
+    /// alone does, into an empty table and into a filled one, past the
+    /// entries' bound too; the table taken from keeps a histogram for each
+    /// phase it had, empty, to record into again.
+    #[test]
+    fn taking_by_swap_adds_up_as_merging_does() {
+        let filled = || {
+            let mut t = HttpTable::default();
+            for name in 1..=20 {
+                t.record(NO_STEP, name, &exchange(Some(200), name % 3 == 0));
+                t.record(4, name % 5, &exchange(None, true));
+            }
+            t
+        };
+        let (mut merged, mut swapped) = (HttpTable::default(), HttpTable::default());
+        for _round in 0..2 {
+            let (mut a, mut b) = (filled(), filled());
+            merged.merge(&a);
+            a.reset();
+            swapped.take_if_empty(&mut b);
+            swapped.merge(&b);
+            b.reset();
+            assert_eq!(contents(&swapped), contents(&merged));
+            assert_eq!(contents(&b), contents(&a));
+            for (_, _, s) in &b.entries {
+                assert!(s.phases.iter().flatten().all(|h| h.is_empty()));
+            }
+        }
+        assert_eq!(merged.entries[0].2.phases[5].as_ref().unwrap().len(), 2);
     }
 
     #[test]

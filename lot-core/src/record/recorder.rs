@@ -305,7 +305,7 @@ impl StepShard {
     fn reset(&mut self) {
         self.ok = 0;
         self.failed = 0;
-        self.latency.reset();
+        clear(&mut self.latency);
         self.errors.clear();
     }
 }
@@ -330,6 +330,30 @@ fn merge_slots<T>(
         if let Some(item) = item {
             merge(slot(acc, id as u32, &new), item);
         }
+    }
+}
+
+/// Zeroes `h`, unless it holds nothing: a reset writes every count (about
+/// 190 KB for lot's bounds) whatever it holds, and most of a shard's
+/// histograms hold nothing at most collections (the steps, requests and
+/// threads that had no iteration in the interval).
+pub(crate) fn clear(h: &mut Histogram<u64>) {
+    if !h.is_empty() {
+        h.reset();
+    }
+}
+
+/// Where `acc` holds nothing and `taken` something, swaps them: `acc` then
+/// holds what `taken` did, and `taken` nothing, at no cost, where adding
+/// would copy every count and the reset after write them all again. Both
+/// have the same bounds (lot's).
+pub(crate) fn take_if_empty(acc: &mut Histogram<u64>, taken: &mut Histogram<u64>) {
+    if acc.is_empty() && !taken.is_empty() {
+        debug_assert!(
+            (acc.low(), acc.high(), acc.sigfig()) == (taken.low(), taken.high(), taken.sigfig()),
+            "only histograms of the same bounds trade places"
+        );
+        std::mem::swap(acc, taken);
     }
 }
 
@@ -398,14 +422,42 @@ impl ScenarioShard {
         self.http.merge(&other.http);
     }
 
+    /// Adds everything `taken` recorded to this one and zeroes `taken`, as
+    /// `merge` then `reset` would, but taking `taken`'s histograms by swap
+    /// where this one's are empty (as they are in the collector's freshly
+    /// reset window): the collector's cost per interval follows what was
+    /// recorded, not how many steps and requests the shard has ever seen.
+    pub(crate) fn absorb(&mut self, taken: &mut ScenarioShard) {
+        for (acc, h) in [
+            (&mut self.latency, &mut taken.latency),
+            (&mut self.service_time, &mut taken.service_time),
+            (&mut self.schedule_lag, &mut taken.schedule_lag),
+        ] {
+            take_if_empty(acc, h);
+        }
+        for (id, step) in taken.steps.iter_mut().enumerate() {
+            if let Some(step) = step {
+                if !step.latency.is_empty() {
+                    let acc = slot(&mut self.steps, id as u32, || Box::new(StepShard::new()));
+                    take_if_empty(&mut acc.latency, &mut step.latency);
+                }
+            }
+        }
+        self.http.take_if_empty(&mut taken.http);
+        // What was swapped is empty in `taken` now: adding it is skipped,
+        // and so is its reset.
+        self.merge(taken);
+        taken.reset();
+    }
+
     /// Zeroes every count, keeping the allocations for reuse.
     pub(crate) fn reset(&mut self) {
         self.ok = 0;
         self.failed = 0;
         self.interrupted = 0;
-        self.latency.reset();
-        self.service_time.reset();
-        self.schedule_lag.reset();
+        clear(&mut self.latency);
+        clear(&mut self.service_time);
+        clear(&mut self.schedule_lag);
         self.errors.clear();
         for step in self.steps.iter_mut().flatten() {
             step.reset();
@@ -471,7 +523,7 @@ impl MetricsShard {
             .chain(self.histograms.iter_mut())
             .flatten()
         {
-            h.reset();
+            clear(h);
         }
     }
 }
@@ -718,8 +770,7 @@ impl Recorder {
                 std::mem::swap(&mut data.metrics, &mut spare.metrics);
             }
             for (acc, taken) in into.scenarios.iter_mut().zip(spare.scenarios.iter_mut()) {
-                acc.merge(taken);
-                taken.reset();
+                acc.absorb(taken);
             }
             into.metrics.merge(&spare.metrics);
             spare.metrics.reset();
@@ -901,6 +952,52 @@ mod tests {
         assert_eq!(acc[0].errors.to_counts()[0].count, 4);
         let now = Instant::now();
         assert!(!recorder.record(0, Outcome::Ok, t0, now, now), "closed");
+    }
+
+    /// `absorb` leaves what `merge` then `reset` do: the sums in the one,
+    /// nothing in the other, whose histograms stay allocated.
+    #[test]
+    fn absorbing_is_merging_then_resetting() {
+        let filled = |k: u64| {
+            let mut s = ScenarioShard::new();
+            s.ok = 3 * k;
+            for us in [k, 40 * k, 900 * k] {
+                s.latency.record(us).unwrap();
+                s.service_time.record(us / 2 + 1).unwrap();
+                slot(&mut s.steps, 2, || Box::new(StepShard::new()))
+                    .latency
+                    .record(us + 5)
+                    .unwrap();
+            }
+            slot(&mut s.steps, 4, || Box::new(StepShard::new())).ok = k;
+            s
+        };
+        let view = |s: &ScenarioShard| {
+            let h = |h: &Histogram<u64>| [h.len(), h.min(), h.max(), h.value_at_quantile(0.5)];
+            let steps: Vec<_> = s
+                .steps
+                .iter()
+                .map(|st| st.as_ref().map(|st| (st.ok, h(&st.latency))))
+                .collect();
+            (
+                s.ok,
+                h(&s.latency),
+                h(&s.service_time),
+                h(&s.schedule_lag),
+                steps,
+            )
+        };
+        let (mut merged, mut absorbed) = (ScenarioShard::new(), ScenarioShard::new());
+        for k in 1..=3 {
+            let (mut a, mut b) = (filled(k), filled(k));
+            merged.merge(&a);
+            a.reset();
+            absorbed.absorb(&mut b);
+            assert_eq!(view(&absorbed), view(&merged));
+            assert_eq!(view(&b), view(&a));
+            assert!(b.latency.is_empty() && b.steps[2].as_ref().unwrap().latency.is_empty());
+        }
+        assert_eq!(absorbed.latency.len(), 9);
     }
 
     #[test]
