@@ -16,7 +16,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use lot_report::stats::new_histogram;
 
-use crate::record::recorder::{clear, take_if_empty};
+use crate::record::recorder::{reset_unless_empty, take_if_empty};
 
 /// The most (step, request name) entries a scenario keeps.
 pub const MAX_REQUEST_ENTRIES: usize = 16;
@@ -139,7 +139,7 @@ impl HttpShard {
         self.status.clear();
         self.status_other = 0;
         for h in self.phases.iter_mut().flatten() {
-            clear(h);
+            reset_unless_empty(h);
         }
     }
 }
@@ -267,9 +267,11 @@ mod tests {
         assert_eq!(s.status_other, 200 - MAX_STATUS_CODES as u64);
     }
 
-    /// An entry's step, name, count and reuses, and each phase's count,
-    /// min, max and median (`None` where it has no histogram).
-    type Contents = (u32, u32, u64, u64, Vec<Option<[u64; 4]>>);
+    /// An entry's step and name, its counts (requests, failed, reused,
+    /// plain, bytes sent and received, other codes), its status codes,
+    /// and each phase's count, min, max and median (`None` where it has no
+    /// histogram).
+    type Contents = (u32, u32, [u64; 7], Vec<(u16, u64)>, Vec<Option<[u64; 4]>>);
 
     /// What a table records, entry by entry.
     fn contents(t: &HttpTable) -> Vec<Contents> {
@@ -280,7 +282,16 @@ mod tests {
                     h.as_deref()
                         .map(|h| [h.len(), h.min(), h.max(), h.value_at_quantile(0.5)])
                 });
-                (*step, *name, s.count, s.reused, phases.collect())
+                let counts = [
+                    s.count,
+                    s.failed,
+                    s.reused,
+                    s.plain,
+                    s.bytes_sent,
+                    s.bytes_received,
+                    s.status_other,
+                ];
+                (*step, *name, counts, s.status.clone(), phases.collect())
             })
             .collect()
     }
@@ -300,7 +311,16 @@ mod tests {
             t
         };
         let (mut merged, mut swapped) = (HttpTable::default(), HttpTable::default());
-        for _round in 0..2 {
+        // Both windows full of other entries: what is taken then goes, many
+        // entries to one, to the window's `other` entry, whose histograms
+        // are empty at first.
+        let mut others = HttpTable::default();
+        for name in 100..100 + MAX_REQUEST_ENTRIES as u32 - 1 {
+            others.record(9, name, &exchange(Some(201), false));
+        }
+        merged.merge(&others);
+        swapped.merge(&others);
+        for _round in 0..3 {
             let (mut a, mut b) = (filled(), filled());
             merged.merge(&a);
             a.reset();
@@ -313,7 +333,9 @@ mod tests {
                 assert!(s.phases.iter().flatten().all(|h| h.is_empty()));
             }
         }
-        assert_eq!(merged.entries[0].2.phases[5].as_ref().unwrap().len(), 2);
+        assert_eq!(merged.entries.len(), MAX_REQUEST_ENTRIES);
+        let other = &merged.entries.last().unwrap().2;
+        assert_eq!((other.count, other.failed), (3 * 40, 3 * 20));
     }
 
     #[test]

@@ -305,7 +305,7 @@ impl StepShard {
     fn reset(&mut self) {
         self.ok = 0;
         self.failed = 0;
-        clear(&mut self.latency);
+        reset_unless_empty(&mut self.latency);
         self.errors.clear();
     }
 }
@@ -337,7 +337,7 @@ fn merge_slots<T>(
 /// 190 KB for lot's bounds) whatever it holds, and most of a shard's
 /// histograms hold nothing at most collections (the steps, requests and
 /// threads that had no iteration in the interval).
-pub(crate) fn clear(h: &mut Histogram<u64>) {
+pub(crate) fn reset_unless_empty(h: &mut Histogram<u64>) {
     if !h.is_empty() {
         h.reset();
     }
@@ -455,9 +455,9 @@ impl ScenarioShard {
         self.ok = 0;
         self.failed = 0;
         self.interrupted = 0;
-        clear(&mut self.latency);
-        clear(&mut self.service_time);
-        clear(&mut self.schedule_lag);
+        reset_unless_empty(&mut self.latency);
+        reset_unless_empty(&mut self.service_time);
+        reset_unless_empty(&mut self.schedule_lag);
         self.errors.clear();
         for step in self.steps.iter_mut().flatten() {
             step.reset();
@@ -523,7 +523,7 @@ impl MetricsShard {
             .chain(self.histograms.iter_mut())
             .flatten()
         {
-            clear(h);
+            reset_unless_empty(h);
         }
     }
 }
@@ -998,6 +998,50 @@ mod tests {
             assert!(b.latency.is_empty() && b.steps[2].as_ref().unwrap().latency.is_empty());
         }
         assert_eq!(absorbed.latency.len(), 9);
+    }
+
+    /// The collector's window over two intervals, each drained from
+    /// several threads' shards (the second round's threads new, the first
+    /// round's shards left empty): each window holds its interval alone,
+    /// and the totals both.
+    #[test]
+    fn drains_interval_after_interval_across_threads() {
+        let recorder = Arc::new(Recorder::new(1));
+        let record = |threads: usize, each: usize| {
+            let t0 = Instant::now();
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let r = recorder.clone();
+                    std::thread::spawn(move || {
+                        for _ in 0..each {
+                            let now = Instant::now();
+                            assert!(r.record(0, Outcome::Ok, t0, now, now));
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap();
+            }
+        };
+        let (mut window, mut spare) = (Drained::new(1), Drained::default());
+        let mut totals = ScenarioShard::new();
+        for (threads, each) in [(3, 50), (2, 7)] {
+            record(threads, each);
+            window.reset();
+            recorder.drain(&mut window, &mut spare, false);
+            let w = &window.scenarios[0];
+            let n = (threads * each) as u64;
+            assert_eq!(w.ok, n);
+            for h in [&w.latency, &w.service_time, &w.schedule_lag] {
+                assert_eq!(h.len(), n);
+            }
+            totals.merge(w);
+        }
+        assert_eq!((totals.ok, totals.latency.len()), (164, 164));
+        for s in &spare.scenarios {
+            assert!(s.latency.is_empty() && s.ok == 0, "the spare is left empty");
+        }
     }
 
     #[test]
