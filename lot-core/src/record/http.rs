@@ -16,7 +16,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use lot_report::stats::new_histogram;
 
-use crate::record::recorder::{reset_unless_empty, take_if_empty};
+use crate::record::hist::{reset_unless_empty, take_if_empty};
 
 /// The most (step, request name) entries a scenario keeps.
 pub const MAX_REQUEST_ENTRIES: usize = 16;
@@ -181,7 +181,7 @@ impl HttpTable {
     }
 
     /// Before merging `taken` in: swaps in each of its phase histograms
-    /// where this table's is empty (see `recorder::take_if_empty`). An
+    /// where this table's is empty (see `hist::take_if_empty`). An
     /// entry this table lacks gets its histograms here, so that `taken`
     /// keeps one of each and records into it again without allocating.
     pub(crate) fn take_if_empty(&mut self, taken: &mut HttpTable) {

@@ -3,6 +3,7 @@
 //! a channel send or an allocation.
 
 pub mod context;
+pub(crate) mod hist;
 pub(crate) mod http;
 pub(crate) mod names;
 pub(crate) mod recorder;

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
+use crate::record::hist::{reset_unless_empty, take_if_empty};
 use crate::record::http::{Exchange, HttpTable};
 use hdrhistogram::Histogram;
 use lot_report::ErrorCount;
@@ -330,30 +331,6 @@ fn merge_slots<T>(
         if let Some(item) = item {
             merge(slot(acc, id as u32, &new), item);
         }
-    }
-}
-
-/// Zeroes `h`, unless it holds nothing: a reset writes every count (about
-/// 190 KB for lot's bounds) whatever it holds, and most of a shard's
-/// histograms hold nothing at most collections (the steps, requests and
-/// threads that had no iteration in the interval).
-pub(crate) fn reset_unless_empty(h: &mut Histogram<u64>) {
-    if !h.is_empty() {
-        h.reset();
-    }
-}
-
-/// Where `acc` holds nothing and `taken` something, swaps them: `acc` then
-/// holds what `taken` did, and `taken` nothing, at no cost, where adding
-/// would copy every count and the reset after write them all again. Both
-/// have the same bounds (lot's).
-pub(crate) fn take_if_empty(acc: &mut Histogram<u64>, taken: &mut Histogram<u64>) {
-    if acc.is_empty() && !taken.is_empty() {
-        debug_assert!(
-            (acc.low(), acc.high(), acc.sigfig()) == (taken.low(), taken.high(), taken.sigfig()),
-            "only histograms of the same bounds trade places"
-        );
-        std::mem::swap(acc, taken);
     }
 }
 
