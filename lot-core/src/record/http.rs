@@ -188,7 +188,7 @@ impl HttpTable {
         for (step, name, shard) in &mut taken.entries {
             let acc = self.entry(*step, *name);
             for (acc, h) in acc.phases.iter_mut().zip(shard.phases.iter_mut()) {
-                if let Some(h) = h.as_deref_mut().filter(|h| !h.is_empty()) {
+                if let Some(h) = h.as_deref_mut() {
                     take_if_empty(acc.get_or_insert_with(|| Box::new(new_histogram())), h);
                 }
             }

@@ -412,12 +412,12 @@ impl ScenarioShard {
         ] {
             take_if_empty(acc, h);
         }
+        // `merge` makes the same slots (and `HttpTable::merge` the same
+        // entries) for what `taken` has.
         for (id, step) in taken.steps.iter_mut().enumerate() {
             if let Some(step) = step {
-                if !step.latency.is_empty() {
-                    let acc = slot(&mut self.steps, id as u32, || Box::new(StepShard::new()));
-                    take_if_empty(&mut acc.latency, &mut step.latency);
-                }
+                let acc = slot(&mut self.steps, id as u32, || Box::new(StepShard::new()));
+                take_if_empty(&mut acc.latency, &mut step.latency);
             }
         }
         self.http.take_if_empty(&mut taken.http);
