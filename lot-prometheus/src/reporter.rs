@@ -367,8 +367,8 @@ impl RemoteWrite {
             secrets.extend(config::value_secrets(value.expose()));
         }
         // Scrubbed longest first, so a secret that holds another is
-        // replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        // replaced whole; equal ones side by side, so each is kept once.
+        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
         Target {
             endpoint: self.endpoint.clone(),
