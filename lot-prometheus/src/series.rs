@@ -690,7 +690,7 @@ mod tests {
         let ticks = lot_report::MAX_INTERVALS as u64 + 100;
         let mut series = Series::new(&[], None, 5);
         series.start(&start());
-        let mut kept = lot_report::IntervalSeries::new();
+        let mut kept = lot_report::IntervalSeries::new(1_000_000);
         for k in 0..ticks - 1 {
             series.interval(&tick(k));
             kept.push(tick(k));

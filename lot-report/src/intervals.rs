@@ -4,13 +4,18 @@
 //! Reporters see every interval as it closes (the live line, the exporter,
 //! the dashboard). What the run keeps for its [`Summary`](crate::Summary)
 //! is an [`IntervalSeries`]: one interval per tick until it holds
-//! [`MAX_INTERVALS`], then pairs of neighbours folded into one, and every
-//! interval after that covering twice as many ticks, doubling again each
-//! time the series fills. An hour of 1 s ticks is kept whole (3,600
-//! intervals); a day of them is 2,701: 2,699 of 32 s, the one being
-//! filled when the run ended, and the last tick. Memory and the
-//! size of a document so follow the number of scenarios and steps, not
-//! the length of the run.
+//! [`MAX_INTERVALS`], then the ticks of each window of two ticks (counted
+//! from the run's start) folded into one, and every interval after that
+//! covering such a window, the windows doubling again each time the series
+//! fills. An hour of 1 s ticks is kept whole (3,600 intervals); a day of
+//! them is 2,701: 2,699 of 32 s, the one being filled when the run ended,
+//! and the last tick. Memory and the size of a document so follow the
+//! number of scenarios and steps, not the length of the run.
+//!
+//! Windows are of time, not of ticks: a stall that lengthens one tick and
+//! skips the ones it covered makes that tick's window longer (it takes in
+//! the rest of the window it ended in) and moves no later interval, so the
+//! shards of one test keep series that start together and merge in step.
 //!
 //! A folded interval adds up its parts: counts, `started` and HTTP counts
 //! are sums, so the series still adds up to the run's totals; gauges
@@ -32,28 +37,27 @@ pub const MAX_INTERVALS: usize = 4096;
 const FOLD_AT: usize = MAX_INTERVALS - 2;
 
 /// A run's intervals, folded in time as it grows (see the
-/// [module docs](self)).
+/// [module docs](self)): each kept interval covers the ticks of one window
+/// of [`stride`](IntervalSeries::stride) ticks.
 #[derive(Clone, Debug)]
 pub struct IntervalSeries {
     kept: Vec<Interval>,
-    /// Ticks per kept interval: a power of two.
+    /// Ticks per window: a power of two.
     stride: u64,
-    /// The interval being filled, and its ticks so far.
-    filling: Option<(Interval, u64)>,
-}
-
-impl Default for IntervalSeries {
-    fn default() -> IntervalSeries {
-        IntervalSeries::new()
-    }
+    /// The length of a tick, in µs (at least 1).
+    tick_us: u64,
+    /// The interval being filled: the ticks so far of the latest window.
+    filling: Option<Interval>,
 }
 
 impl IntervalSeries {
-    /// An empty series.
-    pub fn new() -> IntervalSeries {
+    /// An empty series of a run whose ticks are `tick_us` µs long
+    /// ([`Limits::interval_us`](crate::Limits::interval_us)).
+    pub fn new(tick_us: u64) -> IntervalSeries {
         IntervalSeries {
             kept: Vec::new(),
             stride: 1,
+            tick_us: tick_us.max(1),
             filling: None,
         }
     }
@@ -63,25 +67,22 @@ impl IntervalSeries {
     /// for reporters (histograms, the run so far) is left out.
     pub fn push(&mut self, tick: Interval) {
         let tick = bare(tick);
-        let (interval, ticks) = match self.filling.take() {
-            Some((mut interval, ticks)) => {
-                absorb(&mut interval, &tick);
-                (interval, ticks + 1)
+        let window = self.window_us();
+        match &mut self.filling {
+            Some(open) if same_window(open, &tick, window) => absorb(open, &tick),
+            _ => {
+                if let Some(done) = self.filling.replace(tick) {
+                    self.kept.push(done);
+                    while self.kept.len() >= FOLD_AT {
+                        self.fold();
+                    }
+                }
             }
-            None => (tick, 1),
-        };
-        if ticks < self.stride {
-            self.filling = Some((interval, ticks));
-            return;
-        }
-        self.kept.push(interval);
-        if self.kept.len() >= FOLD_AT {
-            self.fold();
         }
     }
 
-    /// Ticks per interval kept from now on: 1 until the series first fills,
-    /// then 2, 4, ...
+    /// Ticks per window from now on: 1 until the series first fills, then
+    /// 2, 4, ...
     pub fn stride(&self) -> u64 {
         self.stride
     }
@@ -89,8 +90,7 @@ impl IntervalSeries {
     /// The series, ending with the run's `last` tick on its own; intervals
     /// numbered from 0 in order.
     pub fn finish(mut self, last: Option<Interval>) -> Vec<Interval> {
-        self.kept
-            .extend(self.filling.take().map(|(interval, _)| interval));
+        self.kept.extend(self.filling.take());
         self.kept.extend(last.map(bare));
         for (index, interval) in self.kept.iter_mut().enumerate() {
             interval.index = index as u64;
@@ -98,18 +98,54 @@ impl IntervalSeries {
         self.kept
     }
 
-    /// Folds each pair of neighbours into one and doubles the stride.
-    fn fold(&mut self) {
-        let kept = std::mem::take(&mut self.kept);
-        let mut pairs = kept.into_iter();
-        while let Some(mut first) = pairs.next() {
-            if let Some(second) = pairs.next() {
-                absorb(&mut first, &second);
-            }
-            self.kept.push(first);
-        }
-        self.stride = self.stride.saturating_mul(2);
+    fn window_us(&self) -> u64 {
+        self.stride.saturating_mul(self.tick_us)
     }
+
+    /// Doubles the stride and folds the intervals that now share a window
+    /// into one, the one being filled included.
+    fn fold(&mut self) {
+        self.stride = self.stride.saturating_mul(2);
+        let window = self.window_us();
+        let kept = std::mem::take(&mut self.kept);
+        self.kept = in_windows(kept, window);
+        if let Some(open) = self.filling.take() {
+            self.filling = Some(match self.kept.pop() {
+                Some(mut before) if same_window(&before, &open, window) => {
+                    absorb(&mut before, &open);
+                    before
+                }
+                before => {
+                    self.kept.extend(before);
+                    open
+                }
+            });
+        }
+    }
+}
+
+/// Whether `next`, the interval after `open`, belongs with it in windows of
+/// `window_us`: it starts in the window `open` started in, or in a later
+/// one that `open` reaches into (a stall carried `open` past its window's
+/// end, and `next` fills the rest of the window it ended in).
+fn same_window(open: &Interval, next: &Interval, window_us: u64) -> bool {
+    let last_us = open
+        .start_us
+        .saturating_add(open.duration_us.saturating_sub(1));
+    last_us / window_us >= next.start_us / window_us
+}
+
+/// `intervals`, in order, with the neighbours that share a window of
+/// `window_us` (at least 1; see [`same_window`]) folded into one.
+fn in_windows(intervals: impl IntoIterator<Item = Interval>, window_us: u64) -> Vec<Interval> {
+    let mut out: Vec<Interval> = Vec::new();
+    for interval in intervals {
+        match out.last_mut() {
+            Some(open) if same_window(open, &interval, window_us) => absorb(open, &interval),
+            _ => out.push(interval),
+        }
+    }
+    out
 }
 
 impl IntervalLatency {
@@ -175,16 +211,7 @@ pub(crate) fn coarsen(series: &[Interval], window_us: u64) -> Vec<Interval> {
     let Some((last, rest)) = series.split_last() else {
         return Vec::new();
     };
-    let window_us = window_us.max(1);
-    let mut out: Vec<Interval> = Vec::with_capacity(rest.len());
-    for interval in rest {
-        match out.last_mut() {
-            Some(open) if open.start_us / window_us == interval.start_us / window_us => {
-                absorb(open, interval);
-            }
-            _ => out.push(interval.clone()),
-        }
-    }
+    let mut out = in_windows(rest.iter().cloned(), window_us.max(1));
     out.push(last.clone());
     for (index, interval) in out.iter_mut().enumerate() {
         interval.index = index as u64;
@@ -383,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_short_run_is_kept_whole() {
-        let mut series = IntervalSeries::new();
+        let mut series = IntervalSeries::new(1_000_000);
         let ticks: Vec<Interval> = (0..10).map(tick).collect();
         for t in &ticks[..9] {
             series.push(t.clone());
@@ -394,7 +421,7 @@ mod tests {
     #[test]
     fn a_long_run_is_folded_and_still_adds_up() {
         let n = 3 * MAX_INTERVALS as u64 + 5;
-        let mut series = IntervalSeries::new();
+        let mut series = IntervalSeries::new(1_000_000);
         let (mut sum, mut http, mut step_ok) = (Totals::default(), 0, 0);
         for k in 0..n {
             let t = tick(k);
@@ -461,6 +488,50 @@ mod tests {
         );
     }
 
+    /// A stall lengthens a tick and skips those it covered: the run's
+    /// intervals after it still start where an unstalled run's do, at the
+    /// windows of its stride, before the series first folds and after.
+    #[test]
+    fn a_stall_moves_no_later_interval() {
+        let n = MAX_INTERVALS as u64 + 2000;
+        // A stall over ticks 2 and 3 (before the first fold), and one over
+        // ticks 4096 to 4098 (after it), which ends in the middle of a
+        // window of the folded series.
+        let stalled = |k: u64| k == 3 || k == 4097 || k == 4098;
+        let run = |stall: bool| {
+            let mut series = IntervalSeries::new(1_000_000);
+            let mut ok = 0;
+            for k in 0..n - 1 {
+                if stall && stalled(k) {
+                    continue;
+                }
+                let mut t = tick(k);
+                while stall && stalled(k + t.duration_us / 1_000_000) {
+                    t.duration_us += 1_000_000;
+                }
+                ok += t.counts.ok;
+                series.push(t);
+            }
+            let stride = series.stride();
+            (series.finish(Some(tick(n - 1))), stride, ok)
+        };
+        let (plain, stride, _) = run(false);
+        let (kept, stalled_stride, ok) = run(true);
+        assert_eq!((stride, stalled_stride), (2, 2));
+        let (_, rest) = kept.split_last().expect("a series");
+        let plain_starts: Vec<u64> = plain.iter().map(|i| i.start_us).collect();
+        let mut end = 0;
+        for interval in rest {
+            assert_eq!(interval.start_us, end, "the intervals tile the run");
+            assert_eq!(interval.start_us % 2_000_000, 0, "{}", interval.start_us);
+            assert!(plain_starts.binary_search(&interval.start_us).is_ok());
+            end = interval.start_us + interval.duration_us;
+        }
+        let kept_ok: u64 = rest.iter().map(|i| i.counts.ok).sum();
+        assert_eq!(kept_ok, ok, "the series adds up");
+        assert!(kept.len() <= MAX_INTERVALS, "{}", kept.len());
+    }
+
     #[test]
     fn live_only_parts_are_left_out() {
         let mut t = tick(0);
@@ -471,7 +542,7 @@ mod tests {
             schedule_lag: h(),
             steps: Vec::new(),
         }));
-        let mut series = IntervalSeries::new();
+        let mut series = IntervalSeries::new(1_000_000);
         series.push(t);
         assert!(series.finish(None)[0].scenarios[0].histograms.is_none());
     }

@@ -316,13 +316,17 @@ async fn a_long_run_keeps_a_bounded_interval_series() {
         "{n} of {} ticks",
         live.len()
     );
-    // The series tiles the run, adds up to it, and its gauges hold.
+    // The series tiles the run, adds up to it, and its gauges hold. Its
+    // ticks (fewer than twice the bound) were folded once, in windows of
+    // two ticks, 8 ms, from the start: a tick a stall lengthened moved no
+    // later interval off them.
     for (i, pair) in s.intervals.windows(2).enumerate() {
         assert_eq!(
             pair[1].start_us,
             pair[0].start_us + pair[0].duration_us,
             "interval {i}"
         );
+        assert_eq!(pair[0].start_us % 8_000, 0, "interval {i}");
     }
     assert!(
         s.intervals[0].duration_us >= 2_000,

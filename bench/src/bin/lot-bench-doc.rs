@@ -227,7 +227,7 @@ fn main() -> anyhow::Result<()> {
     let file = File::create(&a.out).with_context(|| format!("cannot create `{}`", a.out))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     if !a.unfolded {
-        let mut series = IntervalSeries::new();
+        let mut series = IntervalSeries::new(1_000_000);
         for k in 0..a.intervals.saturating_sub(1) {
             series.push(tick(k));
         }

@@ -189,7 +189,10 @@ pub(crate) fn prepare(mut config: Config, overrides: Overrides) -> Result<Prepar
         },
         timeout: config.timeout,
         graceful_stop: config.graceful_stop,
-        interval: config.interval,
+        // To the microsecond, as the document records it, so that every
+        // tick starts at a whole multiple of `interval_us`, where the
+        // series folds them (`lot_report::intervals`).
+        interval: Duration::from_micros(micros(config.interval)),
         reporters,
         handle_signals: config.handle_signals,
         terminal: config.terminal,

@@ -154,6 +154,7 @@ impl Collector {
 
     pub(crate) fn new(info: Arc<RunInfo>, shared: Arc<Shared>) -> Collector {
         let n = info.names.len();
+        let intervals = IntervalSeries::new(info.limits.interval_us);
         Collector {
             info,
             shared,
@@ -164,7 +165,7 @@ impl Collector {
             last: vec![(0, 0); n],
             last_offset: Duration::ZERO,
             ticks: 0,
-            intervals: IntervalSeries::new(),
+            intervals,
         }
     }
 
@@ -308,7 +309,9 @@ impl Collector {
             last.cumulative.interrupted += missing;
             last.in_flight -= missing;
         }
-        let intervals = std::mem::take(&mut self.intervals).finish(Some(last));
+        let tick_us = self.info.limits.interval_us;
+        let intervals =
+            std::mem::replace(&mut self.intervals, IntervalSeries::new(tick_us)).finish(Some(last));
         let summary = self.summary(offset, scheduling, stop_reason, intervals);
         debug_assert!(summary.totals.is_balanced(), "{:?}", summary.totals);
         summary

@@ -21,8 +21,10 @@
 //! maximum, and p50/p90/p99 are the count-weighted means of the shards'
 //! (intervals carry no histogram, so these are estimates; the run's own
 //! percentiles are exact). Gauges are the sum of the shards' last values.
-//! A long run folds its series (see [`intervals`](crate::intervals)), and
-//! shards whose tick counts fall either side of a fold hold intervals of
+//! A long run folds its series in windows of time from its start (see
+//! [`intervals`](crate::intervals)), so a shard's stall moves none of its
+//! later intervals off the others'; but shards whose tick counts fall
+//! either side of a fold hold intervals of
 //! different lengths: the finer series are first folded to the coarsest
 //! one's windows, so the merged series does not alternate long intervals
 //! with short ones holding part of the load.

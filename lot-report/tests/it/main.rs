@@ -313,6 +313,50 @@ mod merging {
         assert_eq!(again.intervals, merged.intervals);
     }
 
+    /// `ticks` 1 s ticks like the fixture's second, pushed through a run's
+    /// series of intervals, but for those `stalled` skips (the tick before
+    /// them lengthened over them), and a last sliver.
+    fn run_of(ticks: u64, stalled: fn(u64) -> bool) -> Vec<lot_report::Interval> {
+        let like = shard(0, 2).intervals[1].clone();
+        let at = |k: u64, duration_us: u64| lot_report::Interval {
+            index: k,
+            start_us: k * 1_000_000,
+            duration_us,
+            ..like.clone()
+        };
+        let mut series = lot_report::IntervalSeries::new(1_000_000);
+        for k in (0..ticks - 1).filter(|&k| !stalled(k)) {
+            let skipped = (k + 1..).take_while(|&j| stalled(j)).count() as u64;
+            series.push(at(k, (1 + skipped) * 1_000_000));
+        }
+        series.finish(Some(at(ticks - 1, 5_000)))
+    }
+
+    /// Two shards of a run long enough to fold its series, one of which
+    /// stalled over a tick before the fold: each run folds by time, so the
+    /// stall moves none of its later intervals and the merged series keeps
+    /// the unstalled shard's windows, each with both shards' counts,
+    /// rather than alternating the two shards' intervals from the stall on.
+    #[test]
+    fn a_shard_that_stalled_merges_in_step_with_one_that_did_not() {
+        let ticks = lot_report::MAX_INTERVALS as u64 + 100;
+        let mut a = shard(0, 2);
+        a.intervals = run_of(ticks, |_| false);
+        let mut b = shard(1, 2);
+        b.intervals = run_of(ticks, |k| k == 3);
+        assert!(a.intervals.len() < ticks as usize, "folded");
+        let merged = merge(&labelled(vec![a.clone(), b.clone()]), false).unwrap();
+        let starts =
+            |s: &[lot_report::Interval]| -> Vec<u64> { s.iter().map(|i| i.start_us).collect() };
+        assert_eq!(starts(&merged.intervals), starts(&a.intervals));
+        assert_eq!(starts(&b.intervals), starts(&a.intervals));
+        let ok = |s: &[lot_report::Interval]| -> u64 { s.iter().map(|i| i.counts.ok).sum() };
+        assert_eq!(ok(&merged.intervals), ok(&a.intervals) + ok(&b.intervals));
+        for ((m, a), b) in merged.intervals.iter().zip(&a.intervals).zip(&b.intervals) {
+            assert_eq!(m.counts.ok, a.counts.ok + b.counts.ok, "at {}", m.start_us);
+        }
+    }
+
     /// Crafted lengths (every interval of a shard claiming `u64::MAX` µs)
     /// fold the other shard's series into one window: no overflow, no
     /// panic, and the counts still add up.
