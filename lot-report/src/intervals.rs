@@ -32,13 +32,14 @@ use crate::model::{Interval, IntervalLatency, ScenarioInterval, StepInterval};
 /// Most intervals a run's series holds (see the [module docs](self)).
 pub const MAX_INTERVALS: usize = 4096;
 
-/// Kept intervals at which pairs are folded: two fewer than
+/// Kept intervals at which the windows double and fold: two fewer than
 /// [`MAX_INTERVALS`], for the interval being filled and the run's last.
 const FOLD_AT: usize = MAX_INTERVALS - 2;
 
 /// A run's intervals, folded in time as it grows (see the
 /// [module docs](self)): each kept interval covers the ticks of one window
-/// of [`stride`](IntervalSeries::stride) ticks.
+/// of [`stride`](IntervalSeries::stride) ticks (of more, where a stall
+/// carried a tick past its window's end).
 #[derive(Clone, Debug)]
 pub struct IntervalSeries {
     kept: Vec<Interval>,
@@ -204,9 +205,9 @@ pub(crate) fn stride_of(series: &[Interval], tick_us: u64) -> u64 {
     1 << exponent
 }
 
-/// `series` (a run's, its last on its own) with the neighbours whose
-/// starts fall in the same window of `window_us` folded into one, as the
-/// run folds its own; the last stays on its own.
+/// `series` (a run's, its last on its own) with the neighbours that share a
+/// window of `window_us` ([`same_window`]) folded into one, as the run
+/// folds its own; the last stays on its own.
 pub(crate) fn coarsen(series: &[Interval], window_us: u64) -> Vec<Interval> {
     let Some((last, rest)) = series.split_last() else {
         return Vec::new();
@@ -527,6 +528,8 @@ mod tests {
             assert!(plain_starts.binary_search(&interval.start_us).is_ok());
             end = interval.start_us + interval.duration_us;
         }
+        // The second stall joined two windows; nothing else was joined.
+        assert_eq!(kept.len(), plain.len() - 1);
         let kept_ok: u64 = rest.iter().map(|i| i.counts.ok).sum();
         assert_eq!(kept_ok, ok, "the series adds up");
         assert!(kept.len() <= MAX_INTERVALS, "{}", kept.len());
