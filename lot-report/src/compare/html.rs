@@ -3,7 +3,8 @@
 //! step) two charts drawn with the vendored uPlot (lot-report's `assets/`):
 //! the two latency percentile spectra overlaid, and the two runs' latency
 //! p50 and p99 over time, aligned on each run's start (point `i` is each
-//! run's interval `i`). Nothing is loaded from the network. Names from the
+//! run's interval `i`, drawn where the longer run's interval `i` ends: a
+//! long run's intervals are folded, so they are not all one tick long). Nothing is loaded from the network. Names from the
 //! runs are escaped in the tables, and in the embedded JSON `<`, `>` and
 //! `&` are `\u` escapes, so no name can close its `<script>` element. After
 //! the script has drawn, the root element carries `data-charts` and
@@ -94,16 +95,33 @@ fn group_data(
     let (_, n) = spectrum(latency(new.summary(), scenario, step).unwrap_or(&empty));
     let bp = base.series().group(scenario, step).map(|g| &g.points);
     let np = new.series().group(scenario, step).map(|g| &g.points);
-    let len = base.series().intervals().max(new.series().intervals());
+    // The time axis is the longer run's (the base's where they are as
+    // long): where its intervals end, which a long run's folding and a
+    // stall's longer tick both move off `(i + 1)` intervals.
+    let clock = if new.series().intervals() > base.series().intervals() {
+        new
+    } else {
+        base
+    };
+    let len = clock.series().intervals();
+    let ends = clock.series().ends();
+    // Strides are powers of two: the largest is a multiple of the others.
     let kept = [bp, np]
         .iter()
         .flatten()
         .map(|p| p.stride())
+        .chain([ends.stride()])
         .max()
         .unwrap_or(1);
     let stride = len.div_ceil(MAX_POINTS as u64).max(1).div_ceil(kept) * kept;
-    let period = base.summary().limits.interval_us.max(1) as f64 / 1e6;
+    let period_us = clock.summary().limits.interval_us.max(1);
     let idx: Vec<u64> = (0..len).step_by(stride as usize).collect();
+    let end_s = |i: u64| {
+        let end_us = ends
+            .at(i)
+            .unwrap_or_else(|| i.saturating_add(1).saturating_mul(period_us));
+        end_us as f64 / 1e6
+    };
     let pick = |p: Option<&Points>, p99: bool| -> Vec<Value> {
         idx.iter()
             .map(|&i| match p.and_then(|p| p.at(i)) {
@@ -115,7 +133,7 @@ fn group_data(
     json!({
         "spectrum": {"x": x, "base": b, "new": n},
         "time": {
-            "t": idx.iter().map(|&i| (i + 1) as f64 * period).collect::<Vec<_>>(),
+            "t": idx.iter().map(|&i| end_s(i)).collect::<Vec<_>>(),
             "base_p50": pick(bp, false),
             "base_p99": pick(bp, true),
             "new_p50": pick(np, false),

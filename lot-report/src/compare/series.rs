@@ -142,16 +142,18 @@ fn at_rank(h: &Histogram<u32>, rank: u64) -> u64 {
     h.median_equivalent(h.max())
 }
 
-/// Latency p50 and p99 of the intervals kept for a chart: every `stride`-th
-/// interval's, `None` where the group had no value in it.
+/// A value for each of the intervals kept for a chart: every `stride`-th
+/// interval's, `None` where there was no value in it. A group keeps its
+/// latency p50 and p99; a run, the end of each interval (µs from its
+/// start), the charts' time axis.
 #[derive(Clone, Debug)]
-pub(crate) struct Points {
+pub(crate) struct Points<V = (u64, u64)> {
     stride: u64,
-    kept: Vec<(u64, u64, u64)>,
+    kept: Vec<(u64, V)>,
 }
 
-impl Default for Points {
-    fn default() -> Points {
+impl<V> Default for Points<V> {
+    fn default() -> Points<V> {
         Points {
             stride: 1,
             kept: Vec::new(),
@@ -159,16 +161,16 @@ impl Default for Points {
     }
 }
 
-impl Points {
-    fn push(&mut self, interval: u64, p50: u64, p99: u64) {
+impl<V: Copy> Points<V> {
+    fn push(&mut self, interval: u64, value: V) {
         if interval % self.stride != 0 {
             return;
         }
-        self.kept.push((interval, p50, p99));
+        self.kept.push((interval, value));
         if self.kept.len() >= 2 * MAX_POINTS {
             self.stride *= 2;
             let stride = self.stride;
-            self.kept.retain(|&(i, _, _)| i % stride == 0);
+            self.kept.retain(|&(i, _)| i % stride == 0);
         }
     }
 
@@ -177,11 +179,10 @@ impl Points {
         self.stride
     }
 
-    /// `(p50, p99)` of interval `i`, if kept and the group had values in it.
-    pub(crate) fn at(&self, i: u64) -> Option<(u64, u64)> {
+    /// The value of interval `i`, if kept and there was one.
+    pub(crate) fn at(&self, i: u64) -> Option<V> {
         let at = self.kept.binary_search_by_key(&i, |p| p.0).ok()?;
-        let (_, p50, p99) = self.kept[at];
-        Some((p50, p99))
+        Some(self.kept[at].1)
     }
 }
 
@@ -208,7 +209,7 @@ impl GroupSeries {
             self.values[0].push(latency.p50_us as f64);
             self.values[1].push(latency.p90_us as f64);
             self.values[2].push(latency.p99_us as f64);
-            self.points.push(interval, latency.p50_us, latency.p99_us);
+            self.points.push(interval, (latency.p50_us, latency.p99_us));
         }
         let done = counts.ok.saturating_add(counts.failed);
         if done > 0 {
@@ -233,6 +234,8 @@ struct ScenarioSeries {
 #[derive(Clone, Debug, Default)]
 pub struct RunSeries {
     intervals: u64,
+    /// Where each kept interval ends, in µs from the run's start.
+    ends: Points<u64>,
     run: GroupSeries,
     scenarios: Vec<ScenarioSeries>,
     index: HashMap<String, usize>,
@@ -251,6 +254,11 @@ impl RunSeries {
     /// How many intervals the run had.
     pub(crate) fn intervals(&self) -> u64 {
         self.intervals
+    }
+
+    /// Where its intervals end, in µs from its start.
+    pub(crate) fn ends(&self) -> &Points<u64> {
+        &self.ends
     }
 
     /// The series of the run (`None`), a scenario, or a step of one; `None`
@@ -310,6 +318,8 @@ impl IntervalSink for RunSeries {
     fn interval(&mut self, interval: &Interval) {
         let at = self.intervals;
         self.intervals += 1;
+        self.ends
+            .push(at, interval.start_us.saturating_add(interval.duration_us));
         self.run.push(at, &interval.counts, &interval.latency);
         for (j, row) in interval.scenarios.iter().enumerate() {
             let i = self.scenario(j, &row.name);
@@ -376,15 +386,15 @@ mod tests {
 
     #[test]
     fn points_thin_to_every_nth_interval() {
-        let mut p = Points::default();
+        let mut p: Points = Points::default();
         for i in 0..10 * MAX_POINTS as u64 {
             if i % 3 != 1 {
-                p.push(i, i, 2 * i);
+                p.push(i, (i, 2 * i));
             }
         }
         assert!(p.kept.len() < 2 * MAX_POINTS);
         assert!(p.stride() > 1 && p.stride().is_power_of_two());
-        assert!(p.kept.iter().all(|&(i, _, _)| i % p.stride() == 0));
+        assert!(p.kept.iter().all(|&(i, _)| i % p.stride() == 0));
         let s = p.stride();
         assert_eq!(p.at(3 * s), (3 * s % 3 != 1).then_some((3 * s, 6 * s)));
         assert_eq!(p.at(s + 1), None);

@@ -608,6 +608,41 @@ fn a_long_run_is_condensed_as_it_is_read() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A run long enough to fold its series (intervals of 2 s, but for the
+/// last) is charted over its whole length: the time axis is where its
+/// intervals end, not their count of ticks.
+#[test]
+fn a_folded_run_is_charted_over_its_length() {
+    let n = lot_report::MAX_INTERVALS as u64 + 1000;
+    let mut s = long_document(&same(1), n as usize);
+    for i in &mut s.intervals {
+        i.duration_us = 1_000_000;
+    }
+    let last = s.intervals.pop();
+    let mut series = lot_report::IntervalSeries::new(1_000_000);
+    for i in std::mem::take(&mut s.intervals) {
+        series.push(i);
+    }
+    s.intervals = series.finish(last);
+    assert!(s.intervals.len() < n as usize, "folded");
+    let c = Condensed::new(s.clone());
+    let compared = compare::compare_condensed(("a.json", &c), ("b.json", &c), &[]).unwrap();
+    let data = chart_data(&compare::html::render(&compared, &c, &c));
+    let t: Vec<f64> = data["groups"][0]["time"]["t"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(t.windows(2).all(|w| w[0] < w[1]), "time goes forward");
+    // Thinned to at most MAX_POINTS points, the last one within a stride
+    // of the run's end.
+    let end = n as f64;
+    let last = *t.last().unwrap();
+    assert!(last <= end && last > 0.99 * end, "{last} of {end} s");
+    assert_eq!(t[0], 2.0, "the first interval is two ticks long");
+}
+
 #[test]
 fn condensed_reading_checks_the_rows_as_render_does() {
     let dir = temp_dir("compare-rows");
