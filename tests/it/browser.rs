@@ -22,6 +22,24 @@ pub fn find_chromium() -> Option<PathBuf> {
     .find(|candidate| candidate.is_file())
 }
 
+/// The DOM of the page in the file `page` once its script has run (five
+/// seconds of the page's time), in a 1280 × 2400 window of headless
+/// `browser` with the profile `profile`.
+pub async fn dump_dom(browser: &Path, profile: &Path, page: &Path) -> String {
+    let out = chromium(
+        browser,
+        profile,
+        &[
+            "--window-size=1280,2400".to_owned(),
+            "--virtual-time-budget=5000".to_owned(),
+            "--dump-dom".to_owned(),
+            format!("file://{}", page.display()),
+        ],
+    )
+    .await;
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Runs headless `browser` with a profile of its own and `args`, within
 /// two minutes.
 pub async fn chromium(browser: &Path, profile: &Path, args: &[String]) -> std::process::Output {
@@ -54,18 +72,7 @@ async fn html_report_renders_its_charts_in_a_real_browser() {
     };
     let run = run_with_all_outputs("browser").await;
     let page = format!("file://{}", run.path("report.html").display());
-    let dom = chromium(
-        &browser,
-        &run.path("profile-dom"),
-        &[
-            "--window-size=1280,2400".to_owned(),
-            "--virtual-time-budget=5000".to_owned(),
-            "--dump-dom".to_owned(),
-            page.clone(),
-        ],
-    )
-    .await;
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = dump_dom(&browser, &run.path("profile-dom"), &run.path("report.html")).await;
     let head = &dom[..dom.len().min(400)];
     // The run's charts (rate, outcomes, latency, in flight, spectrum) and
     // its step's two; each with every series drawn, as the page's script
@@ -230,18 +237,7 @@ async fn a_run_of_http_requests_draws_its_status_and_bytes_charts() {
         })
         .await;
     assert_eq!(report.expect_summary().totals.ok, 80);
-    let dom = chromium(
-        &browser,
-        &dir.join("profile"),
-        &[
-            "--window-size=1280,2400".to_owned(),
-            "--virtual-time-budget=5000".to_owned(),
-            "--dump-dom".to_owned(),
-            format!("file://{}", html.display()),
-        ],
-    )
-    .await;
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = dump_dom(&browser, &dir.join("profile"), &html).await;
     let charts = charts_drawn(&dom);
     for id in ["chart-http-status", "chart-http-bytes"] {
         let (_, series, drawn) = charts

@@ -11,7 +11,8 @@ use std::time::Duration;
 use lot::executor::Executor;
 use serde_json::Value;
 
-use crate::browser::{chromium, find_chromium};
+use crate::browser::{chromium, dump_dom, find_chromium};
+use crate::outputs::run_with_all_outputs;
 use crate::server::TestServer;
 
 /// Each iteration's step `checkout` waits `20 + extra_ms` ms on the server,
@@ -189,6 +190,64 @@ async fn compare_sees_a_slower_target_and_a_slow_path_but_not_a_second_run() {
     let _ = std::fs::remove_dir_all(dir());
 }
 
+/// `lot-report compare`'s page in a real browser: a run compared with the
+/// same run as a long one keeps it (its ticks repeated past
+/// `MAX_INTERVALS`, so folded into windows of two), which the page joins
+/// on one time axis, each at its own intervals' ends. Every chart is
+/// drawn, and nothing is loaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folded_run_is_compared_in_a_real_browser() {
+    use lot::report::compare::{self, Condensed};
+    use lot::report::{IntervalSeries, MAX_INTERVALS, Summary};
+
+    let Some(browser) = find_chromium() else {
+        crate::require::missing("chromium", "apt-get install chromium; .ci/run installs it");
+        return;
+    };
+    let run = run_with_all_outputs("browser-compare").await;
+    let base: Summary = serde_json::from_str(&run.read("run.json")).unwrap();
+    let tick_us = base.limits.interval_us;
+    let (_, ticks) = base.intervals.split_last().expect("intervals");
+    let mut series = IntervalSeries::new(tick_us);
+    for k in 0..MAX_INTERVALS as u64 + 100 {
+        let mut i = ticks[k as usize % ticks.len()].clone();
+        (i.index, i.start_us, i.duration_us) = (k, k * tick_us, tick_us);
+        series.push(i);
+    }
+    let mut long = base.clone();
+    long.intervals = series.finish(None);
+    assert!(long.intervals.len() < MAX_INTERVALS, "folded");
+    let (b, n) = (Condensed::new(base), Condensed::new(long));
+    let c = compare::compare_condensed(("run.json", &b), ("long.json", &n), &[]).unwrap();
+    let page = run.path("compare.html");
+    std::fs::write(&page, compare::html::render(&c, &b, &n)).unwrap();
+    let dom = dump_dom(&browser, &run.path("profile-compare"), &page).await;
+    let head = &dom[..dom.len().min(400)];
+    // Two charts (spectrum, over time) for the run, its scenario and its
+    // step.
+    assert!(
+        dom.contains("data-charts=\"6\" data-charts-drawn=\"6\""),
+        "{head}"
+    );
+    assert!(dom.contains("data-resources=\"0\""), "{head}");
+    // Kept as a test artifact, for a person to look at.
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compare-report.png");
+    chromium(
+        &browser,
+        &run.path("profile-compare-shot"),
+        &[
+            "--window-size=1280,2400".to_owned(),
+            "--hide-scrollbars".to_owned(),
+            format!("--screenshot={}", shot.display()),
+            format!("file://{}", page.display()),
+        ],
+    )
+    .await;
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let _ = std::fs::remove_dir_all(&run.dir);
+}
+
 /// The comparison's page in headless Chromium, from a file, with no
 /// network: both charts of every group drawn, nothing fetched.
 async fn html_in_a_browser(base: &Path, new: &Path) {
@@ -199,17 +258,7 @@ async fn html_in_a_browser(base: &Path, new: &Path) {
     let page = dir().join("compare.html");
     let out = compare(base, new, &["-o", page.to_str().unwrap()]);
     assert!(out.status.success(), "{out:?}");
-    let dom = chromium(
-        &browser,
-        &dir().join("profile"),
-        &[
-            "--virtual-time-budget=5000".to_owned(),
-            "--dump-dom".to_owned(),
-            format!("file://{}", page.display()),
-        ],
-    )
-    .await;
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    let dom = dump_dom(&browser, &dir().join("profile"), &page).await;
     // The run, the scenario and its step: two charts each.
     assert!(
         dom.contains("data-charts=\"6\" data-charts-drawn=\"6\""),

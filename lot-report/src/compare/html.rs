@@ -2,9 +2,11 @@
 //! Markdown output's content, and per group (the run, each scenario, each
 //! step) two charts drawn with the vendored uPlot (lot-report's `assets/`):
 //! the two latency percentile spectra overlaid, and the two runs' latency
-//! p50 and p99 over time, aligned on each run's start (point `i` is each
-//! run's interval `i`, drawn where the longer run's interval `i` ends: a
-//! long run's intervals are folded, so they are not all one tick long). Nothing is loaded from the network. Names from the
+//! p50 and p99 over time, aligned on each run's start: each run's points at
+//! the ends of its own intervals, joined on one time axis by uPlot's `join`
+//! (a run's line is drawn across the other's times, and broken where it had
+//! no value), so runs of different lengths, or folded differently, line up
+//! in time. Nothing is loaded from the network. Names from the
 //! runs are escaped in the tables, and in the embedded JSON `<`, `>` and
 //! `&` are `\u` escapes, so no name can close its `<script>` element. After
 //! the script has drawn, the root element carries `data-charts` and
@@ -46,7 +48,8 @@ D.groups.forEach(function(g){
   var sec=document.createElement('section');var h=document.createElement('h3');h.textContent=g.title;sec.appendChild(h);
   var grid=document.createElement('div');grid.className='grid';sec.appendChild(grid);document.getElementById('charts').appendChild(sec);
   chart(grid,'latency percentile spectrum',g.spectrum.x,[{label:'base',color:'#6e7781',values:g.spectrum.base},{label:'new',color:'#0969da',values:g.spectrum.new}],'percentile',true);
-  chart(grid,'latency over time',g.time.t,[{label:'base p50',color:'#6e7781',values:g.time.base_p50},{label:'base p99',color:'#6e7781',dash:[6,4],values:g.time.base_p99},{label:'new p50',color:'#0969da',values:g.time.new_p50},{label:'new p99',color:'#0969da',dash:[6,4],values:g.time.new_p99}],'time',false);
+  var b=g.time.base,n=g.time.new,j=uPlot.join([[b.t,b.p50,b.p99],[n.t,n.p50,n.p99]]);
+  chart(grid,'latency over time',j[0],[{label:'base p50',color:'#6e7781',values:j[1]},{label:'base p99',color:'#6e7781',dash:[6,4],values:j[2]},{label:'new p50',color:'#0969da',values:j[3]},{label:'new p99',color:'#0969da',dash:[6,4],values:j[4]}],'time',false);
 });
 window.addEventListener('load',function(){root.setAttribute('data-resources',String(performance.getEntriesByType('resource').length));});
 })();"#;
@@ -81,9 +84,8 @@ fn latency<'a>(s: &'a Summary, scenario: Option<&str>, step: Option<&str>) -> Op
     }
 }
 
-/// The chart data of one group. Point `i` is each run's interval `i · n`,
-/// `n` the smallest multiple of both runs' [`Points::stride`] that keeps
-/// the points within [`MAX_POINTS`].
+/// The chart data of one group: the spectra, and each run's points over
+/// time ([`timeline`]), which the page joins on one time axis.
 fn group_data(
     base: &Condensed,
     new: &Condensed,
@@ -95,51 +97,44 @@ fn group_data(
     let (_, n) = spectrum(latency(new.summary(), scenario, step).unwrap_or(&empty));
     let bp = base.series().group(scenario, step).map(|g| &g.points);
     let np = new.series().group(scenario, step).map(|g| &g.points);
-    // The time axis is the longer run's (the base's where they are as
-    // long): where its intervals end, which a long run's folding and a
-    // stall's longer tick both move off `(i + 1)` intervals.
-    let clock = if new.series().intervals() > base.series().intervals() {
-        new
-    } else {
-        base
-    };
-    let len = clock.series().intervals();
-    let ends = clock.series().ends();
-    // Strides are powers of two: the largest is a multiple of the others.
-    let kept = [bp, np]
-        .iter()
-        .flatten()
-        .map(|p| p.stride())
-        .chain([ends.stride()])
-        .max()
-        .unwrap_or(1);
+    json!({
+        "spectrum": {"x": x, "base": b, "new": n},
+        "time": {"base": timeline(base, bp), "new": timeline(new, np)},
+    })
+}
+
+/// One run's latency p50 and p99 over time, for a group whose points are
+/// `points`: `t`, where every `n`-th of the run's intervals ends (seconds
+/// from its start; a long run's intervals are folded, so they are not all
+/// one tick long), `n` the smallest multiple of its strides that keeps them
+/// within [`MAX_POINTS`]; `null` where the group had no value.
+fn timeline(run: &Condensed, points: Option<&Points>) -> Value {
+    let series = run.series();
+    let ends = series.ends();
+    let len = series.intervals();
+    // Strides are powers of two: the larger is a multiple of the other.
+    let kept = points.map_or(1, Points::stride).max(ends.stride());
     let stride = len.div_ceil(MAX_POINTS as u64).max(1).div_ceil(kept) * kept;
-    let period_us = clock.summary().limits.interval_us.max(1);
+    let period_us = run.summary().limits.interval_us.max(1);
     let idx: Vec<u64> = (0..len).step_by(stride as usize).collect();
-    let end_s = |i: u64| {
-        let end_us = ends
-            .at(i)
-            .unwrap_or_else(|| i.saturating_add(1).saturating_mul(period_us));
-        end_us as f64 / 1e6
-    };
-    let pick = |p: Option<&Points>, p99: bool| -> Vec<Value> {
+    let t: Vec<f64> = idx
+        .iter()
+        .map(|&i| {
+            let end_us = ends
+                .at(i)
+                .unwrap_or_else(|| i.saturating_add(1).saturating_mul(period_us));
+            end_us as f64 / 1e6
+        })
+        .collect();
+    let pick = |p99: bool| -> Vec<Value> {
         idx.iter()
-            .map(|&i| match p.and_then(|p| p.at(i)) {
+            .map(|&i| match points.and_then(|p| p.at(i)) {
                 Some((p50, p99v)) => json!(if p99 { p99v } else { p50 }),
                 None => Value::Null,
             })
             .collect()
     };
-    json!({
-        "spectrum": {"x": x, "base": b, "new": n},
-        "time": {
-            "t": idx.iter().map(|&i| end_s(i)).collect::<Vec<_>>(),
-            "base_p50": pick(bp, false),
-            "base_p99": pick(bp, true),
-            "new_p50": pick(np, false),
-            "new_p99": pick(np, true),
-        },
-    })
+    json!({"t": t, "p50": pick(false), "p99": pick(true)})
 }
 
 /// Renders the comparison of `base` and `new` as a self-contained page.

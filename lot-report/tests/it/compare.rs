@@ -600,40 +600,49 @@ fn a_long_run_is_condensed_as_it_is_read() {
     assert!(any_significant(&c).is_empty(), "{:?}", any_significant(&c));
     // The charts over time keep every n-th interval, within their bound.
     let data = chart_data(&compare::html::render(&condensed, &bc, &nc));
-    let t = data["groups"][0]["time"]["t"].as_array().unwrap();
+    let t = data["groups"][0]["time"]["base"]["t"].as_array().unwrap();
     let bound = compare::series::MAX_POINTS;
     assert!(t.len() <= bound && t.len() > bound / 2, "{}", t.len());
-    let p99 = data["groups"][3]["time"]["new_p99"].as_array().unwrap();
+    let p99 = data["groups"][3]["time"]["new"]["p99"].as_array().unwrap();
     assert!(p99.iter().all(|v| v.as_u64().is_some()), "a step's points");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A run long enough to fold its series (intervals of 2 s, but for the
-/// last) is charted over its whole length: the time axis is where its
-/// intervals end, not their count of ticks.
+/// last), compared with a short one of 1 s intervals: each run's points
+/// are where its own intervals end, so the long one is drawn over its whole
+/// length and the short one over its own, not at the other's intervals.
 #[test]
-fn a_folded_run_is_charted_over_its_length() {
+fn runs_folded_differently_are_charted_at_their_own_times() {
     let n = lot_report::MAX_INTERVALS as u64 + 1000;
-    let mut s = long_document(&same(1), n as usize);
-    for i in &mut s.intervals {
-        i.duration_us = 1_000_000;
-    }
-    let last = s.intervals.pop();
+    let one_second = |mut s: Summary| {
+        for i in &mut s.intervals {
+            i.duration_us = 1_000_000;
+        }
+        s
+    };
+    let mut long = one_second(long_document(&same(1), n as usize));
+    let last = long.intervals.pop();
     let mut series = lot_report::IntervalSeries::new(1_000_000);
-    for i in std::mem::take(&mut s.intervals) {
+    for i in std::mem::take(&mut long.intervals) {
         series.push(i);
     }
-    s.intervals = series.finish(last);
-    assert!(s.intervals.len() < n as usize, "folded");
-    let c = Condensed::new(s.clone());
-    let compared = compare::compare_condensed(("a.json", &c), ("b.json", &c), &[]).unwrap();
-    let data = chart_data(&compare::html::render(&compared, &c, &c));
-    let t: Vec<f64> = data["groups"][0]["time"]["t"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    long.intervals = series.finish(last);
+    assert!(long.intervals.len() < n as usize, "folded");
+    let short = Condensed::new(one_second(long_document(&same(2), 100)));
+    let long = Condensed::new(long);
+    let compared =
+        compare::compare_condensed(("long.json", &long), ("short.json", &short), &[]).unwrap();
+    let data = chart_data(&compare::html::render(&compared, &long, &short));
+    let times = |run: &str| -> Vec<f64> {
+        data["groups"][0]["time"][run]["t"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let (t, short_t) = (times("base"), times("new"));
     assert!(t.windows(2).all(|w| w[0] < w[1]), "time goes forward");
     // Thinned to at most MAX_POINTS points, the last one within a stride
     // of the run's end.
@@ -641,6 +650,10 @@ fn a_folded_run_is_charted_over_its_length() {
     let last = *t.last().unwrap();
     assert!(last <= end && last > 0.99 * end, "{last} of {end} s");
     assert_eq!(t[0], 2.0, "the first interval is two ticks long");
+    let expected: Vec<f64> = (1..=100).map(f64::from).collect();
+    assert_eq!(short_t, expected, "the short run's own interval ends");
+    let p50 = data["groups"][0]["time"]["new"]["p50"].as_array().unwrap();
+    assert_eq!(p50.len(), 100);
 }
 
 #[test]
