@@ -73,7 +73,11 @@ impl Client {
     ///
     /// The host is resolved here, once, with the system's resolver, which
     /// blocks: create clients while setting up, before the load, and a
-    /// mistake in the URL is an error before any load is sent. A request's
+    /// mistake in the URL is an error before any load is sent. A connection
+    /// tries the addresses in the resolver's order, but the one that
+    /// accepted last first (so `localhost` resolving to `::1` before
+    /// `127.0.0.1` costs a target on IPv4 alone one refused attempt, not
+    /// one per connection). A request's
     /// path is appended to the base URL's path. For `https`, the system's
     /// root certificates are loaded here too (once per process), and the
     /// target's certificate is checked against them at every handshake.
@@ -267,7 +271,7 @@ impl Client {
     /// `https`, the TLS handshake.
     async fn open(&self, measure: &mut Measure<'_>) -> Result<Conn, Error> {
         let start = Instant::now();
-        let tcp = Conn::connect_tcp(&self.inner.base.addrs).await;
+        let tcp = self.inner.base.addrs.connect().await;
         let connected = Instant::now();
         measure.opened(connected - start, Duration::ZERO);
         let tcp = tcp?;

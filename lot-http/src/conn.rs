@@ -15,7 +15,6 @@
 
 use std::io;
 use std::mem::MaybeUninit;
-use std::net::SocketAddr;
 use std::ops::Range;
 use std::task::Poll;
 use std::time::Instant;
@@ -165,28 +164,6 @@ fn failed(e: io::Error, otherwise: impl FnOnce(io::Error) -> Error) -> Error {
 }
 
 impl Conn {
-    /// The TCP connection to the first of `addrs` that accepts: the first
-    /// step of opening a connection (the TLS handshake, for `https`, is the
-    /// second).
-    pub(crate) async fn connect_tcp(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
-        let mut last = None;
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    let _ = stream.set_nodelay(true);
-                    return Ok(stream);
-                }
-                Err(e) => last = Some((addr, e)),
-            }
-        }
-        let (addr, e) = last.expect("a resolved base URL has at least one address");
-        Err(Error::io(
-            ErrorKind::Connect,
-            format!("connect to {addr}"),
-            e,
-        ))
-    }
-
     /// A plain connection over `stream`.
     pub(crate) fn plain(stream: TcpStream) -> Conn {
         Conn::new(Stream::Plain(stream))

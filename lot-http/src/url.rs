@@ -1,6 +1,9 @@
 //! The base URL: `http[s]://host[:port][/path]`, resolved once.
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::net::TcpStream;
 
 use crate::error::{Error, ErrorKind};
 
@@ -18,8 +21,67 @@ pub(crate) struct Base {
     /// The path every request's path is appended to, without a trailing `/`
     /// (empty for the root).
     pub(crate) path: String,
-    /// Where to connect, in the resolver's order.
-    pub(crate) addrs: Vec<SocketAddr>,
+    /// Where to connect.
+    pub(crate) addrs: Addrs,
+}
+
+/// The addresses a host resolved to, in the resolver's order, and which of
+/// them accepted the last connection: it is tried first. A name such as
+/// `localhost` often resolves to `::1` before `127.0.0.1`, and a target
+/// listening on IPv4 alone would otherwise refuse the first attempt of
+/// every connection.
+#[derive(Debug)]
+pub(crate) struct Addrs {
+    list: Vec<SocketAddr>,
+    /// The index in `list` of the address that accepted last.
+    first: AtomicUsize,
+}
+
+impl Addrs {
+    pub(crate) fn new(list: Vec<SocketAddr>) -> Addrs {
+        Addrs {
+            list,
+            first: AtomicUsize::new(0),
+        }
+    }
+
+    /// The TCP connection to the first address that accepts, the one that
+    /// accepted last tried first and the others after it in the
+    /// resolver's order: the first step of opening a connection (the TLS
+    /// handshake, for `https`, is the second).
+    pub(crate) async fn connect(&self) -> Result<TcpStream, Error> {
+        // A hint shared by the client's clones, so relaxed: at worst a
+        // connection tries the addresses in the resolver's order.
+        let first = self.first.load(Ordering::Relaxed).min(self.list.len());
+        let order = (first..first + 1).chain((0..self.list.len()).filter(|&i| i != first));
+        let mut last = None;
+        for i in order {
+            let Some(addr) = self.list.get(i) else {
+                continue;
+            };
+            match TcpStream::connect(addr).await {
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    if i != first {
+                        self.first.store(i, Ordering::Relaxed);
+                    }
+                    return Ok(stream);
+                }
+                Err(e) => last = Some((addr, e)),
+            }
+        }
+        let (addr, e) = last.expect("a resolved base URL has at least one address");
+        Err(Error::io(
+            ErrorKind::Connect,
+            format!("connect to {addr}"),
+            e,
+        ))
+    }
+
+    #[cfg(test)]
+    fn list(&self) -> &[SocketAddr] {
+        &self.list
+    }
 }
 
 const EXPECTED: &str = "expected http://host[:port][/path] or https://host[:port][/path]";
@@ -88,7 +150,7 @@ pub(crate) fn parse(url: &str) -> Result<Base, Error> {
         host: host.to_owned(),
         authority: authority.to_owned(),
         path: path.trim_end_matches('/').to_owned(),
-        addrs,
+        addrs: Addrs::new(addrs),
     })
 }
 
@@ -155,14 +217,15 @@ mod tests {
         assert!(!b.tls);
         assert_eq!(b.authority, "127.0.0.1:8080");
         assert_eq!(b.path, "/api");
-        assert_eq!(b.addrs, vec!["127.0.0.1:8080".parse().unwrap()]);
+        assert_eq!(b.addrs.list(), ["127.0.0.1:8080".parse().unwrap()]);
         let b = parse("HTTP://[::1]").unwrap();
         assert_eq!(b.authority, "[::1]");
         assert_eq!(b.path, "");
-        assert_eq!(b.addrs, vec!["[::1]:80".parse().unwrap()]);
+        assert_eq!(b.addrs.list(), ["[::1]:80".parse().unwrap()]);
         let b = parse("http://localhost:9").unwrap();
         assert!(
             b.addrs
+                .list()
                 .iter()
                 .all(|a| a.ip().is_loopback() && a.port() == 9)
         );
@@ -179,10 +242,10 @@ mod tests {
             (b.host.as_str(), b.authority.as_str()),
             ("localhost", "localhost")
         );
-        assert!(b.addrs.iter().all(|a| a.port() == 443));
+        assert!(b.addrs.list().iter().all(|a| a.port() == 443));
         let b = parse("HTTPS://[::1]:8443").unwrap();
         assert_eq!((b.tls, b.host.as_str()), (true, "::1"));
-        assert_eq!(b.addrs, vec!["[::1]:8443".parse().unwrap()]);
+        assert_eq!(b.addrs.list(), ["[::1]:8443".parse().unwrap()]);
     }
 
     #[test]
@@ -219,5 +282,36 @@ mod tests {
             let text = e.to_string();
             assert!(text.contains(expect), "{url}: {text}");
         }
+    }
+
+    /// Addresses of which the first refuses: the first connection falls
+    /// back to the second, and later ones go to the second at once, even
+    /// once the first accepts again.
+    #[tokio::test]
+    async fn the_address_that_accepted_last_is_tried_first() {
+        // Bound but not listening: the port is held, and refuses.
+        let refusing = tokio::net::TcpSocket::new_v4().unwrap();
+        refusing.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let refused = refusing.local_addr().unwrap();
+        let accepting = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = Addrs::new(vec![refused, accepting.local_addr().unwrap()]);
+        let first = addrs.connect().await.unwrap();
+        assert_eq!(first.peer_addr().unwrap(), accepting.local_addr().unwrap());
+        // The first address accepts now.
+        let again = refusing.listen(16).unwrap();
+        for _ in 0..3 {
+            let stream = addrs.connect().await.unwrap();
+            assert_eq!(stream.peer_addr().unwrap(), accepting.local_addr().unwrap());
+        }
+        // Nothing reached the first address since.
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(50), again.accept());
+        assert!(
+            waited.await.is_err(),
+            "a connection went to the first address"
+        );
+        // An address that stops accepting is left for the next one.
+        drop(accepting);
+        let stream = addrs.connect().await.unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), refused);
     }
 }
