@@ -52,8 +52,8 @@ impl Addrs {
     pub(crate) async fn connect(&self) -> Result<TcpStream, Error> {
         // A hint shared by the client's clones, so relaxed: at worst a
         // connection tries the addresses in the resolver's order.
-        let first = self.first.load(Ordering::Relaxed).min(self.list.len());
-        let order = (first..first + 1).chain((0..self.list.len()).filter(|&i| i != first));
+        let first = self.first.load(Ordering::Relaxed);
+        let order = std::iter::once(first).chain((0..self.list.len()).filter(|&i| i != first));
         let mut last = None;
         for i in order {
             let Some(addr) = self.list.get(i) else {

@@ -108,19 +108,14 @@ impl IntervalSeries {
     fn fold(&mut self) {
         self.stride = self.stride.saturating_mul(2);
         let window = self.window_us();
-        let kept = std::mem::take(&mut self.kept);
-        self.kept = in_windows(kept, window);
-        if let Some(open) = self.filling.take() {
-            self.filling = Some(match self.kept.pop() {
-                Some(mut before) if same_window(&before, &open, window) => {
-                    absorb(&mut before, &open);
-                    before
-                }
-                before => {
-                    self.kept.extend(before);
-                    open
-                }
-            });
+        let filling = self.filling.take();
+        let open = filling.is_some();
+        let mut all = std::mem::take(&mut self.kept);
+        all.extend(filling);
+        self.kept = in_windows(all, window);
+        // The last is the one being filled, with what now shares its window.
+        if open {
+            self.filling = self.kept.pop();
         }
     }
 }

@@ -115,17 +115,13 @@ fn timeline(run: &Condensed, points: Option<&Points>) -> Value {
     // Strides are powers of two: the larger is a multiple of the other.
     let kept = points.map_or(1, Points::stride).max(ends.stride());
     let stride = len.div_ceil(MAX_POINTS as u64).max(1).div_ceil(kept) * kept;
-    let period_us = run.summary().limits.interval_us.max(1);
-    let idx: Vec<u64> = (0..len).step_by(stride as usize).collect();
-    let t: Vec<f64> = idx
+    // `ends` holds every interval that is a multiple of its stride, so of
+    // `stride` too.
+    let (idx, t): (Vec<u64>, Vec<f64>) = ends
         .iter()
-        .map(|&i| {
-            let end_us = ends
-                .at(i)
-                .unwrap_or_else(|| i.saturating_add(1).saturating_mul(period_us));
-            end_us as f64 / 1e6
-        })
-        .collect();
+        .filter(|(i, _)| i % stride == 0)
+        .map(|(i, end_us)| (i, end_us as f64 / 1e6))
+        .unzip();
     let pick = |p99: bool| -> Vec<Value> {
         idx.iter()
             .map(|&i| match points.and_then(|p| p.at(i)) {

@@ -179,6 +179,11 @@ impl<V: Copy> Points<V> {
         self.stride
     }
 
+    /// The intervals kept, in order, with their values.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, V)> + '_ {
+        self.kept.iter().copied()
+    }
+
     /// The value of interval `i`, if kept and there was one.
     pub(crate) fn at(&self, i: u64) -> Option<V> {
         let at = self.kept.binary_search_by_key(&i, |p| p.0).ok()?;
