@@ -1,5 +1,6 @@
-//! The encoder, and a bounded decoder, of the HdrHistogram V2 deflate
-//! encoding the `hdr` fields carry.
+//! The encoder, and a bounded decoder, of the HdrHistogram V2 encodings
+//! the `hdr` fields carry: V2 deflate in results documents, V2 itself in
+//! the live snapshot ([`HdrEncoding`](crate::HdrEncoding)).
 //!
 //! hdrhistogram's own `Deserializer` trusts its input: it allocates the
 //! payload length the header declares (up to 4 GiB, zero-filled) and a counts
@@ -8,9 +9,10 @@
 //! encoding before anything is allocated from it:
 //!
 //! ```text
-//! u32 cookie 0x1c849314 (V2 deflate), u32 length of the zlib stream, then the
-//! zlib stream of the V2 encoding:
-//!   u32 cookie 0x1c849313 (V2), u32 payload length (bytes of counts),
+//! V2 deflate: u32 cookie 0x1c849314, u32 length of the zlib stream, then
+//! the zlib stream of the V2 encoding;
+//! V2:
+//!   u32 cookie 0x1c849313, u32 payload length (bytes of counts),
 //!   u32 normalizing index offset, u32 significant digits,
 //!   u64 lowest discernible value, u64 highest trackable value,
 //!   f64 integer-to-double conversion ratio,
@@ -20,16 +22,16 @@
 //!
 //! (all big-endian). The range and precision must be exactly those of the
 //! histogram lot writes for the field, which fixes the length of its counts
-//! array, so a payload longer than 9 bytes per count is refused; the zlib
-//! stream is inflated through a reader that stops one byte past the declared
-//! length. The counts are then walked once more here, in full, so the indices
+//! array, so a payload longer than 9 bytes per count is refused; the counts
+//! (inflated from the zlib stream, for V2 deflate) are read through a reader
+//! that stops one byte past the declared length. The counts are then walked once more here, in full, so the indices
 //! stay inside the array and the total fits a `u64` (hdrhistogram saturates
 //! it, and negates zero runs without a check) before hdrhistogram builds the
 //! histogram from the now-trusted bytes. Memory is a few hundred KiB per
 //! histogram, whatever the input declares.
 
 use std::fmt;
-use std::io::{Read as _, Write as _};
+use std::io::{Read, Write as _};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -57,6 +59,21 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// How a `hdr` field encodes its histogram. Both are HdrHistogram's own
+/// encodings, and every reader of `hdr` fields ([`Stats::histogram`](crate::Stats::histogram),
+/// merging, comparing, thresholds) takes either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HdrEncoding {
+    /// The V2 deflate encoding: what results documents carry.
+    #[default]
+    Deflate,
+    /// The V2 encoding, not deflated: a few times longer, but written
+    /// without a compressor's time and its few hundred KiB of state. The
+    /// run so far that live reporters receive every interval
+    /// ([`Interval::snapshot`](crate::Interval::snapshot)) is encoded so.
+    Plain,
+}
 
 /// The outer cookie of the V2 deflate encoding.
 const V2_DEFLATE_COOKIE: u32 = 0x1c84_9314;
@@ -101,13 +118,14 @@ impl Bounds {
 
 /// Encodes `histogram` as a `hdr` field of `bounds`' kind: base64 of the
 /// V2 deflate encoding, the bytes hdrhistogram's `V2DeflateSerializer`
-/// writes. A histogram sized otherwise, with `bounds`' lowest value and
+/// writes, or of the V2 encoding (`V2Serializer`'s) for
+/// [`HdrEncoding::Plain`]. A histogram sized otherwise, with `bounds`' lowest value and
 /// precision and no more counts (the run's accumulators start small and
 /// grow with what they are given, up to the top of the largest value's
 /// bucket), is written as one of `bounds`: V2's counts depend on the
 /// lowest value and the precision alone, so the encodings differ only in
 /// the header's highest trackable value, written as `bounds`'.
-pub(crate) fn encode(histogram: &Histogram<u64>, bounds: &Bounds) -> String {
+pub(crate) fn encode(histogram: &Histogram<u64>, bounds: &Bounds, encoding: HdrEncoding) -> String {
     let mut v2 = Vec::new();
     V2Serializer::new()
         .serialize(histogram, &mut v2)
@@ -122,6 +140,9 @@ pub(crate) fn encode(histogram: &Histogram<u64>, bounds: &Bounds) -> String {
     if resized {
         v2[HIGH_AT..HIGH_AT + 8].copy_from_slice(&bounds.high.to_be_bytes());
     }
+    if encoding == HdrEncoding::Plain {
+        return STANDARD.encode(&v2);
+    }
     let mut out = Vec::with_capacity(8 + v2.len() / 2);
     out.extend_from_slice(&V2_DEFLATE_COOKIE.to_be_bytes());
     out.extend_from_slice(&[0; 4]);
@@ -135,7 +156,7 @@ pub(crate) fn encode(histogram: &Histogram<u64>, bounds: &Bounds) -> String {
     STANDARD.encode(&out)
 }
 
-/// Decodes `hdr` (base64 of the V2 deflate encoding) into a histogram with
+/// Decodes `hdr` (base64 of the V2 deflate or the V2 encoding) into a histogram with
 /// the given bounds, refusing any other bounds and any encoding that does not
 /// add up. An empty `hdr` is an empty histogram.
 pub(crate) fn decode(hdr: &str, bounds: &Bounds) -> Result<Histogram<u64>, DecodeError> {
@@ -162,6 +183,8 @@ fn inflate(hdr: &str, bounds: &Bounds) -> Result<Option<(Vec<u8>, u64)>, DecodeE
     }
     let counts_len = bounds.counts_len;
     let max_payload = counts_len * MAX_VARINT;
+    // The longer of the two encodings: zlib's worst case is longer than
+    // the V2 it holds.
     let max_encoded = 8 + zlib_bound(V2_HEADER + max_payload);
     // Refuse an oversized field before decoding it: base64 takes 4
     // characters for every 3 bytes.
@@ -175,30 +198,50 @@ fn inflate(hdr: &str, bounds: &Bounds) -> Result<Option<(Vec<u8>, u64)>, DecodeE
     let bytes = STANDARD
         .decode(hdr.as_bytes())
         .map_err(|e| invalid(format!("not valid base64: {e}")))?;
-    let (Some(cookie), Some(compressed_len)) = (be_u32(&bytes, 0), be_u32(&bytes, 4)) else {
+    let Some(cookie) = be_u32(&bytes, 0) else {
         return Err(invalid(format!(
-            "{} bytes, too few for the HdrHistogram V2 deflate encoding",
+            "{} bytes, too few for an HdrHistogram V2 encoding",
             bytes.len()
         )));
     };
-    if cookie != V2_DEFLATE_COOKIE {
-        return Err(invalid(format!(
-            "the cookie is {cookie:#010x}; expected {V2_DEFLATE_COOKIE:#010x} (HdrHistogram V2 deflate)"
-        )));
-    }
-    let compressed = &bytes[8..];
-    if compressed_len as usize != compressed.len() {
-        return Err(invalid(format!(
-            "it declares {compressed_len} compressed bytes but holds {}",
-            compressed.len()
-        )));
-    }
+    let v2 = match cookie {
+        V2_DEFLATE_COOKIE => {
+            let Some(compressed_len) = be_u32(&bytes, 4) else {
+                return Err(invalid(format!(
+                    "{} bytes, too few for the HdrHistogram V2 deflate encoding",
+                    bytes.len()
+                )));
+            };
+            let compressed = &bytes[8..];
+            if compressed_len as usize != compressed.len() {
+                return Err(invalid(format!(
+                    "it declares {compressed_len} compressed bytes but holds {}",
+                    compressed.len()
+                )));
+            }
+            read_v2(ZlibDecoder::new(compressed), bounds, "its zlib stream")?
+        }
+        V2_COOKIE => read_v2(bytes.as_slice(), bounds, "it")?,
+        _ => {
+            return Err(invalid(format!(
+                "the cookie is {cookie:#010x}; expected {V2_DEFLATE_COOKIE:#010x} (HdrHistogram V2 deflate) or {V2_COOKIE:#010x} (V2)"
+            )));
+        }
+    };
+    let total = check_counts(&v2[V2_HEADER..], bounds.counts_len)?;
+    Ok(Some((v2, total)))
+}
 
-    let mut inflater = ZlibDecoder::new(compressed);
+/// Reads a V2 encoding (header and counts) from `source`, `what` in its
+/// errors: its header must be `bounds'`, and its counts exactly as long as
+/// the header declares and no longer than a histogram of `bounds` takes.
+/// At most one byte past the declared length is read.
+fn read_v2(mut source: impl Read, bounds: &Bounds, what: &str) -> Result<Vec<u8>, DecodeError> {
+    let max_payload = bounds.counts_len * MAX_VARINT;
     let mut v2 = vec![0u8; V2_HEADER];
-    inflater.read_exact(&mut v2).map_err(|e| {
+    source.read_exact(&mut v2).map_err(|e| {
         invalid(format!(
-            "its zlib stream does not hold a V2 header ({V2_HEADER} bytes): {e}"
+            "{what} does not hold a V2 header ({V2_HEADER} bytes): {e}"
         ))
     })?;
     let field = |at: usize| be_u32(&v2, at).unwrap_or_default();
@@ -229,10 +272,10 @@ fn inflate(hdr: &str, bounds: &Bounds) -> Result<Option<(Vec<u8>, u64)>, DecodeE
     }
     // One byte more than declared, to tell an exact payload from a longer one.
     v2.reserve_exact(payload_len + 1);
-    inflater
+    source
         .take(payload_len as u64 + 1)
         .read_to_end(&mut v2)
-        .map_err(|e| invalid(format!("its zlib stream is corrupt: {e}")))?;
+        .map_err(|e| invalid(format!("{what} is corrupt: {e}")))?;
     let payload = &v2[V2_HEADER..];
     if payload.len() != payload_len {
         return Err(invalid(if payload.len() > payload_len {
@@ -244,8 +287,7 @@ fn inflate(hdr: &str, bounds: &Bounds) -> Result<Option<(Vec<u8>, u64)>, DecodeE
             )
         }));
     }
-    let total = check_counts(payload, counts_len)?;
-    Ok(Some((v2, total)))
+    Ok(v2)
 }
 
 /// Walks the counts array: every count inside the `len` counts of the
@@ -389,6 +431,72 @@ mod tests {
     }
 
     #[test]
+    fn the_v2_encoding_is_written_plain_and_read_with_the_same_checks() {
+        let mut h = new_histogram();
+        h.record_n(1234, 10).unwrap();
+        h.record(3_000_000).unwrap();
+        let plain = encode(&h, &us(), HdrEncoding::Plain);
+        let deflated = encode(&h, &us(), HdrEncoding::Deflate);
+        assert_ne!(plain, deflated);
+        let bytes = STANDARD.decode(&plain).unwrap();
+        assert_eq!(be_u32(&bytes, 0), Some(V2_COOKIE));
+        for hdr in [&plain, &deflated] {
+            assert_eq!(decode(hdr, &us()).unwrap(), h);
+            assert_eq!(count(hdr, &us()), Ok(11));
+        }
+        // A trimmed histogram is written as one of the full range, as in V2 deflate.
+        let mut trimmed = Histogram::new_with_bounds(1, 2, SIGNIFICANT_DIGITS).unwrap();
+        trimmed.auto(true);
+        trimmed.record_n(1234, 10).unwrap();
+        trimmed.record(3_000_000).unwrap();
+        assert_eq!(
+            decode(&encode(&trimmed, &us(), HdrEncoding::Plain), &us()).unwrap(),
+            h
+        );
+
+        let plain = |v2: &[u8]| STANDARD.encode(v2);
+        let mut other = header(0);
+        other[12..16].copy_from_slice(&5u32.to_be_bytes());
+        check(
+            &plain(&other),
+            "not a histogram: it tracks 1 to 3600000000 at 5 significant digits; lot writes 1 to 3600000000 at 3",
+        );
+        check(
+            &plain(&header(1 << 31)),
+            &format!(
+                "not a histogram: it declares 2147483648 bytes of counts; a histogram of its range takes at most {}",
+                us().counts_len * 9
+            ),
+        );
+        check(
+            &plain(&header(0)[..30]),
+            "not a histogram: it does not hold a V2 header (40 bytes): failed to fill whole buffer",
+        );
+        let mut long = header(4);
+        long.extend([2, 2, 2, 2, 2]);
+        check(
+            &plain(&long),
+            "not a histogram: its counts run past the 4 bytes it declares",
+        );
+        let mut short = header(10);
+        short.extend([2, 2]);
+        check(
+            &plain(&short),
+            "not a histogram: its counts end after 2 of the 10 bytes it declares",
+        );
+        let mut past = header(zigzag(-(us().counts_len as i64)).len() as u32 + 1);
+        past.extend(zigzag(-(us().counts_len as i64)));
+        past.push(2);
+        check(
+            &plain(&past),
+            &format!(
+                "not a histogram: it has more than its {} counts",
+                us().counts_len
+            ),
+        );
+    }
+
+    #[test]
     fn refuses_what_does_not_add_up() {
         let len = us().counts_len;
         check(
@@ -397,11 +505,15 @@ mod tests {
         );
         check(
             "AAAA",
-            "not a histogram: 3 bytes, too few for the HdrHistogram V2 deflate encoding",
+            "not a histogram: 3 bytes, too few for an HdrHistogram V2 encoding",
+        );
+        check(
+            &STANDARD.encode(&V2_DEFLATE_COOKIE.to_be_bytes()[..]),
+            "not a histogram: 4 bytes, too few for the HdrHistogram V2 deflate encoding",
         );
         check(
             &STANDARD.encode([0u8; 12]),
-            "not a histogram: the cookie is 0x00000000; expected 0x1c849314 (HdrHistogram V2 deflate)",
+            "not a histogram: the cookie is 0x00000000; expected 0x1c849314 (HdrHistogram V2 deflate) or 0x1c849313 (V2)",
         );
         let mut bytes = V2_DEFLATE_COOKIE.to_be_bytes().to_vec();
         bytes.extend(100u32.to_be_bytes());
@@ -503,17 +615,36 @@ mod tests {
         V2DeflateSerializer::new()
             .serialize(&full, &mut theirs)
             .unwrap();
-        assert_eq!(encode(&full, &bounds), STANDARD.encode(&theirs));
+        assert_eq!(
+            encode(&full, &bounds, HdrEncoding::Deflate),
+            STANDARD.encode(&theirs)
+        );
+        let mut theirs = Vec::new();
+        V2Serializer::new().serialize(&full, &mut theirs).unwrap();
+        assert_eq!(
+            encode(&full, &bounds, HdrEncoding::Plain),
+            STANDARD.encode(&theirs)
+        );
+        assert_eq!(
+            encode(&trimmed, &bounds, HdrEncoding::Plain),
+            STANDARD.encode(&theirs)
+        );
         // A trimmed histogram of the same values: the same encoding, which
         // decodes into one of lot's bounds.
         assert!(trimmed.high() < HIGHEST_TRACKABLE_US);
-        assert_eq!(encode(&trimmed, &bounds), encode(&full, &bounds));
-        let back = decode(&encode(&trimmed, &bounds), &bounds).unwrap();
+        assert_eq!(
+            encode(&trimmed, &bounds, HdrEncoding::Deflate),
+            encode(&full, &bounds, HdrEncoding::Deflate)
+        );
+        let back = decode(&encode(&trimmed, &bounds, HdrEncoding::Deflate), &bounds).unwrap();
         assert_eq!(back.high(), HIGHEST_TRACKABLE_US);
         assert_eq!(back, full);
         // And an empty one.
         let empty = Histogram::new_with_bounds(1, 2, SIGNIFICANT_DIGITS).unwrap();
-        assert_eq!(encode(&empty, &bounds), encode(&new_histogram(), &bounds));
+        assert_eq!(
+            encode(&empty, &bounds, HdrEncoding::Deflate),
+            encode(&new_histogram(), &bounds, HdrEncoding::Deflate)
+        );
     }
 
     /// Values of an hour and more (lot's histograms keep what their counts
@@ -529,8 +660,12 @@ mod tests {
             let mut trimmed = Histogram::new_with_bounds(1, 2, SIGNIFICANT_DIGITS).unwrap();
             trimmed.auto(true);
             trimmed.add(&full).unwrap();
-            assert_eq!(encode(&trimmed, &bounds), encode(&full, &bounds), "{value}");
-            let back = decode(&encode(&trimmed, &bounds), &bounds).unwrap();
+            assert_eq!(
+                encode(&trimmed, &bounds, HdrEncoding::Deflate),
+                encode(&full, &bounds, HdrEncoding::Deflate),
+                "{value}"
+            );
+            let back = decode(&encode(&trimmed, &bounds, HdrEncoding::Deflate), &bounds).unwrap();
             assert_eq!(back, full, "{value}");
         }
     }

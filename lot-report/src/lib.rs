@@ -54,7 +54,8 @@
 //! `latency` is measured from each iteration's *intended* start, so time an
 //! iteration spent waiting for a late generator counts against the target, as
 //! in wrk2. `hdr` is base64 of the HdrHistogram V2 deflate encoding of the
-//! microsecond histogram (see [`stats`]). A request's phases follow k6's
+//! microsecond histogram (see [`stats`]; readers take V2 undeflated too,
+//! [`HdrEncoding`]). A request's phases follow k6's
 //! `http_req_*` metrics: `connect` and `tls` zero where they were not
 //! needed (a reused connection; TLS over plain HTTP), `wait` to the first
 //! byte of the response, and `duration` the whole
@@ -103,7 +104,7 @@ pub use model::{
 pub use output::{Destination, FileReporter, Format, OutputError, OutputSpec, Sink};
 pub use reporter::{BoxError, Fanout, Notice, NoticeLevel, Reporter};
 pub use requests::{HttpInterval, HttpTotals, MAX_STATUS_CODES, RequestSummary, StatusCount};
-pub use stats::{Stats, ValueStats};
+pub use stats::{HdrEncoding, Stats, ValueStats};
 pub use terminal::{Progress, TerminalReporter};
 pub use threshold::{Threshold, ThresholdError};
 pub use type_name::short_type_name;

@@ -12,6 +12,10 @@
 //!   metrics as they go, when
 //!   [`Reporter::wants_snapshot`](crate::Reporter::wants_snapshot). The
 //!   collector builds it once per interval, however many reporters ask.
+//!   Its `hdr` fields are in the V2 encoding, not deflated
+//!   ([`HdrEncoding::Plain`](crate::HdrEncoding::Plain)): every reader of
+//!   them takes it, and the run does not compress every histogram it has
+//!   at every interval only to be read back.
 
 use std::fmt;
 

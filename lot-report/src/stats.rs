@@ -4,7 +4,8 @@
 //! 1 hour, 3 significant digits; larger values are clamped to the highest
 //! trackable value). [`Stats`] carries the usual percentiles for reading, and the
 //! histogram itself in `hdr`: base64 of the standard HdrHistogram V2 deflate
-//! encoding, which the Java, C, Go and Python HdrHistogram libraries decode too.
+//! encoding, which the Java, C, Go and Python HdrHistogram libraries decode too
+//! (or, in the live snapshot, of the V2 encoding itself: [`HdrEncoding`]).
 //! Merging results merges these histograms, so percentiles survive merging.
 
 use std::sync::OnceLock;
@@ -12,9 +13,10 @@ use std::sync::OnceLock;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-/// Re-exported from the decoder of `hdr` fields, which reports it.
-pub use crate::hdr::DecodeError;
 use crate::hdr::{Bounds, encode};
+/// Re-exported from the encoder and decoder of `hdr` fields, which
+/// report and take them.
+pub use crate::hdr::{DecodeError, HdrEncoding};
 
 /// Highest value a histogram tracks, in microseconds (one hour).
 pub const HIGHEST_TRACKABLE_US: u64 = 3_600_000_000;
@@ -107,7 +109,8 @@ pub struct Stats {
     pub p999_us: u64,
     /// Largest value.
     pub max_us: u64,
-    /// The histogram: base64 of the HdrHistogram V2 deflate encoding.
+    /// The histogram: base64 of the HdrHistogram V2 deflate encoding (V2
+    /// in the live snapshot: [`HdrEncoding`]).
     pub hdr: String,
 }
 
@@ -119,6 +122,11 @@ impl Stats {
     /// the top of its largest value's bucket): `hdr` is then what the same
     /// values in a histogram of [`new_histogram`] encode to.
     pub fn from_histogram(histogram: &Histogram<u64>) -> Stats {
+        Stats::encoded(histogram, HdrEncoding::Deflate)
+    }
+
+    /// [`Stats::from_histogram`], with `hdr` in `encoding`.
+    pub fn encoded(histogram: &Histogram<u64>, encoding: HdrEncoding) -> Stats {
         let [
             count,
             min_us,
@@ -140,12 +148,12 @@ impl Stats {
             p99_us,
             p999_us,
             max_us,
-            hdr: encode(histogram, duration_bounds()),
+            hdr: encode(histogram, duration_bounds(), encoding),
         }
     }
 
     /// Decodes the histogram carried in `hdr`: an error unless it is the
-    /// V2 deflate encoding of a histogram with the bounds of
+    /// V2 deflate (or V2) encoding of a histogram with the bounds of
     /// [`new_histogram`] holding `count` values. Decoding allocates a few
     /// hundred KiB at most, whatever `hdr` declares. An empty `hdr` is an
     /// empty histogram.
@@ -200,7 +208,8 @@ pub struct ValueStats {
     pub p999: u64,
     /// Largest value.
     pub max: u64,
-    /// The histogram: base64 of the HdrHistogram V2 deflate encoding.
+    /// The histogram: base64 of the HdrHistogram V2 deflate encoding (V2
+    /// in the live snapshot: [`HdrEncoding`]).
     pub hdr: String,
 }
 
@@ -209,6 +218,11 @@ impl ValueStats {
     /// [`Stats::from_histogram`] does, with the bounds of
     /// [`new_value_histogram`].
     pub fn from_histogram(histogram: &Histogram<u64>) -> ValueStats {
+        ValueStats::encoded(histogram, HdrEncoding::Deflate)
+    }
+
+    /// [`ValueStats::from_histogram`], with `hdr` in `encoding`.
+    pub fn encoded(histogram: &Histogram<u64>, encoding: HdrEncoding) -> ValueStats {
         let [count, min, mean, p50, p90, p95, p99, p999, max] = summarize(histogram);
         ValueStats {
             count,
@@ -220,7 +234,7 @@ impl ValueStats {
             p99,
             p999,
             max,
-            hdr: encode(histogram, value_bounds()),
+            hdr: encode(histogram, value_bounds(), encoding),
         }
     }
 

@@ -372,3 +372,70 @@ async fn a_reporter_that_asks_gets_the_thresholds_at_each_interval() {
         "{unasked:?}"
     );
 }
+
+/// The run so far that live reporters get carries its histograms in the V2
+/// encoding, not deflated; they decode to the counts so far, and a
+/// threshold that merges histograms (a step's latency, over every scenario
+/// with that step) reads them. The results document's are V2 deflate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_so_far_carries_its_histograms_undeflated() {
+    use std::sync::{Arc, Mutex};
+
+    use base64::Engine as _;
+    use lot::report::{BoxError, Interval, Reporter, Stats};
+
+    /// The first four bytes of a `hdr` field.
+    fn cookie(stats: &Stats) -> u32 {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&stats.hdr)
+            .expect("base64");
+        u32::from_be_bytes(bytes[..4].try_into().expect("a cookie"))
+    }
+
+    type Seen = Arc<Mutex<Vec<Arc<Summary>>>>;
+    struct Live(Seen);
+
+    #[lot::report::async_trait]
+    impl Reporter for Live {
+        fn wants_snapshot(&self) -> bool {
+            true
+        }
+        async fn interval(&mut self, interval: &Interval) -> Result<(), BoxError> {
+            self.0.lock().unwrap().extend(interval.snapshot.clone());
+            Ok(())
+        }
+    }
+
+    let seen: Seen = Arc::default();
+    let mut executor = Executor::new();
+    executor
+        .add_stage(200, 200, Duration::from_millis(1200))
+        .interval(Duration::from_millis(200))
+        .terminal(false)
+        .threshold("latency[work] p99 < 10s")
+        .reporter(Live(Arc::clone(&seen)));
+    let report = executor
+        .run(|| async { lot::step("work", async { Ok::<_, anyhow::Error>(()) }).await })
+        .await;
+    assert_eq!(report.exit_status(), 0);
+    let seen = seen.lock().unwrap().clone();
+    let busy: Vec<_> = seen.iter().filter(|s| s.latency.count > 0).collect();
+    assert!(busy.len() >= 3, "{} snapshots with iterations", busy.len());
+    for so_far in busy {
+        let scenario = &so_far.scenarios[0];
+        let step = &scenario.steps[0];
+        for stats in [&so_far.latency, &scenario.latency, &step.latency] {
+            assert_eq!(cookie(stats), 0x1c84_9313, "V2");
+            assert_eq!(stats.histogram().expect("decodes").len(), stats.count);
+        }
+        assert_eq!(step.latency.count, step.ok);
+        let t = &so_far.thresholds[0];
+        assert!(t.passed, "{t:?}");
+        assert!(!t.measured.is_empty(), "{t:?}");
+    }
+    let summary = report.summary().expect("a summary");
+    let step = &summary.scenarios[0].steps[0];
+    assert_eq!(cookie(&step.latency), 0x1c84_9314, "V2 deflate");
+    assert_eq!(step.latency.histogram().unwrap().len(), step.ok);
+    assert!(step.ok >= 200, "{}", step.ok);
+}

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use lot_report::stats::{SIGNIFICANT_DIGITS, new_histogram};
 use lot_report::{
-    CheckSummary, CounterValue, GaugeValue, HistogramSummary, HttpInterval, Interval,
+    CheckSummary, CounterValue, GaugeValue, HdrEncoding, HistogramSummary, HttpInterval, Interval,
     IntervalHistograms, IntervalLatency, IntervalSeries, Limits, Metrics, Plan, RequestSummary,
     SCHEMA_VERSION, ScenarioInterval, ScenarioSummary, Stats, StatusCount, StepInterval,
     StepSummary, StopReason, Summary, TimingSummary, Totals, ValueStats,
@@ -312,16 +312,25 @@ impl Collector {
         let tick_us = self.info.limits.interval_us;
         let intervals =
             std::mem::replace(&mut self.intervals, IntervalSeries::new(tick_us)).finish(Some(last));
-        let summary = self.summary(offset, scheduling, stop_reason, intervals);
+        let summary = self.summary(
+            offset,
+            scheduling,
+            stop_reason,
+            intervals,
+            HdrEncoding::Deflate,
+        );
         debug_assert!(summary.totals.is_balanced(), "{:?}", summary.totals);
         summary
     }
 
     /// The results so far, without the interval series: what abort-on-fail
-    /// thresholds are checked against while the run goes on. Iterations still
-    /// running are counted as scheduled but not yet finished.
+    /// thresholds are checked against while the run goes on, and the live
+    /// reporters' snapshot, its histograms encoded without deflate (see
+    /// `lot_report::live`). Iterations still running are counted as
+    /// scheduled but not yet finished.
     pub(crate) fn snapshot(&self, offset: Duration) -> Summary {
-        self.summary(offset, offset, StopReason::Completed, Vec::new())
+        let plain = HdrEncoding::Plain;
+        self.summary(offset, offset, StopReason::Completed, Vec::new(), plain)
     }
 
     fn summary(
@@ -330,6 +339,7 @@ impl Collector {
         scheduling: Duration,
         stop_reason: StopReason,
         intervals: Vec<Interval>,
+        hdr: HdrEncoding,
     ) -> Summary {
         let names = names::names();
         let request_names = names::request_names();
@@ -366,6 +376,7 @@ impl Collector {
                 t,
                 &names,
                 &request_names,
+                hdr,
             ));
         }
         let sched_s = scheduling.as_secs_f64();
@@ -405,13 +416,13 @@ impl Collector {
             timings: filled(&m.timings)
                 .map(|(id, h)| TimingSummary {
                     name: names[id].to_owned(),
-                    stats: Stats::from_histogram(h),
+                    stats: Stats::encoded(h, hdr),
                 })
                 .collect(),
             histograms: filled(&m.histograms)
                 .map(|(id, h)| HistogramSummary {
                     name: names[id].to_owned(),
-                    stats: ValueStats::from_histogram(h),
+                    stats: ValueStats::encoded(h, hdr),
                 })
                 .collect(),
         };
@@ -426,9 +437,9 @@ impl Collector {
             target_rps,
             achieved_rps,
             totals,
-            latency: Stats::from_histogram(&latency),
-            service_time: Stats::from_histogram(&service_time),
-            schedule_lag: Stats::from_histogram(&schedule_lag),
+            latency: Stats::encoded(&latency, hdr),
+            service_time: Stats::encoded(&service_time, hdr),
+            schedule_lag: Stats::encoded(&schedule_lag, hdr),
             scenarios,
             errors: errors.to_counts(),
             metrics,
@@ -447,27 +458,28 @@ fn scenario_summary(
     t: &ScenarioShard,
     names: &[&str],
     request_names: &[&str],
+    hdr: HdrEncoding,
 ) -> ScenarioSummary {
     ScenarioSummary {
         name,
         totals,
-        latency: Stats::from_histogram(&t.latency),
-        service_time: Stats::from_histogram(&t.service_time),
-        schedule_lag: Stats::from_histogram(&t.schedule_lag),
+        latency: Stats::encoded(&t.latency, hdr),
+        service_time: Stats::encoded(&t.service_time, hdr),
+        schedule_lag: Stats::encoded(&t.schedule_lag, hdr),
         errors: t.errors.to_counts(),
         steps: filled(&t.steps)
             .map(|(id, s)| StepSummary {
                 name: names[id].to_owned(),
                 ok: s.ok,
                 failed: s.failed,
-                latency: Stats::from_histogram(&s.latency),
+                latency: Stats::encoded(&s.latency, hdr),
                 errors: s.errors.to_counts(),
             })
             .collect(),
         checks: filled(&t.checks)
             .map(|(id, &(passed, failed))| CheckSummary::new(names[id].to_owned(), passed, failed))
             .collect(),
-        requests: request_summaries(&t.http, names, request_names),
+        requests: request_summaries(&t.http, names, request_names, hdr),
     }
 }
 
@@ -477,6 +489,7 @@ fn request_summaries(
     table: &HttpTable,
     names: &[&str],
     request_names: &[&str],
+    hdr: HdrEncoding,
 ) -> Vec<RequestSummary> {
     let empty = trimmed_to(2);
     table
@@ -490,7 +503,7 @@ fn request_summaries(
                 .map(|&(code, count)| StatusCount { code, count })
                 .collect();
             status.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
-            let phase = |i: usize| Stats::from_histogram(s.phases[i].as_deref().unwrap_or(&empty));
+            let phase = |i: usize| Stats::encoded(s.phases[i].as_deref().unwrap_or(&empty), hdr);
             // Connect and TLS read as k6's do: zero for a request that
             // needed neither (a reused connection; no TLS on a new plain
             // one, which the client says), so their percentiles are over
@@ -506,7 +519,7 @@ fn request_summaries(
                 }
                 h.record_n(0, zeros)
                     .expect("zero is within every histogram's range");
-                Stats::from_histogram(&h)
+                Stats::encoded(&h, hdr)
             };
             RequestSummary {
                 name: request_names[*name as usize].to_owned(),

@@ -297,7 +297,8 @@ fn merged<'a>(all: impl Iterator<Item = &'a Stats>) -> Result<Stats, String> {
         }
     }
     let total = total.ok_or_else(|| "nothing to merge".to_owned())?;
-    Ok(Stats::from_histogram(&total))
+    // Read for a figure, never written: not worth deflating.
+    Ok(Stats::encoded(&total, crate::HdrEncoding::Plain))
 }
 
 #[cfg(test)]

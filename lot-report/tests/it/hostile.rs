@@ -238,7 +238,7 @@ fn a_corrupt_histogram_names_the_file_and_the_field() {
                 doc["scenarios"][0]["steps"][1]["latency"]["hdr"] = STANDARD.encode(&random).into()
             }) as Box<dyn Fn(&mut Value)>,
             format!(
-                "scenarios[0].steps[1].latency.hdr: not a histogram: the cookie is {cookie:#010x}; expected 0x1c849314 (HdrHistogram V2 deflate)"
+                "scenarios[0].steps[1].latency.hdr: not a histogram: the cookie is {cookie:#010x}; expected 0x1c849314 (HdrHistogram V2 deflate) or 0x1c849313 (V2)"
             ),
         ),
         (
